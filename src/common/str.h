@@ -1,0 +1,20 @@
+/* Small string helpers that always know the destination's size. */
+#ifndef AMB_STR_H
+#define AMB_STR_H
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Copies src into dst of size dstsz, always terminated. Returns false if
+ * src did not fit (dst then holds a truncated copy). */
+bool str_copy(char *dst, size_t dstsz, const char *src);
+void str_lower_ascii(char *s);
+bool str_has_prefix(const char *s, const char *prefix);
+bool str_eq_nocase(const char *a, const char *b);
+/* Trims ASCII white space at both ends in place; returns s. */
+char *str_trim(char *s);
+/* Parses "123", "10K", "15G", "2T" (powers of 1024) into bytes. */
+bool str_parse_size(const char *s, unsigned long long *out);
+/* Formats bytes as the largest exact unit ("15G", "512K", "100"). */
+void str_format_size(unsigned long long v, char *dst, size_t dstsz);
+
+#endif

@@ -1,0 +1,8 @@
+/* Placeholder until this subcommand lands: fails loudly. */
+#include "ctl/ctl.h"
+
+int ctl_alias(struct ctl *ctl, int argc, char **argv)
+{
+	(void)ctl; (void)argc; (void)argv;
+	return ctl_fail("alias: this command is not built yet");
+}

@@ -1,0 +1,8 @@
+/* Placeholder until this subcommand lands: fails loudly. */
+#include "ctl/ctl.h"
+
+int ctl_domain(struct ctl *ctl, int argc, char **argv)
+{
+	(void)ctl; (void)argc; (void)argv;
+	return ctl_fail("domain: this command is not built yet");
+}
