@@ -61,6 +61,8 @@ typedef void ipc_handler(struct ipc_chan *ch, const struct ipc_msg *msg,
 struct ipc_chan *ipc_chan_new(struct event_base *base, int fd, const char *name,
     ipc_handler *fn, void *arg);
 void ipc_chan_free(struct ipc_chan *ch);
+/* Frees it from the event loop: safe inside the channel's own handler. */
+void ipc_chan_free_later(struct ipc_chan *ch);
 const char *ipc_chan_name(const struct ipc_chan *ch);
 /* Queues a message; fd (or -1) is passed and then closed here. Returns
  * false if the channel is dead. */

@@ -21,6 +21,7 @@ struct out_msg {
 };
 
 struct ipc_chan {
+	struct event_base *base;
 	int sock;
 	char *name;
 	struct event *rev, *wev;
@@ -173,6 +174,7 @@ struct ipc_chan *ipc_chan_new(struct event_base *base, int fd, const char *name,
     ipc_handler *fn, void *arg)
 {
 	struct ipc_chan *ch = xcalloc(1, sizeof *ch);
+	ch->base = base;
 	ch->sock = fd;
 	ch->name = xstrdup(name);
 	ch->fn = fn;
@@ -203,6 +205,23 @@ void ipc_chan_free(struct ipc_chan *ch)
 	free(ch->rbuf);
 	free(ch->name);
 	free(ch);
+}
+
+static void free_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	ipc_chan_free(arg);
+}
+
+void ipc_chan_free_later(struct ipc_chan *ch)
+{
+	if (ch == NULL)
+		return;
+	ch->dead = true;
+	event_del(ch->rev);
+	event_del(ch->wev);
+	event_base_once(ch->base, -1, EV_TIMEOUT, free_cb, ch, NULL);
 }
 
 const char *ipc_chan_name(const struct ipc_chan *ch)
