@@ -242,6 +242,10 @@ static void cmd_decrypt(const struct opts *o)
 		fprintf(stderr, "secret key: %s\n", hex);
 		sodium_memzero(hex, sizeof hex);
 	}
+	struct stat ist, ost;
+	if (fstat(in, &ist) == 0 && stat(o->out, &ost) == 0 &&
+	    ist.st_dev == ost.st_dev && ist.st_ino == ost.st_ino)
+		die("%s and %s are the same file", o->in, o->out);
 	int out = open(o->out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (out < 0)
 		die("%s: %s", o->out, strerror(errno));
@@ -254,8 +258,7 @@ static void cmd_decrypt(const struct opts *o)
 	close(in);
 	if (!ok) {
 		/* Leave no partial plaintext behind. */
-		struct stat st;
-		if (stat(o->out, &st) == 0 && S_ISREG(st.st_mode))
+		if (stat(o->out, &ost) == 0 && S_ISREG(ost.st_mode))
 			unlink(o->out);
 		die("%s: %s", o->in, buf_cstr(&err));
 	}

@@ -208,6 +208,17 @@ def test_missing_input_file(tmp_path, nacl_key):
     assert "No such file" in one_error_line(proc)
 
 
+def test_in_and_out_same_file(tmp_path, nacl_key):
+    fields, sk = nacl_key
+    src = tmp_path / "in"
+    blob = seal_trees(sk.public_key, b"keep me")
+    src.write_bytes(blob)
+    proc = run(["-d", "-i", str(src), "-o", str(src)],
+               b"\0".join(fields + [b"owl password"]) + b"\0")
+    assert "same file" in one_error_line(proc)
+    assert src.read_bytes() == blob
+
+
 def test_reads_only_the_fields_it_needs():
     """Like the seed, it does not wait for the end of stdin."""
     proc = subprocess.Popen([TREESUTIL, "-c"], stdin=subprocess.PIPE,
