@@ -223,3 +223,44 @@ TEST(trees_stream_full_stack_roundtrip)
 	}
 	free(p);
 }
+
+/* Checks the layout with libsodium alone, independent of our reader. */
+TEST(trees_stream_layout_opens_chunk_by_chunk)
+{
+	struct buf enc = BUF_INIT;
+	size_t n = 2 * 8192 + 5, off = TREES_HEADER_LEN, got = 0;
+	unsigned char *p = sample(n), plain[TREES_CHUNK];
+	test_keys();
+	seal(p, n, &enc);
+	while (off < enc.len) {
+		size_t c = enc.len - off < TREES_SEALED_CHUNK ? enc.len - off :
+		    TREES_SEALED_CHUNK;
+		CHECK(crypto_box_seal_open(plain, (unsigned char *)enc.data + off,
+		    c, tpk, tsk) == 0);
+		CHECK_MEM(plain, c - TREES_SEAL_EXTRA, p + got, c - TREES_SEAL_EXTRA);
+		got += c - TREES_SEAL_EXTRA;
+		off += c;
+	}
+	CHECK(got == n);
+	free(p);
+	buf_free(&enc);
+}
+
+/* A failing sink's error reaches the top of the stack, and stays. */
+TEST(trees_stream_sink_error_propagates)
+{
+	test_keys();
+	struct ostream *os = compress_ostream_create(
+	    trees_ostream_create(ostream_fd_create(-1), tpk), COMPRESS_ZSTD, 3, 0);
+	CHECK(!ostream_write(os, "x", 1) || !ostream_finish(os));
+	CHECK(strstr(ostream_error(os), "Bad file descriptor") != NULL);
+	CHECK(!ostream_write(os, "y", 1));
+	ostream_free(os);
+
+	struct istream *is = trees_istream_create(istream_fd_create(-1), tpk,
+	    tsk, false);
+	unsigned char b[10];
+	CHECK(istream_read(is, b, sizeof b) == -1);
+	CHECK(strstr(istream_error(is), "Bad file descriptor") != NULL);
+	istream_free(is);
+}
