@@ -17,6 +17,9 @@ const char *config_choose_path(const char *arg);
 /* Loads and validates the whole file. NULL with a one-line reason in err
  * (naming the file and line) when missing, unreadable or invalid. */
 struct config *config_load(const char *path, struct buf *err);
+/* The same from text in memory; name is used in messages. */
+struct config *config_parse(const char *name, const char *text, size_t len,
+    struct buf *err);
 void config_free(struct config *cfg);
 const char *config_file(const struct config *cfg);
 
