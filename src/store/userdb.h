@@ -51,6 +51,9 @@ bool userdb_domain_add(struct userdb *db, const char *domain,
  * removes them too (mail on disk is left alone). */
 bool userdb_domain_del(struct userdb *db, const char *domain, bool force,
     struct buf *err);
+/* 1 exists, 0 not ("unknown domain D" in err), -1 invalid or error. */
+int userdb_domain_exists(struct userdb *db, const char *domain,
+    struct buf *err);
 bool userdb_domain_list(struct userdb *db, userdb_domain_fn *fn, void *arg,
     struct buf *err);
 

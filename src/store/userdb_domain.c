@@ -80,6 +80,17 @@ bool userdb_domain_del(struct userdb *db, const char *domain, bool force,
 	return ok;
 }
 
+int userdb_domain_exists(struct userdb *db, const char *domain,
+    struct buf *err)
+{
+	struct buf dom = BUF_INIT;
+	long long id;
+	int r = udb_canon_domain(domain, &dom, err) ?
+	    udb_domain_id(db, buf_cstr(&dom), &id, err) : -1;
+	buf_free(&dom);
+	return r;
+}
+
 bool userdb_domain_list(struct userdb *db, userdb_domain_fn *fn, void *arg,
     struct buf *err)
 {
