@@ -1,24 +1,166 @@
-/* lookup process: in progress (inbound-mail work); idles until then. */
+/* lookup process: the only reader of the user database. Answers whether a
+ * recipient is ours and where it goes, and hands delivery the public key
+ * and quota of a user. */
 #include "daemon/roles.h"
 
+#include <string.h>
 #include <unistd.h>
+
+#include "common/config.h"
+#include "common/log.h"
+#include "mail/address.h"
+#include "store/userdb.h"
+
+static struct userdb *db;
 
 static bool setup(const struct config *cfg, struct buf *err)
 {
-	(void)cfg; (void)err;
-	return true;
+	struct buf path = BUF_INIT;
+	config_state_path(cfg, "mailbox.sqlite", &path);
+	db = userdb_open(path.data, true, err);
+	buf_free(&path);
+	return db != NULL;
 }
 
 static void start(void) {}
 
+static void reply_verdict(enum proc_role to, uint32_t type, uint64_t id,
+    uint32_t code, const char *enh, const char *text, const struct buf *extra)
+{
+	struct buf p = BUF_INIT;
+	ipc_w_u32(&p, code);
+	ipc_w_str(&p, enh);
+	ipc_w_str(&p, text);
+	if (extra != NULL)
+		buf_add(&p, extra->data, extra->len);
+	struct ipc_chan *ch = child_peer(to);
+	if (ch != NULL)
+		ipc_send_buf(ch, type, id, -1, &p);
+	buf_free(&p);
+}
+
+/* Destinations as the RCPT_RESULT payload tail. */
+static bool encode_dests(const struct userdb_dests *d, struct buf *out,
+    struct buf *err)
+{
+	ipc_w_u32(out, (uint32_t)d->n);
+	for (size_t i = 0; i < d->n; i++) {
+		const struct userdb_dest *x = &d->v[i];
+		unsigned long long quota = 0;
+		if (x->kind == USERDB_DEST_LOCAL) {
+			struct userdb_user u;
+			if (userdb_user_get(db, x->address, &u, err) != 1)
+				return false;
+			quota = u.quota;
+			userdb_user_clear(&u);
+		}
+		ipc_w_str(out, x->address);
+		ipc_w_str(out, x->folder ? x->folder : "");
+		ipc_w_u8(out, x->kind == USERDB_DEST_LOCAL ? 1 : 2);
+		ipc_w_u64(out, quota);
+	}
+	return true;
+}
+
+static void rcpt_check(uint64_t id, const char *rcpt, bool authed)
+{
+	struct buf canon = BUF_INIT, local = BUF_INIT, domain = BUF_INIT;
+	struct buf err = BUF_INIT, extra = BUF_INIT;
+	struct userdb_dests dests = { NULL, 0 };
+	if (!addr_canon(rcpt, &canon, &err) || !addr_split(canon.data, &local, &domain)) {
+		reply_verdict(PROC_SMTP, MSG_RCPT_RESULT, id, 553, "5.1.3",
+		    "Recipient address rejected: invalid address", NULL);
+		goto out;
+	}
+	int ours = userdb_domain_exists(db, domain.data, &err);
+	if (ours < 0) {
+		log_err("lookup: %s", buf_cstr(&err));
+		reply_verdict(PROC_SMTP, MSG_RCPT_RESULT, id, 451, "4.3.0",
+		    "Temporary lookup failure", NULL);
+		goto out;
+	}
+	if (ours == 0 && !authed) {
+		reply_verdict(PROC_SMTP, MSG_RCPT_RESULT, id, 554, "5.7.1",
+		    "Relay access denied", NULL);
+		goto out;
+	}
+	enum userdb_resolved r = userdb_resolve(db, canon.data, &dests, &err);
+	if (r == USERDB_UNKNOWN) {
+		reply_verdict(PROC_SMTP, MSG_RCPT_RESULT, id, 550, "5.1.1",
+		    "Recipient address rejected: User unknown", NULL);
+	} else if (r != USERDB_RESOLVED || !encode_dests(&dests, &extra, &err)) {
+		log_err("lookup: %s: %s", canon.data, buf_cstr(&err));
+		reply_verdict(PROC_SMTP, MSG_RCPT_RESULT, id, 451, "4.3.0",
+		    "Temporary lookup failure", NULL);
+	} else {
+		reply_verdict(PROC_SMTP, MSG_RCPT_RESULT, id, 250, "2.1.5", "Ok", &extra);
+	}
+out:
+	userdb_dests_free(&dests);
+	buf_free(&canon);
+	buf_free(&local);
+	buf_free(&domain);
+	buf_free(&err);
+	buf_free(&extra);
+}
+
+static void on_rcpt_check(const struct ipc_msg *m)
+{
+	struct ipc_reader r;
+	const char *rcpt, *sender, *client;
+	uint64_t size;
+	uint8_t authed;
+	ipc_reader_init(&r, m);
+	if (!ipc_r_str(&r, &rcpt) || !ipc_r_str(&r, &sender) ||
+	    !ipc_r_str(&r, &client) || !ipc_r_u64(&r, &size) ||
+	    !ipc_r_u8(&r, &authed) || !ipc_r_done(&r)) {
+		log_err("lookup: malformed RCPT_CHECK");
+		return;
+	}
+	rcpt_check(m->id, rcpt, authed != 0);
+}
+
+static void on_user_info(const struct ipc_msg *m)
+{
+	struct ipc_reader r;
+	const char *address;
+	ipc_reader_init(&r, m);
+	if (!ipc_r_str(&r, &address) || !ipc_r_done(&r)) {
+		log_err("lookup: malformed USER_INFO");
+		return;
+	}
+	struct userdb_user u;
+	struct buf err = BUF_INIT, p = BUF_INIT;
+	int found = userdb_user_get(db, address, &u, &err);
+	if (found < 0)
+		log_err("lookup: %s: %s", address, buf_cstr(&err));
+	/* 2: temporary failure, so delivery retries instead of bouncing. */
+	ipc_w_u8(&p, found == 1 ? 1 : found == 0 ? 0 : 2);
+	ipc_w_bytes(&p, found == 1 ? u.key.pk : (const unsigned char *)"",
+	    found == 1 ? sizeof u.key.pk : 0);
+	ipc_w_u8(&p, found == 1 && u.encrypt);
+	ipc_w_u64(&p, found == 1 ? u.quota : 0);
+	if (found == 1)
+		userdb_user_clear(&u);
+	struct ipc_chan *ch = child_peer(PROC_DELIVER);
+	if (ch != NULL)
+		ipc_send_buf(ch, MSG_USER_INFO_RESULT, m->id, -1, &p);
+	buf_free(&p);
+	buf_free(&err);
+}
+
 static void message(enum proc_role from, const struct ipc_msg *m)
 {
-	(void)from;
 	if (m->fd >= 0)
 		close(m->fd);
+	if (from == PROC_SMTP && m->type == MSG_RCPT_CHECK)
+		on_rcpt_check(m);
+	else if (from == PROC_DELIVER && m->type == MSG_USER_INFO)
+		on_user_info(m);
+	else
+		log_warn("lookup: unexpected message %u from %s", m->type, proc_name(from));
 }
 
 const struct role_ops lookup_role = {
-	.role = PROC_LOOKUP, .setup = setup, .start = start,
-	.message = message,
+	.role = PROC_LOOKUP, .setup = setup, .start = start, .message = message,
 };

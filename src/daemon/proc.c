@@ -26,6 +26,7 @@ bool proc_linked(enum proc_role a, enum proc_role b)
 	static const enum proc_role links[][2] = {
 		{ PROC_SMTP, PROC_LOOKUP }, { PROC_SMTP, PROC_QUEUE },
 		{ PROC_QUEUE, PROC_DELIVER }, { PROC_DELIVER, PROC_LOOKUP },
+		{ PROC_SMTP, PROC_DELIVER },
 	};
 	for (unsigned i = 0; i < sizeof links / sizeof links[0]; i++)
 		if ((links[i][0] == a && links[i][1] == b) ||

@@ -34,26 +34,36 @@ enum msg_type {
 
 	/* smtp <-> lookup */
 	MSG_RCPT_CHECK = 100, /* str rcpt, str sender, str client, u64 size, u8 authed */
-	MSG_RCPT_RESULT,      /* u32 code, str enhanced, str text, u32 n, n*(str dest, str folder, u8 local) */
-	MSG_SIZE_CHECK,       /* u64 size, u32 n, n*str user: quota at end of DATA */
-	MSG_SIZE_RESULT,      /* u32 code, str enhanced, str text */
+	MSG_RCPT_RESULT,      /* u32 code, str enhanced, str text,
+	                       * u32 n, n * (str dest, str folder, u8 kind, u64 quota) */
 
 	/* smtp <-> queue */
-	MSG_QUEUE_CREATE = 200,  /* -> CREATED: str id, fd write | FAILED */
+	MSG_QUEUE_CREATE = 200,  /* -> QUEUE_CREATED: str id + write fd */
 	MSG_QUEUE_CREATED,
-	MSG_QUEUE_COMMIT,        /* str id, bytes envelope */
+	MSG_QUEUE_COMMIT,        /* bytes envelope -> QUEUE_RESULT */
 	MSG_QUEUE_ABORT,         /* str id */
 	MSG_QUEUE_RESULT,        /* u32 code, str enhanced, str text */
 
 	/* queue <-> deliver */
-	MSG_DELIVER = 300,       /* fd: message; bytes envelope, u32 rcpt index */
-	MSG_DELIVER_RESULT,      /* u32 rcpt index, u8 outcome, str reason */
+	MSG_DELIVER = 300,       /* fd message; bytes envelope, u32 rcpt index */
+	MSG_DELIVER_RESULT,      /* u8 outcome, str reason */
 
 	/* deliver <-> lookup */
 	MSG_USER_INFO = 400,     /* str address */
 	MSG_USER_INFO_RESULT,    /* u8 found, bytes pk, u8 encrypt, u64 quota */
+
+	/* smtp <-> deliver: quota, which only the mail store's owner can see */
+	MSG_QUOTA_CHECK = 500,   /* u64 size, u32 n, n * (str user, u64 quota) */
+	MSG_QUOTA_RESULT,        /* u32 code, str enhanced, str text */
 };
 
 enum deliver_outcome { DELIVER_OK, DELIVER_TEMPFAIL, DELIVER_PERMFAIL };
+
+/* Replies carry an SMTP code, an enhanced status code and text. */
+struct smtp_verdict {
+	uint32_t code;
+	const char *enhanced;
+	const char *text;
+};
 
 #endif

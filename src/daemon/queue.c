@@ -1,24 +1,417 @@
-/* queue process: in progress (inbound-mail work); idles until then. */
+/* queue process: owns the spool. Gives smtp a file to write each message
+ * into, makes it durable on commit (only then may smtp say 250), hands
+ * every recipient to delivery and records the outcome, retrying later
+ * when it was temporary. */
 #include "daemon/roles.h"
 
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
 #include <unistd.h>
 
-static bool setup(const struct config *cfg, struct buf *err)
+#include <event2/event.h>
+
+#include "common/config.h"
+#include "common/log.h"
+#include "common/xmalloc.h"
+#include "smtp/queue_sched.h"
+#include "smtp/queue_store.h"
+
+#define MAX_INFLIGHT 32
+
+struct qmsg {
+	struct qmsg *prev, *next;
+	struct envelope env;
+	bool *busy;             /* per recipient: a delivery is under way */
+	unsigned inflight;
+};
+
+struct work {
+	struct qmsg *msg;
+	uint32_t rcpt;
+};
+
+static struct {
+	struct queue_store *qs;
+	struct qmsg *head;
+	struct work ready[4096];    /* ring of recipients due now */
+	unsigned rhead, rcount;
+	struct { uint64_t id; struct qmsg *msg; uint32_t rcpt; } req[MAX_INFLIGHT];
+	unsigned inflight;
+	uint64_t next_req;
+	struct event *timer;
+	struct queue_policy policy;
+	bool stopping;
+} q;
+
+static void kick(void);
+
+static struct qmsg *qmsg_add(struct envelope *e)
 {
-	(void)cfg; (void)err;
+	struct qmsg *m = xcalloc(1, sizeof *m);
+	m->env = *e;
+	m->busy = xcalloc(e->nrcpts ? e->nrcpts : 1, sizeof *m->busy);
+	m->next = q.head;
+	if (q.head)
+		q.head->prev = m;
+	q.head = m;
+	return m;
+}
+
+static void qmsg_free(struct qmsg *m)
+{
+	if (m->prev)
+		m->prev->next = m->next;
+	else
+		q.head = m->next;
+	if (m->next)
+		m->next->prev = m->prev;
+	/* Work items may still point at it. */
+	for (unsigned i = 0; i < q.rcount; i++) {
+		struct work *w = &q.ready[(q.rhead + i) % 4096];
+		if (w->msg == m)
+			w->msg = NULL;
+	}
+	envelope_free(&m->env);
+	free(m->busy);
+	free(m);
+}
+
+static bool rcpt_due(const struct qmsg *m, uint32_t i, uint64_t now)
+{
+	const struct rcpt *r = &m->env.rcpts[i];
+	return !m->busy[i] && (r->state == RCPT_PENDING ||
+	    (r->state == RCPT_DEFERRED && r->next_attempt <= now));
+}
+
+/* Queues every due recipient of m; false if the ring is full. */
+static bool enqueue_due(struct qmsg *m, uint64_t now)
+{
+	for (uint32_t i = 0; i < m->env.nrcpts; i++) {
+		if (!rcpt_due(m, i, now))
+			continue;
+		if (q.rcount == 4096)
+			return false;
+		q.ready[(q.rhead + q.rcount++) % 4096] = (struct work){ m, i };
+		m->busy[i] = true;      /* reserved until sent and answered */
+	}
 	return true;
 }
 
-static void start(void) {}
+static void save_or_remove(struct qmsg *m)
+{
+	struct buf err = BUF_INIT;
+	bool ok = envelope_all_final(&m->env) ?
+	    queue_store_remove(q.qs, m->env.id, &err) :
+	    queue_store_update(q.qs, &m->env, &err);
+	if (!ok)
+		log_err("queue %s: %s", m->env.id, buf_cstr(&err));
+	buf_free(&err);
+	if (envelope_all_final(&m->env))
+		qmsg_free(m);
+}
+
+/* Recipients the outbound relay will take; until it exists they wait. */
+static void defer_remote(struct qmsg *m, uint32_t i)
+{
+	m->busy[i] = false;
+	queue_rcpt_deferred(&q.policy, &m->env.rcpts[i], m->env.arrival,
+	    (uint64_t)time(NULL), "outbound relay is not available yet");
+	if (m->inflight == 0)
+		save_or_remove(m);
+}
+
+static bool send_delivery(struct qmsg *m, uint32_t i)
+{
+	struct ipc_chan *ch = child_peer(PROC_DELIVER);
+	struct buf err = BUF_INIT, p = BUF_INIT;
+	int fd = ch ? queue_store_open_msg(q.qs, m->env.id, &err) : -1;
+	bool ok = fd >= 0 && envelope_encode(&m->env, &p, &err);
+	if (ok) {
+		ipc_w_u32(&p, i);
+		uint64_t id = ++q.next_req;
+		ok = ipc_send_buf(ch, MSG_DELIVER, id, fd, &p);
+		fd = -1;
+		if (ok) {
+			for (unsigned k = 0; k < MAX_INFLIGHT; k++)
+				if (q.req[k].msg == NULL) {
+					q.req[k].id = id;
+					q.req[k].msg = m;
+					q.req[k].rcpt = i;
+					break;
+				}
+			q.inflight++;
+			m->inflight++;
+		}
+	} else if (ch != NULL) {
+		log_err("queue %s: %s", m->env.id, buf_cstr(&err));
+	}
+	if (fd >= 0)
+		close(fd);
+	buf_free(&err);
+	buf_free(&p);
+	return ok;
+}
+
+static void kick(void)
+{
+	while (q.rcount > 0 && q.inflight < MAX_INFLIGHT &&
+	    child_peer(PROC_DELIVER) != NULL) {
+		struct work w = q.ready[q.rhead];
+		q.rhead = (q.rhead + 1) % 4096;
+		q.rcount--;
+		if (w.msg == NULL)
+			continue;
+		if (w.msg->env.rcpts[w.rcpt].kind == RCPT_REMOTE) {
+			defer_remote(w.msg, w.rcpt);
+		} else if (!send_delivery(w.msg, w.rcpt)) {
+			w.msg->busy[w.rcpt] = false;
+			break;
+		}
+	}
+}
+
+static void arm_timer(void)
+{
+	uint64_t now = (uint64_t)time(NULL), due = UINT64_MAX;
+	for (struct qmsg *m = q.head; m; m = m->next)
+		for (uint32_t i = 0; i < m->env.nrcpts; i++)
+			if (!m->busy[i] && m->env.rcpts[i].state == RCPT_DEFERRED &&
+			    m->env.rcpts[i].next_attempt < due)
+				due = m->env.rcpts[i].next_attempt;
+	uint64_t wait = due == UINT64_MAX ? 300 : due > now ? due - now : 0;
+	struct timeval tv = { (time_t)(wait < 300 ? wait : 300), 0 };
+	evtimer_add(q.timer, &tv);
+}
+
+static void on_timer(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	uint64_t now = (uint64_t)time(NULL);
+	for (struct qmsg *m = q.head; m; m = m->next)
+		if (!enqueue_due(m, now))
+			break;
+	kick();
+	arm_timer();
+}
+
+static void reply_smtp(uint64_t id, uint32_t code, const char *enh, const char *text)
+{
+	struct buf p = BUF_INIT;
+	ipc_w_u32(&p, code);
+	ipc_w_str(&p, enh);
+	ipc_w_str(&p, text);
+	struct ipc_chan *ch = child_peer(PROC_SMTP);
+	if (ch)
+		ipc_send_buf(ch, MSG_QUEUE_RESULT, id, -1, &p);
+	buf_free(&p);
+}
+
+static void on_create(const struct ipc_msg *m)
+{
+	char id[QUEUE_ID_SIZE];
+	int fd;
+	struct buf err = BUF_INIT;
+	if (q.stopping || !queue_store_create(q.qs, id, &fd, &err)) {
+		if (!q.stopping)
+			log_err("queue: %s", buf_cstr(&err));
+		reply_smtp(m->id, 452, "4.3.1", "Insufficient system storage");
+	} else {
+		struct buf p = BUF_INIT;
+		ipc_w_str(&p, id);
+		struct ipc_chan *ch = child_peer(PROC_SMTP);
+		if (ch)
+			ipc_send_buf(ch, MSG_QUEUE_CREATED, m->id, fd, &p);
+		else
+			close(fd);
+		buf_free(&p);
+	}
+	buf_free(&err);
+}
+
+static void on_commit(const struct ipc_msg *m)
+{
+	struct ipc_reader r;
+	const unsigned char *p;
+	size_t len;
+	struct envelope e;
+	struct buf err = BUF_INIT;
+	ipc_reader_init(&r, m);
+	envelope_init(&e);
+	bool ok = ipc_r_bytes(&r, &p, &len) && ipc_r_done(&r) &&
+	    envelope_decode(p, len, &e, &err);
+	if (!ok) {
+		log_err("queue: refused envelope from smtp: %s", buf_cstr(&err));
+		reply_smtp(m->id, 451, "4.3.0", "Error: bad envelope");
+	} else {
+		e.arrival = (uint64_t)time(NULL);
+		if (!queue_store_commit(q.qs, &e, &err)) {
+			log_err("queue %s: commit failed: %s", e.id, buf_cstr(&err));
+			reply_smtp(m->id, 452, "4.3.1", "Insufficient system storage");
+		} else {
+			reply_smtp(m->id, 250, "2.0.0", e.id);
+			struct qmsg *qm = qmsg_add(&e);
+			envelope_init(&e);
+			enqueue_due(qm, e.arrival);
+			kick();
+		}
+	}
+	envelope_free(&e);
+	buf_free(&err);
+}
+
+static void on_abort(const struct ipc_msg *m)
+{
+	struct ipc_reader r;
+	const char *id;
+	ipc_reader_init(&r, m);
+	if (ipc_r_str(&r, &id) && ipc_r_done(&r) && queue_id_valid(id))
+		queue_store_abort(q.qs, id);
+}
+
+static void apply_result(struct qmsg *m, uint32_t i, uint8_t outcome,
+    const char *reason)
+{
+	struct rcpt *rc = &m->env.rcpts[i];
+	uint64_t now = (uint64_t)time(NULL);
+	const char *how = "sent";
+	if (outcome == DELIVER_OK) {
+		queue_rcpt_delivered(rc);
+	} else if (outcome == DELIVER_PERMFAIL) {
+		queue_rcpt_failed(rc, reason);
+		how = "bounced";
+	} else {
+		how = queue_rcpt_deferred(&q.policy, rc, m->env.arrival, now, reason) ?
+		    "expired" : "deferred";
+	}
+	log_info("%s: to=<%s>%s%s status=%s%s%s", m->env.id, rc->dest,
+	    strcmp(rc->dest, rc->orig) ? " orig_to=<" : "",
+	    strcmp(rc->dest, rc->orig) ? rc->orig : "",
+	    how, *reason ? " " : "", reason);
+}
+
+static void on_result(const struct ipc_msg *m)
+{
+	struct ipc_reader r;
+	uint8_t outcome;
+	const char *reason;
+	ipc_reader_init(&r, m);
+	if (!ipc_r_u8(&r, &outcome) || !ipc_r_str(&r, &reason) || !ipc_r_done(&r) ||
+	    outcome > DELIVER_PERMFAIL) {
+		log_err("queue: malformed DELIVER_RESULT");
+		return;
+	}
+	for (unsigned k = 0; k < MAX_INFLIGHT; k++) {
+		if (q.req[k].msg == NULL || q.req[k].id != m->id)
+			continue;
+		struct qmsg *qm = q.req[k].msg;
+		uint32_t i = q.req[k].rcpt;
+		q.req[k].msg = NULL;
+		q.inflight--;
+		qm->inflight--;
+		qm->busy[i] = false;
+		apply_result(qm, i, outcome, reason);
+		if (qm->inflight == 0)
+			save_or_remove(qm);
+		kick();
+		return;
+	}
+	log_warn("queue: result for unknown delivery %llu", (unsigned long long)m->id);
+}
 
 static void message(enum proc_role from, const struct ipc_msg *m)
 {
-	(void)from;
+	if (from == PROC_SMTP && m->type == MSG_QUEUE_CREATE)
+		on_create(m);
+	else if (from == PROC_SMTP && m->type == MSG_QUEUE_COMMIT)
+		on_commit(m);
+	else if (from == PROC_SMTP && m->type == MSG_QUEUE_ABORT)
+		on_abort(m);
+	else if (from == PROC_DELIVER && m->type == MSG_DELIVER_RESULT)
+		on_result(m);
+	else
+		log_warn("queue: unexpected message %u from %s", m->type, proc_name(from));
 	if (m->fd >= 0)
 		close(m->fd);
 }
 
+/* Deliveries under way when deliver died are simply tried again. */
+static void peer_down(enum proc_role peer)
+{
+	if (peer != PROC_DELIVER)
+		return;
+	for (unsigned k = 0; k < MAX_INFLIGHT; k++) {
+		struct qmsg *qm = q.req[k].msg;
+		if (qm == NULL)
+			continue;
+		qm->busy[q.req[k].rcpt] = false;
+		qm->inflight--;
+		q.req[k].msg = NULL;
+	}
+	q.inflight = 0;
+}
+
+static void peer_up(enum proc_role peer)
+{
+	if (peer == PROC_DELIVER)
+		on_timer(-1, 0, NULL);
+}
+
+static void load_committed(struct queue_ids *ids)
+{
+	for (size_t i = 0; i < ids->n; i++) {
+		struct envelope e;
+		struct buf err = BUF_INIT;
+		envelope_init(&e);
+		if (queue_store_load(q.qs, ids->ids[i], &e, &err)) {
+			qmsg_add(&e);
+			envelope_init(&e);
+		} else {
+			log_err("queue %s: %s", ids->ids[i], buf_cstr(&err));
+		}
+		envelope_free(&e);
+		buf_free(&err);
+	}
+	if (ids->n > 0)
+		log_info("queue: %zu messages waiting", ids->n);
+}
+
+static bool setup(const struct config *cfg, struct buf *err)
+{
+	struct buf dir = BUF_INIT;
+	struct queue_ids ids = { NULL, 0 };
+	config_state_path(cfg, "queue", &dir);
+	q.qs = queue_store_open(dir.data, &ids, err);
+	buf_free(&dir);
+	if (q.qs == NULL)
+		return false;
+	q.policy = QUEUE_POLICY_DEFAULT;
+	load_committed(&ids);
+	queue_ids_free(&ids);
+	return true;
+}
+
+static void start(void)
+{
+	q.timer = evtimer_new(child_base(), on_timer, NULL);
+	arm_timer();
+}
+
+static void shutdown_queue(void)
+{
+	/* Everything committed is on disk; what is under way is redone. */
+	q.stopping = true;
+	while (q.head)
+		qmsg_free(q.head);
+	if (q.timer)
+		event_free(q.timer);
+	queue_store_close(q.qs);
+	child_exit(0);
+}
+
 const struct role_ops queue_role = {
-	.role = PROC_QUEUE, .setup = setup, .start = start,
-	.message = message,
+	.role = PROC_QUEUE, .setup = setup, .start = start, .message = message,
+	.peer_up = peer_up, .peer_down = peer_down, .shutdown = shutdown_queue,
 };
