@@ -144,8 +144,8 @@ static void line_dispatch(struct smtp_server *s, const char *p, size_t n)
  * input is needed. */
 static bool line_step(struct smtp_server *s)
 {
-	const char *p = s->in.data + s->in_off;
-	size_t avail = s->in.len - s->in_off;
+	const char *p = srv_in(s);
+	size_t avail = srv_avail(s);
 	if (avail == 0)
 		return false;
 	const char *lf = memchr(p, '\n', avail);

@@ -69,6 +69,17 @@ struct smtp_server {
 	unsigned evq_head, evq_len;
 };
 
+/* Unused input: never a null pointer, even before the first feed. */
+static inline const char *srv_in(const struct smtp_server *s)
+{
+	return s->in.data != NULL ? s->in.data + s->in_off : "";
+}
+
+static inline size_t srv_avail(const struct smtp_server *s)
+{
+	return s->in.len - s->in_off;
+}
+
 /* server.c */
 struct smtp_event *srv_push(struct smtp_server *s, enum smtp_event_type t);
 void srv_close(struct smtp_server *s, enum smtp_close_reason why,
