@@ -17,6 +17,7 @@
 #define DEF_MAX_AUTH   12288
 #define DEF_MAX_ERRORS 20
 #define DEF_MAX_INPUT  (64 * 1024)
+#define MAIL_PARAM_EXTRA 512
 
 #define OR_DEFAULT(v, d) ((v) ? (v) : (d))
 
@@ -35,8 +36,10 @@ struct smtp_server *smtp_server_new(const struct smtp_server_params *p)
 	s->flags = p->flags;
 	s->tls = (p->flags & SMTP_SRV_TLS_ACTIVE) != 0;
 	/* a command line must always fit, or the engine could stall */
-	if (s->max_input < s->max_auth + 1)
-		s->max_input = s->max_auth + 1;
+	size_t longest = s->max_auth > s->max_cmd + MAIL_PARAM_EXTRA
+	    ? s->max_auth : s->max_cmd + MAIL_PARAM_EXTRA;
+	if (s->max_input < longest + 1)
+		s->max_input = longest + 1;
 	srv_reply(s, 220, NULL, "%s %s", s->hostname, s->greeting);
 	return s;
 }
@@ -109,13 +112,16 @@ void srv_close(struct smtp_server *s, enum smtp_close_reason why,
 }
 
 /* Longest acceptable line, CRLF included: AUTH lines may carry long
- * base64 (RFC 4954 4), everything else is held to RFC 5321's 512. */
+ * base64 (RFC 4954 4); MAIL grows by its parameters (SIZE, BODY, AUTH=,
+ * RFC 5321 4.5.3.1.4); everything else is held to RFC 5321's 512. */
 static size_t line_limit(const struct smtp_server *s, const char *p,
     size_t avail)
 {
 	if (s->phase == PH_AUTH ||
 	    (avail >= 5 && strncasecmp(p, "AUTH ", 5) == 0))
 		return s->max_auth;
+	if (avail >= 5 && strncasecmp(p, "MAIL ", 5) == 0)
+		return s->max_cmd + MAIL_PARAM_EXTRA;
 	return s->max_cmd;
 }
 

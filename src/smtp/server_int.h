@@ -56,7 +56,7 @@ struct smtp_server {
 	const char *bdat_refusal; /* refused BDAT: consume the chunk, drop it */
 	int      bdat_code;
 	struct smtp_addr addr;  /* path of the pending MAIL/RCPT */
-	char     auth_param[SMTP_PATH_MAX + 1];
+	char     auth_param[512];   /* MAIL AUTH=, RFC 4954 5 */
 	struct buf body;        /* BODY event data */
 
 	/* AUTH exchange */

@@ -274,6 +274,19 @@ TEST(smtp_command_line_limits)
 	CHECK_STR(sess_take(&t), "");
 	sess_send(&t, "tail\r\nNOOP\r\n");
 	CHECK_STR(sess_take(&t), "500 5.5.2 Line too long\r\n250 2.0.0 Ok\r\n");
+	/* MAIL may be longer by its parameters: AUTH= of 500 */
+	struct buf m = BUF_INIT;
+	buf_addstr(&m, "EHLO c\r\nMAIL FROM:<a@b.test> AUTH=");
+	for (int i = 0; i < 500; i++)
+		buf_addch(&m, 'z');
+	buf_addstr(&m, "\r\nRSET\r\nMAIL FROM:<a@b.test> AUTH=");
+	for (int i = 0; i < 1100; i++)
+		buf_addch(&m, 'z');
+	buf_addstr(&m, "\r\n");
+	sess_feed(&t, m.data, m.len, 0);
+	buf_free(&m);
+	CHECK_STR(sess_take(&t), EHLO_REPLY "250 2.0.0 Ok\r\n250 2.0.0 Ok\r\n"
+	    "500 5.5.2 Line too long\r\n");
 	sess_send(&t, "NOOP\nNOOP\r\n");
 	CHECK_STR(sess_take(&t), "500 5.5.2 Bare <LF> received, lines must end "
 	    "with <CR><LF>\r\n250 2.0.0 Ok\r\n");
