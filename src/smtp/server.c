@@ -30,6 +30,8 @@ struct smtp_server *smtp_server_new(const struct smtp_server_params *p)
 	s->max_rcpts = OR_DEFAULT(p->max_recipients, DEF_MAX_RCPTS);
 	s->max_cmd = OR_DEFAULT(p->max_command_line, DEF_MAX_CMD);
 	s->max_text = OR_DEFAULT(p->max_text_line, DEF_MAX_TEXT);
+	if (s->max_text < 3)
+		s->max_text = 3;   /* room for one octet and CRLF */
 	s->max_auth = OR_DEFAULT(p->max_auth_line, DEF_MAX_AUTH);
 	s->max_errors = OR_DEFAULT(p->max_errors, DEF_MAX_ERRORS);
 	s->max_input = OR_DEFAULT(p->max_input, DEF_MAX_INPUT);
@@ -67,7 +69,10 @@ size_t smtp_server_feed(struct smtp_server *s, const void *data, size_t len)
 	if (s->phase == PH_CLOSED || s->phase == PH_TLS)
 		return len;   /* plaintext after STARTTLS is never used */
 	if (s->in_off > 0) {
-		buf_consume(&s->in, s->in_off);
+		/* the moved-out tail may hold AUTH secrets: wipe it */
+		size_t used = s->in_off;
+		buf_consume(&s->in, used);
+		sodium_memzero(s->in.data + s->in.len, used);
 		s->in_off = 0;
 	}
 	size_t room = s->in.len < s->max_input ? s->max_input - s->in.len : 0;
