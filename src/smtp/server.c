@@ -17,6 +17,7 @@
 #define DEF_MAX_AUTH   12288
 #define DEF_MAX_ERRORS 20
 #define DEF_MAX_INPUT  (64 * 1024)
+#define MAIL_PARAM_EXTRA 512
 
 #define OR_DEFAULT(v, d) ((v) ? (v) : (d))
 
@@ -29,14 +30,18 @@ struct smtp_server *smtp_server_new(const struct smtp_server_params *p)
 	s->max_rcpts = OR_DEFAULT(p->max_recipients, DEF_MAX_RCPTS);
 	s->max_cmd = OR_DEFAULT(p->max_command_line, DEF_MAX_CMD);
 	s->max_text = OR_DEFAULT(p->max_text_line, DEF_MAX_TEXT);
+	if (s->max_text < 3)
+		s->max_text = 3;   /* room for one octet and CRLF */
 	s->max_auth = OR_DEFAULT(p->max_auth_line, DEF_MAX_AUTH);
 	s->max_errors = OR_DEFAULT(p->max_errors, DEF_MAX_ERRORS);
 	s->max_input = OR_DEFAULT(p->max_input, DEF_MAX_INPUT);
 	s->flags = p->flags;
 	s->tls = (p->flags & SMTP_SRV_TLS_ACTIVE) != 0;
 	/* a command line must always fit, or the engine could stall */
-	if (s->max_input < s->max_auth + 1)
-		s->max_input = s->max_auth + 1;
+	size_t longest = s->max_auth > s->max_cmd + MAIL_PARAM_EXTRA
+	    ? s->max_auth : s->max_cmd + MAIL_PARAM_EXTRA;
+	if (s->max_input < longest + 1)
+		s->max_input = longest + 1;
 	srv_reply(s, 220, NULL, "%s %s", s->hostname, s->greeting);
 	return s;
 }
@@ -64,7 +69,10 @@ size_t smtp_server_feed(struct smtp_server *s, const void *data, size_t len)
 	if (s->phase == PH_CLOSED || s->phase == PH_TLS)
 		return len;   /* plaintext after STARTTLS is never used */
 	if (s->in_off > 0) {
-		buf_consume(&s->in, s->in_off);
+		/* the moved-out tail may hold AUTH secrets: wipe it */
+		size_t used = s->in_off;
+		buf_consume(&s->in, used);
+		sodium_memzero(s->in.data + s->in.len, used);
 		s->in_off = 0;
 	}
 	size_t room = s->in.len < s->max_input ? s->max_input - s->in.len : 0;
@@ -109,13 +117,16 @@ void srv_close(struct smtp_server *s, enum smtp_close_reason why,
 }
 
 /* Longest acceptable line, CRLF included: AUTH lines may carry long
- * base64 (RFC 4954 4), everything else is held to RFC 5321's 512. */
+ * base64 (RFC 4954 4); MAIL grows by its parameters (SIZE, BODY, AUTH=,
+ * RFC 5321 4.5.3.1.4); everything else is held to RFC 5321's 512. */
 static size_t line_limit(const struct smtp_server *s, const char *p,
     size_t avail)
 {
 	if (s->phase == PH_AUTH ||
 	    (avail >= 5 && strncasecmp(p, "AUTH ", 5) == 0))
 		return s->max_auth;
+	if (avail >= 5 && strncasecmp(p, "MAIL ", 5) == 0)
+		return s->max_cmd + MAIL_PARAM_EXTRA;
 	return s->max_cmd;
 }
 
@@ -144,8 +155,8 @@ static void line_dispatch(struct smtp_server *s, const char *p, size_t n)
  * input is needed. */
 static bool line_step(struct smtp_server *s)
 {
-	const char *p = s->in.data + s->in_off;
-	size_t avail = s->in.len - s->in_off;
+	const char *p = srv_in(s);
+	size_t avail = srv_avail(s);
 	if (avail == 0)
 		return false;
 	const char *lf = memchr(p, '\n', avail);

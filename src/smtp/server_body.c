@@ -176,8 +176,8 @@ static void message_end(struct smtp_server *s)
 
 static bool data_step(struct smtp_server *s)
 {
-	const unsigned char *p = (const unsigned char *)s->in.data + s->in_off;
-	size_t avail = s->in.len - s->in_off, i = 0;
+	const unsigned char *p = (const unsigned char *)srv_in(s);
+	size_t avail = srv_avail(s), i = 0;
 	enum scan_result r = SCAN_MORE;
 	if (avail == 0)
 		return false;
@@ -215,8 +215,8 @@ static void bdat_chunk_end(struct smtp_server *s)
 
 static bool bdat_step(struct smtp_server *s)
 {
-	const unsigned char *p = (const unsigned char *)s->in.data + s->in_off;
-	size_t avail = s->in.len - s->in_off;
+	const unsigned char *p = (const unsigned char *)srv_in(s);
+	size_t avail = srv_avail(s);
 	size_t n = avail < s->bdat_left ? avail : (size_t)s->bdat_left;
 	if (n == 0 && s->bdat_left > 0)
 		return false;

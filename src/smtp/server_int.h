@@ -56,7 +56,7 @@ struct smtp_server {
 	const char *bdat_refusal; /* refused BDAT: consume the chunk, drop it */
 	int      bdat_code;
 	struct smtp_addr addr;  /* path of the pending MAIL/RCPT */
-	char     auth_param[SMTP_PATH_MAX + 1];
+	char     auth_param[512];   /* MAIL AUTH=, RFC 4954 5 */
 	struct buf body;        /* BODY event data */
 
 	/* AUTH exchange */
@@ -68,6 +68,17 @@ struct smtp_server {
 	struct smtp_event evq[SRV_EVQ];
 	unsigned evq_head, evq_len;
 };
+
+/* Unused input: never a null pointer, even before the first feed. */
+static inline const char *srv_in(const struct smtp_server *s)
+{
+	return s->in.data != NULL ? s->in.data + s->in_off : "";
+}
+
+static inline size_t srv_avail(const struct smtp_server *s)
+{
+	return s->in.len - s->in_off;
+}
 
 /* server.c */
 struct smtp_event *srv_push(struct smtp_server *s, enum smtp_event_type t);

@@ -274,6 +274,19 @@ TEST(smtp_command_line_limits)
 	CHECK_STR(sess_take(&t), "");
 	sess_send(&t, "tail\r\nNOOP\r\n");
 	CHECK_STR(sess_take(&t), "500 5.5.2 Line too long\r\n250 2.0.0 Ok\r\n");
+	/* MAIL may be longer by its parameters: AUTH= of 500 */
+	struct buf m = BUF_INIT;
+	buf_addstr(&m, "EHLO c\r\nMAIL FROM:<a@b.test> AUTH=");
+	for (int i = 0; i < 500; i++)
+		buf_addch(&m, 'z');
+	buf_addstr(&m, "\r\nRSET\r\nMAIL FROM:<a@b.test> AUTH=");
+	for (int i = 0; i < 1100; i++)
+		buf_addch(&m, 'z');
+	buf_addstr(&m, "\r\n");
+	sess_feed(&t, m.data, m.len, 0);
+	buf_free(&m);
+	CHECK_STR(sess_take(&t), EHLO_REPLY "250 2.0.0 Ok\r\n250 2.0.0 Ok\r\n"
+	    "500 5.5.2 Line too long\r\n");
 	sess_send(&t, "NOOP\nNOOP\r\n");
 	CHECK_STR(sess_take(&t), "500 5.5.2 Bare <LF> received, lines must end "
 	    "with <CR><LF>\r\n250 2.0.0 Ok\r\n");
@@ -576,5 +589,61 @@ TEST(smtp_shutdown_and_reply_sanitised)
 	sess_pump(&t);
 	CHECK_STR(sess_take(&t), "421 4.3.2 mx.test Service shutting down\r\n");
 	CHECK(t.closed && !smtp_server_waiting(t.s));
+	sess_close(&t);
+}
+
+TEST(smtp_large_message_streams_in_bounded_pieces)
+{
+	struct smtp_server_params p = sess_params();
+	struct smtp_server *s = smtp_server_new(&p);
+	const char *head = "EHLO c\r\nMAIL FROM:<a@c.test>\r\nRCPT TO:<b@mx.test>\r\nDATA\r\n";
+	struct buf msg = BUF_INIT;
+	buf_addstr(&msg, head);
+	char line[79];                     /* ".mmm...m\r\n", dot-stuffed */
+	memset(line, 'm', sizeof(line));
+	line[0] = '.';
+	memcpy(line + 77, "\r\n", 2);
+	for (int i = 0; i < 40000; i++)    /* 3.2 MB */
+		buf_add(&msg, line, sizeof(line));
+	buf_addstr(&msg, ".\r\n");
+	size_t off = 0, biggest = 0, total = 0, ends = 0;
+	struct smtp_event ev;
+	while (off < msg.len) {
+		size_t n = msg.len - off < 100000 ? msg.len - off : 100000;
+		off += smtp_server_feed(s, msg.data + off, n);
+		while (smtp_server_next_event(s, &ev)) {
+			if (ev.type == SMTP_EV_BODY) {
+				biggest = ev.len > biggest ? ev.len : biggest;
+				total += ev.len;
+			}
+			if (ev.type != SMTP_EV_BODY && ev.type != SMTP_EV_HELO &&
+			    ev.type != SMTP_EV_DATA)
+				ends += smtp_server_reply(s, 250, NULL, NULL);
+		}
+	}
+	CHECK(ends == 3);                  /* MAIL, RCPT, end of message */
+	CHECK(biggest <= 64 * 1024);
+	CHECK(total == 40000 * 78);
+	size_t olen;
+	const char *out = smtp_server_output(s, &olen);
+	CHECK(olen > 14 && memcmp(out + olen - 14, "250 2.0.0 Ok\r\n", 14) == 0);
+	buf_free(&msg);
+	smtp_server_free(s);
+}
+
+TEST(smtp_auth_limits_and_order)
+{
+	struct smtp_server_params p = sess_params();
+	p.flags = SMTP_SRV_TLS_ACTIVE | SMTP_SRV_AUTH;
+	p.max_errors = 2;
+	struct sess t;
+	sess_open(&t, &p);
+	sess_send(&t, "HELO c\r\nAUTH PLAIN AGJvYgB4\r\nEHLO c\r\n");
+	CHECK(strstr(sess_take(&t), "250 mx.test\r\n503 5.5.1 Send EHLO first\r\n"
+	    "250-mx.test\r\n") != NULL);
+	/* the 503 above and one wrong password reach max_errors */
+	sess_send(&t, "AUTH PLAIN AGJvYgB4\r\nAUTH PLAIN AGJvYgB4\r\nNOOP\r\n");
+	CHECK_STR(sess_take(&t), "535 5.7.8 Bad credentials\r\n421 4.7.0 mx.test Error: too many errors\r\n");
+	CHECK(t.closed && smtp_server_auth_user(t.s) == NULL);
 	sess_close(&t);
 }
