@@ -90,15 +90,17 @@ static bool ask(int fd, const char *prompt, struct password *pw, struct buf *err
 {
 	struct termios old, quiet;
 	bool have_termios = tcgetattr(fd, &old) == 0;
-	say(fd, prompt);
+	/* Echo off before the prompt: what is typed after it must not show,
+	 * and nothing typed after it may be flushed. */
 	if (have_termios) {
 		quiet = old;
 		quiet.c_lflag &= (tcflag_t)~(ECHO | ECHOE | ECHOK | ECHONL);
 		tcsetattr(fd, TCSAFLUSH, &quiet);
 	}
+	say(fd, prompt);
 	bool ok = read_line(fd, pw, err);
 	if (have_termios)
-		tcsetattr(fd, TCSAFLUSH, &old);
+		tcsetattr(fd, TCSANOW, &old);
 	say(fd, "\n");
 	return ok;
 }

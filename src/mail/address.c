@@ -136,7 +136,7 @@ bool addr_domain_ascii(const char *domain, struct buf *out, struct buf *err)
 	char *ascii = NULL;
 	int rc = idn2_to_ascii_8z(domain, &ascii, IDN_FLAGS);
 	if (rc != IDN2_OK) {
-		buf_printf(err, "invalid domain (%s)", idn2_strerror(rc));
+		buf_addstr(err, idn2_strerror(rc));
 		return false;
 	}
 	bool ok = check_ascii_domain(ascii, err);
@@ -155,7 +155,7 @@ bool addr_canon_domain(const char *in, struct buf *out, struct buf *err)
 		goto done;
 	int rc = idn2_to_unicode_8z8z(buf_cstr(&ascii), &u, 0);
 	if (rc != IDN2_OK) {
-		buf_printf(err, "invalid domain (%s)", idn2_strerror(rc));
+		buf_addstr(err, idn2_strerror(rc));
 		goto done;
 	}
 	/* A bogus A-label decodes to text that does not encode back to it. */
