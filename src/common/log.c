@@ -2,6 +2,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 #include <syslog.h>
 #include <time.h>
 
@@ -22,6 +23,17 @@ void log_open(const char *ident, int to_stderr)
 void log_set_level(enum log_level lvl)
 {
 	log_level = lvl;
+}
+
+bool log_set_level_name(const char *name)
+{
+	static const char *names[] = { "error", "warning", "info", "debug" };
+	for (int i = 0; i < 4; i++)
+		if (strcmp(name, names[i]) == 0) {
+			log_level = (enum log_level)i;
+			return true;
+		}
+	return false;
 }
 
 static int syslog_prio(enum log_level lvl)

@@ -41,4 +41,32 @@ void trees_key_to_hex(const struct trees_key *k, char pk[65], char salt[33],
 bool trees_key_from_hex(const char *pk, const char *salt, const char *nonce,
     const char *box, struct trees_key *out);
 
+/* The trees file format (riseup's Dovecot plugin, version 1): the header
+ * ee ff cc + BE32 version, then the plaintext in 8192-byte chunks, each
+ * sealed with crypto_box_seal to the public key (8240 bytes on disk), and
+ * always a final short chunk of 0..8191 bytes (48..8239 sealed). */
+#define TREES_MAGIC_LEN   3
+#define TREES_HEADER_LEN  7
+#define TREES_VERSION     1
+#define TREES_CHUNK       8192
+#define TREES_SEAL_EXTRA  48
+#define TREES_SEALED_CHUNK (TREES_CHUNK + TREES_SEAL_EXTRA)
+
+struct ostream;
+struct istream;
+
+/* True if the first n bytes of a file carry the trees magic. */
+bool trees_has_magic(const void *head, size_t n);
+/* Encrypting stage before next (owned); the header is written at once. */
+struct ostream *trees_ostream_create(struct ostream *next,
+    const unsigned char pk[TREES_PK_LEN]);
+/* Decrypting stage after prev (owned). sk is copied and wiped on free.
+ * With require_header, a file without the exact header is an error;
+ * otherwise a file without the magic is plaintext and passes unchanged.
+ * A missing final chunk, a truncated or altered chunk, a wrong key or
+ * an unknown version is an error, never short output. */
+struct istream *trees_istream_create(struct istream *prev,
+    const unsigned char pk[TREES_PK_LEN],
+    const unsigned char sk[TREES_SK_LEN], bool require_header);
+
 #endif

@@ -1,0 +1,30 @@
+/* Listening sockets the master binds (as root) and hands to children. */
+#ifndef AMB_LISTEN_H
+#define AMB_LISTEN_H
+#include <stdbool.h>
+
+#include "common/buf.h"
+
+struct config;
+
+enum service { SVC_SMTP, SVC_SUBMISSION, SVC_SUBMISSIONS, SVC_IMAP, SVC_IMAPS,
+	SVC_COUNT };
+
+struct listener {
+	enum service svc;
+	char addr[64];
+	int fd;
+};
+
+struct listeners {
+	struct listener *v;
+	int n;
+};
+
+const char *service_name(enum service svc);
+/* Binds every address of the listed services' *_listen settings. */
+bool listeners_bind(const struct config *cfg, const enum service *svcs,
+    int nsvcs, struct listeners *out, struct buf *err);
+void listeners_close(struct listeners *ls);
+
+#endif

@@ -1,0 +1,8 @@
+/* The role of each child process (one file each in src/daemon/). */
+#ifndef AMB_ROLES_H
+#define AMB_ROLES_H
+#include "daemon/child.h"
+
+extern const struct role_ops lookup_role, queue_role, deliver_role, smtp_role;
+
+#endif

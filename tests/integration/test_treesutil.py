@@ -1,0 +1,233 @@
+"""treesutil against an independent implementation of the trees scheme
+(python3-nacl): keys, password changes, Ed25519 seeds and trees files."""
+import base64
+import lzma
+import os
+import subprocess
+
+import nacl.exceptions
+import nacl.pwhash
+import nacl.public
+import nacl.secret
+import nacl.signing
+import nacl.utils
+import pytest
+
+TREESUTIL = os.path.join(os.environ.get("AMB_BIN", "build/asan/bin"),
+                         "treesutil")
+OPSLIMIT = 2
+MEMLIMIT = 64 << 20
+HEADER = b"\xee\xff\xcc\x00\x00\x00\x01"
+CHUNK = 8192
+
+
+def run(args, stdin=b""):
+    return subprocess.run([TREESUTIL] + args, input=stdin,
+                          capture_output=True, timeout=120)
+
+
+def one_error_line(proc):
+    assert proc.returncode == 1
+    lines = proc.stderr.decode().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("treesutil: "), lines
+    return lines[0]
+
+
+def lock_key(password):
+    """A locked key made the nacl way: (fields, secret key)."""
+    sk = nacl.public.PrivateKey.generate()
+    salt = nacl.utils.random(16)
+    nonce = nacl.utils.random(24)
+    kek = nacl.pwhash.argon2id.kdf(32, password, salt, opslimit=OPSLIMIT,
+                                   memlimit=MEMLIMIT)
+    box = nacl.secret.SecretBox(kek).encrypt(bytes(sk), nonce).ciphertext
+    fields = [bytes(sk.public_key), salt, nonce, box]
+    return [f.hex().encode() for f in fields], sk
+
+
+def unlock_key(fields, password):
+    pk, salt, nonce, box = (bytes.fromhex(f.decode()) for f in fields)
+    kek = nacl.pwhash.argon2id.kdf(32, password, salt, opslimit=OPSLIMIT,
+                                   memlimit=MEMLIMIT)
+    sk = nacl.public.PrivateKey(nacl.secret.SecretBox(kek).decrypt(box, nonce))
+    assert bytes(sk.public_key) == pk
+    return sk
+
+
+def fields_of(stdout):
+    """Four NUL-terminated fields, as the seed printed them."""
+    assert stdout.endswith(b"\0")
+    parts = stdout.split(b"\0")
+    assert len(parts) == 5 and parts[4] == b""
+    for part, n in zip(parts, (64, 32, 48, 96)):
+        assert len(part) == n and part == part.lower()
+        bytes.fromhex(part.decode())
+    return parts[:4]
+
+
+def seal_trees(pk, data):
+    """A trees file as riseup's plugin writes it: full chunks, then always
+    a final chunk of 0..8191 bytes."""
+    box = nacl.public.SealedBox(pk)
+    out = [HEADER]
+    full = len(data) - len(data) % CHUNK
+    for off in range(0, full, CHUNK):
+        out.append(box.encrypt(data[off:off + CHUNK]))
+    out.append(box.encrypt(data[full:]))
+    return b"".join(out)
+
+
+@pytest.fixture(scope="module")
+def nacl_key():
+    return lock_key(b"owl password")
+
+
+def decrypt(tmp_path, fields, password, blob):
+    src, dst = tmp_path / "in", tmp_path / "out"
+    src.write_bytes(blob)
+    proc = run(["-d", "-i", str(src), "-o", str(dst)],
+               b"\0".join(fields + [password]) + b"\0")
+    return proc, dst
+
+
+def test_create_unlocks_in_nacl():
+    # The last field may end at the end of input; nothing is trimmed.
+    proc = run(["-c"], b"correct horse\n")
+    assert proc.returncode == 0, proc.stderr
+    fields = fields_of(proc.stdout)
+    unlock_key(fields, b"correct horse\n")
+    with pytest.raises(nacl.exceptions.CryptoError):
+        unlock_key(fields, b"correct horse")
+
+
+@pytest.mark.parametrize("size", [0, 1, CHUNK - 1, CHUNK, 2 * CHUNK + 5])
+def test_decrypt_nacl_sealed_file(tmp_path, nacl_key, size):
+    fields, sk = nacl_key
+    data = os.urandom(size)
+    proc, dst = decrypt(tmp_path, fields, b"owl password",
+                        seal_trees(sk.public_key, data))
+    assert proc.returncode == 0, proc.stderr
+    assert dst.read_bytes() == data
+    assert (dst.stat().st_mode & 0o777) == 0o600
+
+
+def test_decrypt_xz_inner_data(tmp_path, nacl_key):
+    fields, sk = nacl_key
+    msg = b"From: a@example.org\r\nSubject: hi\r\n\r\n" + b"body line\r\n" * 5000
+    packed = lzma.compress(msg, format=lzma.FORMAT_XZ, preset=6)
+    proc, dst = decrypt(tmp_path, fields, b"owl password",
+                        seal_trees(sk.public_key, packed))
+    assert proc.returncode == 0, proc.stderr
+    assert dst.read_bytes() == msg
+
+
+def damaged_files(pk):
+    data = os.urandom(2 * CHUNK + 100)
+    good = seal_trees(pk, data)
+    full = len(HEADER) + 2 * (CHUNK + 48)
+    flipped = bytearray(good)
+    flipped[len(HEADER) + CHUNK // 2] ^= 1
+    return {
+        "final chunk dropped": good[:full],
+        "cut mid chunk": good[:len(HEADER) + 4000],
+        "last byte cut": good[:-1],
+        "byte flipped": bytes(flipped),
+        "header only": HEADER,
+        "version 2": HEADER[:-1] + b"\x02" + good[len(HEADER):],
+        "no header": data,
+        "multiple of 8192 without final chunk":
+            seal_trees(pk, data[:2 * CHUNK])[:full],
+    }
+
+
+@pytest.mark.parametrize("case", sorted(damaged_files(
+    nacl.public.PrivateKey.generate().public_key)))
+def test_damaged_file_refused(tmp_path, nacl_key, case):
+    fields, sk = nacl_key
+    proc, dst = decrypt(tmp_path, fields, b"owl password",
+                        damaged_files(sk.public_key)[case])
+    one_error_line(proc)
+    assert not dst.exists()
+
+
+def test_decrypt_wrong_password(tmp_path, nacl_key):
+    fields, sk = nacl_key
+    proc, dst = decrypt(tmp_path, fields, b"not it",
+                        seal_trees(sk.public_key, b"x"))
+    assert "cannot unlock" in one_error_line(proc)
+    assert not dst.exists()
+
+
+def test_passwd_relocks(nacl_key):
+    fields, sk = nacl_key
+    proc = run(["-p"], b"\0".join(fields + [b"owl password", b"new one"]) + b"\0")
+    assert proc.returncode == 0, proc.stderr
+    new = fields_of(proc.stdout)
+    assert new[0] == fields[0] and new[1] != fields[1] and new[2] != fields[2]
+    assert bytes(unlock_key(new, b"new one")) == bytes(sk)
+    with pytest.raises(nacl.exceptions.CryptoError):
+        unlock_key(new, b"owl password")
+
+
+def test_passwd_wrong_old_password(nacl_key):
+    fields, _ = nacl_key
+    proc = run(["-p"], b"\0".join(fields + [b"wrong", b"new one"]) + b"\0")
+    assert "cannot unlock" in one_error_line(proc)
+    assert proc.stdout == b""
+
+
+def test_ed25519_seed_gives_public_key():
+    proc = run(["-s"])
+    assert proc.returncode == 0
+    line = proc.stdout.decode()
+    assert line.endswith("\n") and line.count(" ") == 1
+    seed64, pk64 = line.split()
+    key = nacl.signing.SigningKey(base64.b64decode(seed64, validate=True))
+    assert key.verify_key.encode() == base64.b64decode(pk64, validate=True)
+
+
+@pytest.mark.parametrize("args,stdin,needle", [
+    ([], b"", "one of -c"),
+    (["-c", "-s"], b"", "only one"),
+    (["-d", "-i", "x"], b"", "-o OUT"),
+    (["-c", "-o", "x"], b"", "with -d"),
+    (["-q"], b"", "unknown option"),
+    (["-c", "extra"], b"", "unexpected argument"),
+    (["-c"], b"", "password missing"),
+    (["-c"], b"\0", "empty password"),
+    (["-p"], b"00\0" * 6, "invalid public key"),
+    (["-p"], b"a" * 64 + b"\0" + b"zz" * 16 + b"\0" + b"00\0" * 4,
+     "invalid salt"),
+], ids=lambda v: v if isinstance(v, str) else None)
+def test_usage_and_field_errors(args, stdin, needle):
+    assert needle in one_error_line(run(args, stdin))
+
+
+def test_missing_input_file(tmp_path, nacl_key):
+    proc = run(["-d", "-i", str(tmp_path / "none"), "-o", str(tmp_path / "o")])
+    assert "No such file" in one_error_line(proc)
+
+
+def test_in_and_out_same_file(tmp_path, nacl_key):
+    fields, sk = nacl_key
+    src = tmp_path / "in"
+    blob = seal_trees(sk.public_key, b"keep me")
+    src.write_bytes(blob)
+    proc = run(["-d", "-i", str(src), "-o", str(src)],
+               b"\0".join(fields + [b"owl password"]) + b"\0")
+    assert "same file" in one_error_line(proc)
+    assert src.read_bytes() == blob
+
+
+def test_reads_only_the_fields_it_needs():
+    """Like the seed, it does not wait for the end of stdin."""
+    proc = subprocess.Popen([TREESUTIL, "-c"], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE)
+    proc.stdin.write(b"pw\0")
+    proc.stdin.flush()
+    try:
+        assert proc.wait(timeout=60) == 0
+        fields_of(proc.stdout.read())
+    finally:
+        proc.stdin.close()
+        proc.stdout.close()
