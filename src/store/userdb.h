@@ -76,6 +76,10 @@ bool userdb_user_del(struct userdb *db, const char *address, struct buf *err);
 bool userdb_user_passwd(struct userdb *db, const char *address,
     const char *oldpw, size_t oldlen, const char *newpw, size_t newlen,
     struct buf *err);
+/* For a forgotten password: a new hash and a NEW key pair locked under
+ * newpw. Mail encrypted under the old public key can no longer be read. */
+bool userdb_user_reset(struct userdb *db, const char *address,
+    const char *newpw, size_t newlen, struct buf *err);
 /* domain NULL: every user. */
 bool userdb_user_list(struct userdb *db, const char *domain,
     userdb_user_fn *fn, void *arg, struct buf *err);

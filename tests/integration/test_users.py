@@ -167,6 +167,12 @@ def test_passwd_keeps_public_key(tmp_path):
     assert unlock(k2, "new pw") == k1["pk"]
     (h,), = rows(i, "SELECT password FROM users")
     assert pwhash.verify(h.encode(), b"new pw")
+    # a forgotten password: --reset makes a new key pair, and says so
+    p = i.ctl("user", "passwd", "p@example.test", "--reset",
+              "--password-stdin", input="fresh\n", check=0)
+    assert "new key pair" in p.err
+    k3 = key_of(i, "p@example.test")
+    assert k3["pk"] != k1["pk"] and unlock(k3, "fresh") == k3["pk"]
 
 
 def test_password_on_terminal(tmp_path):
@@ -309,6 +315,7 @@ def test_bad_input(inst, args, stdin, message):
     ["domain", "list", "x"], ["user"], ["user", "add"],
     ["user", "add", "a@example.test", "--bogus"],
     ["user", "passwd", "a@example.test", "--quota", "1G"],
+    ["user", "add", "a@example.test", "--reset"],
     ["user", "del"], ["user", "list", "a", "b"], ["alias"],
     ["alias", "add", "x"], ["alias", "del"], ["alias", "list", "x"],
     ["resolve"],
