@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <string.h>
 #include <termios.h>
 #include <unistd.h>
@@ -27,6 +28,14 @@ void password_free(struct password *pw)
 	pw->len = 0;
 }
 
+/* A signal that arrived while the terminal's echo was off. */
+static volatile sig_atomic_t pending_signal;
+
+static void on_signal(int sig)
+{
+	pending_signal = sig;
+}
+
 /* Reads one line from fd byte by byte, so nothing past the line is
  * consumed (the next password may follow on stdin) and no stdio buffer
  * keeps a copy. */
@@ -37,7 +46,7 @@ static bool read_line(int fd, struct password *pw, struct buf *err)
 	for (;;) {
 		char c;
 		ssize_t n = read(fd, &c, 1);
-		if (n < 0 && errno == EINTR)
+		if (n < 0 && errno == EINTR && !pending_signal)
 			continue;
 		if (n < 0) {
 			buf_printf(err, "cannot read the password: %s", strerror(errno));
@@ -86,10 +95,36 @@ static void say(int fd, const char *s)
 	}
 }
 
+static const int stop_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+#define NSTOP (sizeof stop_signals / sizeof stop_signals[0])
+
+/* While echo is off, a signal must not end the process before the
+ * terminal is restored: it interrupts the read and is raised again after. */
+static void catch_signals(struct sigaction old[NSTOP])
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;      /* no SA_RESTART: read() returns */
+	sigemptyset(&sa.sa_mask);
+	pending_signal = 0;
+	for (size_t i = 0; i < NSTOP; i++)
+		sigaction(stop_signals[i], &sa, &old[i]);
+}
+
+static void release_signals(const struct sigaction old[NSTOP])
+{
+	for (size_t i = 0; i < NSTOP; i++)
+		sigaction(stop_signals[i], &old[i], NULL);
+	if (pending_signal)
+		raise(pending_signal);
+}
+
 static bool ask(int fd, const char *prompt, struct password *pw, struct buf *err)
 {
 	struct termios old, quiet;
+	struct sigaction oldsa[NSTOP];
 	bool have_termios = tcgetattr(fd, &old) == 0;
+	catch_signals(oldsa);
 	/* Echo off before the prompt: what is typed after it must not show,
 	 * and nothing typed after it may be flushed. */
 	if (have_termios) {
@@ -102,6 +137,7 @@ static bool ask(int fd, const char *prompt, struct password *pw, struct buf *err
 	if (have_termios)
 		tcsetattr(fd, TCSANOW, &old);
 	say(fd, "\n");
+	release_signals(oldsa);
 	return ok;
 }
 

@@ -4,8 +4,10 @@ the stored password and key formats, and the recipient lookup order."""
 import os
 import pty
 import select
+import signal
 import sqlite3
 import subprocess
+import termios
 
 import pytest
 from nacl import pwhash, public, secret
@@ -221,6 +223,25 @@ def test_password_on_terminal(tmp_path):
                      ["s3cret", "n3w", "n3w"])
     assert st == 0, out
     assert unlock(key_of(i, "t@example.test"), "n3w")
+
+
+def test_interrupted_prompt_restores_echo(tmp_path):
+    i = Instance(tmp_path / "i")
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execv(binary("mailboxctl"), ["mailboxctl", "-c", i.conf, "user",
+                                        "add", "t@example.test"])
+    seen = b""
+    while not seen.endswith(b": "):
+        assert select.select([fd], [], [], 20)[0]
+        seen += os.read(fd, 1024)
+    assert not termios.tcgetattr(fd)[3] & termios.ECHO
+    os.write(fd, b"\x03")              # Ctrl-C
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == -signal.SIGINT
+    assert termios.tcgetattr(fd)[3] & termios.ECHO
+    os.close(fd)
+    assert rows(i, "SELECT count(*) FROM users")[0][0] == 0
 
 
 def test_alias_add_list_del(tmp_path):
