@@ -115,9 +115,14 @@ static bool user_insert(struct userdb *db, const char *addr, const char *pw,
 	struct buf local = BUF_INIT, dom = BUF_INIT;
 	long long did, uid;
 	addr_split(addr, &local, &dom);
-	int r = udb_domain_id(db, buf_cstr(&dom), &did, err);
+	/* user+tag@domain reaches user@domain, so a '+' user is unreachable */
+	bool plus = strchr(buf_cstr(&local), '+') != NULL;
+	int r = plus ? -1 : udb_domain_id(db, buf_cstr(&dom), &did, err);
 	buf_free(&local);
 	buf_free(&dom);
+	if (plus)
+		buf_addstr(err, "a user's local part cannot contain '+' "
+		    "(it starts the tag of user+tag addresses)");
 	if (r != 1)
 		return false;
 	r = udb_query_int(db, err, &uid, "SELECT id FROM users WHERE address = ?",

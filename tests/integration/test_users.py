@@ -311,6 +311,8 @@ def test_alias_add_list_del(tmp_path):
      "local part is longer than 64 octets"),
     (["user", "add", "bob@[10.0.0.1]", "--password-stdin"], "x\n",
      "IP literals are not allowed"),
+    (["user", "add", "bob+x@example.test", "--password-stdin"], "x\n",
+     "a user's local part cannot contain '+'"),
     (["user", "del", "nobody@example.test"], None, "unknown user nobody@example.test"),
     (["user", "passwd", "nobody@example.test", "--password-stdin"], "a\nb\n",
      "unknown user nobody@example.test"),
