@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <string.h>
 #include <termios.h>
@@ -36,6 +37,28 @@ static void on_signal(int sig)
 	pending_signal = sig;
 }
 
+/* One byte of fd: 1, 0 at end of input, -1 on error or a caught signal.
+ * A signal may land just before read() would block, so it polls in short
+ * steps and looks for one in between. */
+static ssize_t read_byte(int fd, char *c)
+{
+	for (;;) {
+		if (pending_signal) {
+			errno = EINTR;
+			return -1;
+		}
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		int pr = poll(&p, 1, 200);
+		if (pr < 0 && errno != EINTR)
+			return -1;
+		if (pr <= 0)
+			continue;
+		ssize_t n = read(fd, c, 1);
+		if (n >= 0 || errno != EINTR)
+			return n;
+	}
+}
+
 /* Reads one line from fd byte by byte, so nothing past the line is
  * consumed (the next password may follow on stdin) and no stdio buffer
  * keeps a copy. */
@@ -45,9 +68,7 @@ static bool read_line(int fd, struct password *pw, struct buf *err)
 	bool toolong = false, nul = false;
 	for (;;) {
 		char c;
-		ssize_t n = read(fd, &c, 1);
-		if (n < 0 && errno == EINTR && !pending_signal)
-			continue;
+		ssize_t n = read_byte(fd, &c);
 		if (n < 0) {
 			buf_printf(err, "cannot read the password: %s", strerror(errno));
 			password_free(pw);
