@@ -112,7 +112,9 @@ enum userdb_dest_kind { USERDB_DEST_LOCAL, USERDB_DEST_EXTERNAL };
 struct userdb_dest {
 	enum userdb_dest_kind kind;
 	char *address;      /* LOCAL: the user's address; else where to send */
-	char *folder;       /* LOCAL with a +tag: the tag, else NULL */
+	char *folder;       /* LOCAL with a non-empty +tag: the tag as written
+	                     * in the address (any atext, e.g. '/'; the
+	                     * delivery agent must vet it), else NULL */
 };
 struct userdb_dests {
 	struct userdb_dest *v;

@@ -243,6 +243,8 @@ TEST(userdb_resolution_order)
 	struct userdb *db = resolution_db();
 	CHECK_STR(resolve(db, "Alice@EXAMPLE.test"), "L:alice@example.test");
 	CHECK_STR(resolve(db, "alice+News@example.test"), "L:alice@example.test/news");
+	CHECK_STR(resolve(db, "alice+@example.test"), "L:alice@example.test");
+	CHECK_STR(resolve(db, "alice+a+b@example.test"), "L:alice@example.test/a+b");
 	CHECK_STR(resolve(db, "jörg@xn--bcher-kva.example"), "L:jörg@bücher.example");
 	CHECK_STR(resolve(db, "JO\xcc\x88RG@BÜCHER.example"), "L:jörg@bücher.example");
 	CHECK_STR(resolve(db, "nobody@example.test"), "unknown");
