@@ -15,7 +15,8 @@ static const struct {
 	{ "config", ctl_config, "config get [KEY] | config set KEY VALUE" },
 	{ "domain", ctl_domain, "domain add DOMAIN [--postmaster ADDR] | del DOMAIN [--force] | list" },
 	{ "user",   ctl_user,   "user add ADDR [--password-stdin] [--quota SIZE] [--no-encryption]\n"
-	                        "  user del ADDR | passwd ADDR [--password-stdin] | list [DOMAIN]" },
+	                        "  user del ADDR | passwd ADDR [--password-stdin] [--reset]\n"
+	                        "  user list [DOMAIN]" },
 	{ "alias",  ctl_alias,  "alias add SRC DST | del SRC [DST] | list" },
 	{ "resolve", ctl_resolve, "resolve ADDRESS" },
 };

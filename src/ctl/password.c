@@ -2,6 +2,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
 #include <string.h>
 #include <termios.h>
 #include <unistd.h>
@@ -27,6 +29,36 @@ void password_free(struct password *pw)
 	pw->len = 0;
 }
 
+/* A signal that arrived while the terminal's echo was off. */
+static volatile sig_atomic_t pending_signal;
+
+static void on_signal(int sig)
+{
+	pending_signal = sig;
+}
+
+/* One byte of fd: 1, 0 at end of input, -1 on error or a caught signal.
+ * A signal may land just before read() would block, so it polls in short
+ * steps and looks for one in between. */
+static ssize_t read_byte(int fd, char *c)
+{
+	for (;;) {
+		if (pending_signal) {
+			errno = EINTR;
+			return -1;
+		}
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		int pr = poll(&p, 1, 200);
+		if (pr < 0 && errno != EINTR)
+			return -1;
+		if (pr <= 0)
+			continue;
+		ssize_t n = read(fd, c, 1);
+		if (n >= 0 || errno != EINTR)
+			return n;
+	}
+}
+
 /* Reads one line from fd byte by byte, so nothing past the line is
  * consumed (the next password may follow on stdin) and no stdio buffer
  * keeps a copy. */
@@ -36,9 +68,7 @@ static bool read_line(int fd, struct password *pw, struct buf *err)
 	bool toolong = false, nul = false;
 	for (;;) {
 		char c;
-		ssize_t n = read(fd, &c, 1);
-		if (n < 0 && errno == EINTR)
-			continue;
+		ssize_t n = read_byte(fd, &c);
 		if (n < 0) {
 			buf_printf(err, "cannot read the password: %s", strerror(errno));
 			password_free(pw);
@@ -86,20 +116,49 @@ static void say(int fd, const char *s)
 	}
 }
 
+static const int stop_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+#define NSTOP (sizeof stop_signals / sizeof stop_signals[0])
+
+/* While echo is off, a signal must not end the process before the
+ * terminal is restored: it interrupts the read and is raised again after. */
+static void catch_signals(struct sigaction old[NSTOP])
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;      /* no SA_RESTART: read() returns */
+	sigemptyset(&sa.sa_mask);
+	pending_signal = 0;
+	for (size_t i = 0; i < NSTOP; i++)
+		sigaction(stop_signals[i], &sa, &old[i]);
+}
+
+static void release_signals(const struct sigaction old[NSTOP])
+{
+	for (size_t i = 0; i < NSTOP; i++)
+		sigaction(stop_signals[i], &old[i], NULL);
+	if (pending_signal)
+		raise(pending_signal);
+}
+
 static bool ask(int fd, const char *prompt, struct password *pw, struct buf *err)
 {
 	struct termios old, quiet;
+	struct sigaction oldsa[NSTOP];
 	bool have_termios = tcgetattr(fd, &old) == 0;
-	say(fd, prompt);
+	catch_signals(oldsa);
+	/* Echo off before the prompt: what is typed after it must not show,
+	 * and nothing typed after it may be flushed. */
 	if (have_termios) {
 		quiet = old;
 		quiet.c_lflag &= (tcflag_t)~(ECHO | ECHOE | ECHOK | ECHONL);
 		tcsetattr(fd, TCSAFLUSH, &quiet);
 	}
+	say(fd, prompt);
 	bool ok = read_line(fd, pw, err);
 	if (have_termios)
-		tcsetattr(fd, TCSAFLUSH, &old);
+		tcsetattr(fd, TCSANOW, &old);
 	say(fd, "\n");
+	release_signals(oldsa);
 	return ok;
 }
 

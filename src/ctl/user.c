@@ -4,6 +4,7 @@
 #include "ctl/ctl.h"
 
 #include <getopt.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -14,10 +15,10 @@
 
 #define USER_USAGE "usage: user add ADDR [--password-stdin] [--quota SIZE] " \
 	"[--no-encryption] | user del ADDR | user passwd ADDR [--password-stdin] " \
-	"| user list [DOMAIN]"
+	"[--reset] | user list [DOMAIN]"
 
 struct user_opts {
-	bool pw_stdin, no_encryption;
+	bool pw_stdin, no_encryption, reset;
 	const char *quota;
 	const char *addr;
 };
@@ -29,6 +30,7 @@ static bool parse_opts(int argc, char **argv, bool add, struct user_opts *o)
 		{ "password-stdin", no_argument, NULL, 's' },
 		{ "quota", required_argument, NULL, 'q' },
 		{ "no-encryption", no_argument, NULL, 'n' },
+		{ "reset", no_argument, NULL, 'r' },
 		{ NULL, 0, NULL, 0 },
 	};
 	memset(o, 0, sizeof *o);
@@ -42,6 +44,8 @@ static bool parse_opts(int argc, char **argv, bool add, struct user_opts *o)
 			o->quota = optarg;
 		else if (c == 'n' && add)
 			o->no_encryption = true;
+		else if (c == 'r' && !add)
+			o->reset = true;
 		else
 			return false;
 	}
@@ -77,7 +81,8 @@ static int user_add(struct ctl *ctl, int argc, char **argv)
 	struct buf err = BUF_INIT;
 	struct password pw = { NULL, 0 };
 	bool ok = true;
-	if (o.quota != NULL && !str_parse_size(o.quota, &quota)) {
+	if (o.quota != NULL && (!str_parse_size(o.quota, &quota) ||
+	    quota > INT64_MAX)) {
 		buf_addstr(&err, "invalid quota (a size such as 500M, 15G or 1T)");
 		ok = false;
 	}
@@ -117,6 +122,8 @@ static int user_del(struct ctl *ctl, int argc, char **argv)
 static bool read_passwords(const struct user_opts *o, struct password *cur,
     struct password *new, struct buf *err)
 {
+	if (o->reset)
+		return read_new_password(o, new, err);
 	if (o->pw_stdin)
 		return password_from_stdin(cur, err) && password_from_stdin(new, err);
 	struct buf prompt = BUF_INIT;
@@ -144,7 +151,11 @@ static int user_passwd(struct ctl *ctl, int argc, char **argv)
 	if (found == 1)
 		userdb_user_clear(&u);
 	bool ok = found == 1 && read_passwords(&o, &cur, &new, &err) &&
-	    userdb_user_passwd(db, o.addr, cur.s, cur.len, new.s, new.len, &err);
+	    (o.reset ? userdb_user_reset(db, o.addr, new.s, new.len, &err) :
+	    userdb_user_passwd(db, o.addr, cur.s, cur.len, new.s, new.len, &err));
+	if (ok && o.reset)
+		fprintf(stderr, "mailboxctl: user passwd: %s has a new key pair; mail "
+		    "stored encrypted under the old one can no longer be read\n", o.addr);
 	password_free(&cur);
 	password_free(&new);
 	userdb_close(db);

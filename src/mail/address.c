@@ -93,6 +93,8 @@ static bool check_dots(const char *s, const char *what, struct buf *err)
 static bool check_ascii_domain(const char *a, struct buf *err)
 {
 	size_t n = strlen(a);
+	if (n == 0)
+		return fail(err, "empty domain");
 	if (n > ADDR_DOMAIN_MAX)
 		return fail(err, "domain is longer than 253 octets");
 	if (!check_dots(a, "domain", err))
@@ -120,6 +122,24 @@ static bool check_ascii_domain(const char *a, struct buf *err)
 	return true;
 }
 
+/* libidn2's UTS#46 mapping silently drops ASCII that STD3 forbids, such
+ * as '_' or a full-width backslash (mapped to '\\'): two spellings must never
+ * meet in one domain, so such characters are refused here, also in their
+ * compatibility (NFKC) forms. */
+static bool check_domain_chars(const char *domain, struct buf *err)
+{
+	size_t n = 0;
+	uint8_t *k = u8_normalize(UNINORM_NFKC, (const uint8_t *)domain,
+	    strlen(domain), NULL, &n);
+	if (k == NULL)
+		return fail(err, "domain cannot be normalised");
+	bool ok = true;
+	for (size_t i = 0; i < n && ok; i++)
+		ok = k[i] >= 0x80 || k[i] == '.' || is_ldh((char)(k[i] | 0x20));
+	free(k);
+	return ok || fail(err, "invalid character in domain");
+}
+
 bool addr_domain_ascii(const char *domain, struct buf *out, struct buf *err)
 {
 	if (!check_text(domain, "domain", err))
@@ -128,15 +148,12 @@ bool addr_domain_ascii(const char *domain, struct buf *out, struct buf *err)
 		return fail(err, "IP literals are not allowed as domain");
 	if (!check_dots(domain, "domain", err))
 		return false;
-	/* libidn2's UTS#46 mapping silently drops some ASCII such as '_';
-	 * two spellings must never meet in one domain, so refuse them here. */
-	for (const unsigned char *p = (const unsigned char *)domain; *p; p++)
-		if (*p < 0x80 && *p != '.' && !is_ldh((char)(*p | 0x20)))
-			return fail(err, "invalid character in domain");
+	if (!check_domain_chars(domain, err))
+		return false;
 	char *ascii = NULL;
 	int rc = idn2_to_ascii_8z(domain, &ascii, IDN_FLAGS);
 	if (rc != IDN2_OK) {
-		buf_printf(err, "invalid domain (%s)", idn2_strerror(rc));
+		buf_addstr(err, idn2_strerror(rc));
 		return false;
 	}
 	bool ok = check_ascii_domain(ascii, err);
@@ -155,7 +172,7 @@ bool addr_canon_domain(const char *in, struct buf *out, struct buf *err)
 		goto done;
 	int rc = idn2_to_unicode_8z8z(buf_cstr(&ascii), &u, 0);
 	if (rc != IDN2_OK) {
-		buf_printf(err, "invalid domain (%s)", idn2_strerror(rc));
+		buf_addstr(err, idn2_strerror(rc));
 		goto done;
 	}
 	/* A bogus A-label decodes to text that does not encode back to it. */
@@ -186,34 +203,40 @@ static bool is_atext(unsigned char c)
 	    (c >= '0' && c <= '9') || (c != '\0' && strchr("!#$%&'*+-/=?^_`{|}~", c));
 }
 
-bool addr_canon_local(const char *in, struct buf *out, struct buf *err)
+/* The dot-atom rules on text that check_text already accepted. */
+static bool check_local_ascii(const char *s, struct buf *err)
 {
-	if (in[0] == '"')
-		return fail(err, "quoted local parts are not supported");
-	if (!check_text(in, "local part", err))
+	if (!check_dots(s, "local part", err))
 		return false;
-	if (!check_dots(in, "local part", err))
-		return false;
-	for (const unsigned char *p = (const unsigned char *)in; *p; p++) {
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
 		if (*p == '@')
 			return fail(err, "more than one '@'");
 		if (*p < 0x80 && *p != '.' && !is_atext(*p))
 			return fail(err, "invalid character in local part");
 	}
+	return true;
+}
+
+bool addr_canon_local(const char *in, struct buf *out, struct buf *err)
+{
+	if (in[0] == '"')
+		return fail(err, "quoted local parts are not supported");
+	if (!check_text(in, "local part", err) || !check_local_ascii(in, err))
+		return false;
 	size_t len = 0;
 	uint8_t *low = u8_tolower((const uint8_t *)in, strlen(in), NULL,
 	    UNINORM_NFC, NULL, &len);
 	if (low == NULL)
 		return fail(err, "local part cannot be normalised");
-	bool ok = len <= ADDR_LOCAL_MAX;
-	if (ok) {
-		buf_reset(out);
-		buf_add(out, low, len);
-	} else {
-		fail(err, "local part is longer than 64 octets");
-	}
+	buf_reset(out);
+	buf_add(out, low, len);
 	free(low);
-	return ok;
+	/* NFC maps a few characters to ASCII (U+037E GREEK QUESTION MARK is
+	 * ';'), so the result is checked again. */
+	if (len > ADDR_LOCAL_MAX)
+		return fail(err, "local part is longer than 64 octets");
+	return check_text(out->data, "local part", err) &&
+	    check_local_ascii(out->data, err);
 }
 
 bool addr_canon(const char *in, struct buf *out, struct buf *err)

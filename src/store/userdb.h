@@ -76,6 +76,10 @@ bool userdb_user_del(struct userdb *db, const char *address, struct buf *err);
 bool userdb_user_passwd(struct userdb *db, const char *address,
     const char *oldpw, size_t oldlen, const char *newpw, size_t newlen,
     struct buf *err);
+/* For a forgotten password: a new hash and a NEW key pair locked under
+ * newpw. Mail encrypted under the old public key can no longer be read. */
+bool userdb_user_reset(struct userdb *db, const char *address,
+    const char *newpw, size_t newlen, struct buf *err);
 /* domain NULL: every user. */
 bool userdb_user_list(struct userdb *db, const char *domain,
     userdb_user_fn *fn, void *arg, struct buf *err);
@@ -108,7 +112,9 @@ enum userdb_dest_kind { USERDB_DEST_LOCAL, USERDB_DEST_EXTERNAL };
 struct userdb_dest {
 	enum userdb_dest_kind kind;
 	char *address;      /* LOCAL: the user's address; else where to send */
-	char *folder;       /* LOCAL with a +tag: the tag, else NULL */
+	char *folder;       /* LOCAL with a non-empty +tag: the tag as written
+	                     * in the address (any atext, e.g. '/'; the
+	                     * delivery agent must vet it), else NULL */
 };
 struct userdb_dests {
 	struct userdb_dest *v;

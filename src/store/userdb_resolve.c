@@ -133,7 +133,8 @@ static int lookup_local(struct resolver *r, const char *addr, const char *local,
 {
 	struct buf base = BUF_INIT, tag = BUF_INIT, key = BUF_INIT, user = BUF_INIT;
 	bool has_tag = addr_split_tag(local, &base, &tag);
-	const char *folder = has_tag ? buf_cstr(&tag) : NULL;
+	/* "user+@domain" has an empty tag: the inbox. */
+	const char *folder = has_tag && tag.len > 0 ? buf_cstr(&tag) : NULL;
 	buf_printf(&user, "%s@%s", buf_cstr(&base), dom);
 	const char *uaddr = buf_cstr(&user);
 	long long uid;

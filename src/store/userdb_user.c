@@ -115,9 +115,14 @@ static bool user_insert(struct userdb *db, const char *addr, const char *pw,
 	struct buf local = BUF_INIT, dom = BUF_INIT;
 	long long did, uid;
 	addr_split(addr, &local, &dom);
-	int r = udb_domain_id(db, buf_cstr(&dom), &did, err);
+	/* user+tag@domain reaches user@domain, so a '+' user is unreachable */
+	bool plus = strchr(buf_cstr(&local), '+') != NULL;
+	int r = plus ? -1 : udb_domain_id(db, buf_cstr(&dom), &did, err);
 	buf_free(&local);
 	buf_free(&dom);
+	if (plus)
+		buf_addstr(err, "a user's local part cannot contain '+' "
+		    "(it starts the tag of user+tag addresses)");
 	if (r != 1)
 		return false;
 	r = udb_query_int(db, err, &uid, "SELECT id FROM users WHERE address = ?",
@@ -192,6 +197,24 @@ bool userdb_user_del(struct userdb *db, const char *address, struct buf *err)
 	return ok;
 }
 
+/* Stores a new password hash and key for the user at addr. */
+static bool store_secret(struct userdb *db, const char *addr, const char *pw,
+    size_t pwlen, const struct trees_key *k, struct buf *err)
+{
+	long long id;
+	char hash[crypto_pwhash_STRBYTES], uid[32];
+	int r = udb_query_int(db, err, &id, "SELECT id FROM users WHERE address = ?",
+	    1, &addr);
+	if (r == 0)
+		buf_printf(err, "unknown user %s", addr);
+	if (r != 1 || !hash_password(pw, pwlen, hash, err))
+		return false;
+	snprintf(uid, sizeof uid, "%lld", id);
+	const char *args[] = { hash, uid };
+	return udb_exec(db, err, "UPDATE users SET password = ? WHERE id = ?",
+	    2, args) && store_key(db, uid, k, false, err);
+}
+
 static bool user_relock(struct userdb *db, const char *addr, const char *oldpw,
     size_t oldlen, const char *newpw, size_t newlen, struct buf *err)
 {
@@ -202,24 +225,28 @@ static bool user_relock(struct userdb *db, const char *addr, const char *oldpw,
 	if (r != 1)
 		return false;
 	struct trees_key k;
-	char hash[crypto_pwhash_STRBYTES], uid[32];
-	long long id = 0;
 	bool ok = trees_key_relock(&u.key, oldpw, oldlen, newpw, newlen, &k);
 	if (!ok)
 		buf_addstr(err, "wrong current password");
-	ok = ok && hash_password(newpw, newlen, hash, err) &&
-	    udb_query_int(db, err, &id, "SELECT id FROM users WHERE address = ?",
-	        1, &addr) == 1;
-	snprintf(uid, sizeof uid, "%lld", id);
-	const char *args[] = { hash, uid };
-	ok = ok && udb_exec(db, err, "UPDATE users SET password = ? WHERE id = ?",
-	    2, args) && store_key(db, uid, &k, false, err);
+	ok = ok && store_secret(db, addr, newpw, newlen, &k, err);
 	userdb_user_clear(&u);
 	sodium_memzero(&k, sizeof k);
 	return ok;
 }
 
-bool userdb_user_passwd(struct userdb *db, const char *address,
+static bool user_rekey(struct userdb *db, const char *addr, const char *newpw,
+    size_t newlen, struct buf *err)
+{
+	struct trees_key k;
+	if (!trees_key_create(newpw, newlen, &k)) {
+		buf_addstr(err, "cannot create the user's key pair");
+		return false;
+	}
+	return store_secret(db, addr, newpw, newlen, &k, err);
+}
+
+/* Runs change in a transaction on the canonical address. */
+static bool change_secret(struct userdb *db, const char *address,
     const char *oldpw, size_t oldlen, const char *newpw, size_t newlen,
     struct buf *err)
 {
@@ -230,10 +257,26 @@ bool userdb_user_passwd(struct userdb *db, const char *address,
 	struct buf a = BUF_INIT;
 	bool ok = udb_canon_address(address, &a, err) && udb_begin(db, err);
 	if (ok)
-		ok = udb_end(db, user_relock(db, buf_cstr(&a), oldpw, oldlen, newpw,
-		    newlen, err), err);
+		ok = udb_end(db, oldpw != NULL ?
+		    user_relock(db, buf_cstr(&a), oldpw, oldlen, newpw, newlen, err) :
+		    user_rekey(db, buf_cstr(&a), newpw, newlen, err), err);
 	buf_free(&a);
 	return ok;
+}
+
+bool userdb_user_passwd(struct userdb *db, const char *address,
+    const char *oldpw, size_t oldlen, const char *newpw, size_t newlen,
+    struct buf *err)
+{
+	if (oldpw == NULL)
+		oldpw = "";
+	return change_secret(db, address, oldpw, oldlen, newpw, newlen, err);
+}
+
+bool userdb_user_reset(struct userdb *db, const char *address,
+    const char *newpw, size_t newlen, struct buf *err)
+{
+	return change_secret(db, address, NULL, 0, newpw, newlen, err);
 }
 
 bool userdb_user_list(struct userdb *db, const char *domain,

@@ -107,6 +107,8 @@ TEST(address_rejects_hostile_input)
 	CHECK_STR(reason("a@example.com."), "leading or trailing dot in domain");
 	CHECK_STR(reason("a@example..com"), "consecutive dots in domain");
 	CHECK_STR(reason("a(b)@example.com"), "invalid character in local part");
+	/* U+037E is ';' after NFC (found by the fuzzer) */
+	CHECK_STR(reason("j\xcd\xber@example.com"), "invalid character in local part");
 	CHECK_STR(reason("a,b@example.com"), "invalid character in local part");
 	CHECK_STR(reason("a\\b@example.com"), "invalid character in local part");
 	CHECK_STR(reason("a@localhost"), "domain needs at least two labels");
@@ -114,15 +116,18 @@ TEST(address_rejects_hostile_input)
 	CHECK_STR(reason("a@[IPv6:::1]"), "IP literals are not allowed as domain");
 	CHECK_STR(reason("a@127.0.0.1"), "IP addresses are not allowed as domain");
 	CHECK_STR(reason("a@-ex.com"),
-	    "invalid domain (string start/ends with forbidden hyphen)");
+	    "string start/ends with forbidden hyphen");
 	CHECK_STR(reason("a@ex-.com"),
-	    "invalid domain (string start/ends with forbidden hyphen)");
+	    "string start/ends with forbidden hyphen");
 	/* libidn2 would map these to "example.com" */
 	CHECK_STR(reason("a@ex_ample.com"), "invalid character in domain");
 	CHECK_STR(reason("a@EX_AMPLE.com"), "invalid character in domain");
 	CHECK_STR(reason("a@ex*ample.com"), "invalid character in domain");
+	/* full-width '\\' and '_' would be dropped by libidn2 (fuzzer) */
+	CHECK_STR(reason("J@\xef\xbc\xbc"), "invalid character in domain");
+	CHECK_STR(reason("J@ex\xef\xbc\xbf" "ample.com"), "invalid character in domain");
 	CHECK_STR(reason("a@xn--zz.com"),
-	    "invalid domain (string contains invalid punycode data)");
+	    "string contains invalid punycode data");
 	CHECK_STR(canon(addr_canon, "a@xn--a.com"), "!");
 	/* full-width dots map to '.', and then make an empty label */
 	CHECK_STR(canon(addr_canon, "a@ex\xe3\x80\x82\xe3\x80\x82" "com"), "!");

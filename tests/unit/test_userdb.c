@@ -200,6 +200,17 @@ TEST(userdb_users_passwords_and_keys)
 	CHECK(userdb_user_check_password(db, "alice@example.test", "new pw", 6, &e)
 	    == USERDB_AUTH_OK);
 
+	CHECK_STR(ERR_OF(userdb_user_reset(db, "alice@example.test", "", 0, &err)),
+	    "empty password");
+	CHECK_STR(ERR_OF(userdb_user_reset(db, "x@example.test", "r", 1, &err)),
+	    "unknown user x@example.test");
+	CHECK_STR(ERR_OF(userdb_user_reset(db, "alice@example.test", "r", 1, &err)), "");
+	CHECK(userdb_user_get(db, "alice@example.test", &u, &e) == 1);
+	CHECK(memcmp(u.key.pk, oldpk, sizeof oldpk) != 0);
+	CHECK(trees_key_unlock(&u.key, "r", 1, sk));
+	userdb_user_clear(&u);
+	CHECK(userdb_user_check_password(db, "alice@example.test", "r", 1, &e)
+	    == USERDB_AUTH_OK);
 	CHECK(userdb_user_list(db, NULL, on_user, &l, &e));
 	CHECK_STR(buf_cstr(&l), "alice@example.test:1073741824:1;");
 	CHECK(!userdb_user_list(db, "nope.test", on_user, &l, &e));
@@ -232,6 +243,8 @@ TEST(userdb_resolution_order)
 	struct userdb *db = resolution_db();
 	CHECK_STR(resolve(db, "Alice@EXAMPLE.test"), "L:alice@example.test");
 	CHECK_STR(resolve(db, "alice+News@example.test"), "L:alice@example.test/news");
+	CHECK_STR(resolve(db, "alice+@example.test"), "L:alice@example.test");
+	CHECK_STR(resolve(db, "alice+a+b@example.test"), "L:alice@example.test/a+b");
 	CHECK_STR(resolve(db, "jörg@xn--bcher-kva.example"), "L:jörg@bücher.example");
 	CHECK_STR(resolve(db, "JO\xcc\x88RG@BÜCHER.example"), "L:jörg@bücher.example");
 	CHECK_STR(resolve(db, "nobody@example.test"), "unknown");
