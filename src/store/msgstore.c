@@ -176,6 +176,21 @@ static enum msgstore_result store_file(const struct msgstore_delivery *d,
 	return r;
 }
 
+/* The address and queue id become path names: refuse what cannot be one
+ * (the maildir code escapes the rest). */
+static enum msgstore_result check_request(const struct msgstore_delivery *d,
+    struct buf *err)
+{
+	const char *at = strrchr(d->address, '@');
+	if (at == NULL || at == d->address || at[1] == '\0')
+		return fail(err, MSGSTORE_PERMFAIL, "550 5.1.3 Bad mailbox "
+		    "address syntax (%s)", d->address);
+	if (*d->queue_id == '\0' || strchr(d->queue_id, '/') != NULL)
+		return fail(err, MSGSTORE_TEMPFAIL, "451 4.3.0 Local error in "
+		    "processing (bad queue id)");
+	return MSGSTORE_OK;
+}
+
 /* The folder's directory if it exists, else the INBOX (the Maildir). */
 static void target_dir(const struct msgstore_delivery *d, const char *maildir,
     struct buf *out)
@@ -193,7 +208,9 @@ enum msgstore_result msgstore_deliver(const struct msgstore_delivery *d,
 {
 	struct buf md = BUF_INIT, dir = BUF_INIT, base = BUF_INIT;
 	uint64_t total = d->headers_len + d->size;
-	enum msgstore_result r;
+	enum msgstore_result r = check_request(d, err);
+	if (r != MSGSTORE_OK)
+		return r;
 	maildir_user_path(d->mail_dir, d->address, &md);
 	target_dir(d, md.data, &dir);
 	maildir_base_name(d->queue_id, d->rcpt, d->hostname, total, &base);

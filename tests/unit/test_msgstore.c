@@ -348,6 +348,26 @@ TEST(msgstore_quota_is_temporary_or_permanent)
 	buf_free(&md); buf_free(&err);
 }
 
+TEST(msgstore_refuses_what_cannot_be_a_path)
+{
+	const char *root = t_tmpdir();
+	struct buf err = BUF_INIT;
+	struct msgstore_delivery d;
+	static const char *const bad[] = { "nodomain", "@example.test", "a@" };
+	delivery_init(&d, root, "QB", added);
+	for (unsigned i = 0; i < 3; i++) {
+		d.address = bad[i];
+		CHECK(deliver_bytes(&d, "x", 1, &err) == MSGSTORE_PERMFAIL);
+		CHECK(str_has_prefix(err.data, "550 5.1.3 "));
+	}
+	d.address = ADDR;
+	d.queue_id = "../../etc";
+	CHECK(deliver_bytes(&d, "x", 1, &err) == MSGSTORE_TEMPFAIL);
+	/* Nothing was created for any of them. */
+	CHECK(count_files(root, "", NULL) == 0);
+	buf_free(&err);
+}
+
 /* A pipe that gives n of the announced bytes and then ends. */
 static int short_source(size_t n)
 {
