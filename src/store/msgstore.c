@@ -10,6 +10,7 @@
 
 #include <sodium.h>
 
+#include "common/fileutil.h"
 #include "store/maildir.h"
 #include "store/stream.h"
 
@@ -75,16 +76,36 @@ static enum msgstore_result check_quota(const struct msgstore_delivery *d,
 	return MSGSTORE_OK;
 }
 
+/* Syncs every directory from path's parent up to root, so the entries of
+ * newly made directories are on disk before a message is renamed into
+ * them: fsync(new/) alone does not make new/ itself durable. */
+static bool sync_up_to(const char *path, const char *root, struct buf *err)
+{
+	struct buf p = BUF_INIT;
+	size_t stop = strlen(root);
+	bool ok = true;
+	buf_addstr(&p, path);
+	while (ok && p.len > stop) {
+		ok = file_sync_parent(p.data, err);
+		char *slash = strrchr(p.data, '/');
+		p.len = slash != NULL ? (size_t)(slash - p.data) : 0;
+		p.data[p.len] = '\0';
+	}
+	buf_free(&p);
+	return ok;
+}
+
 /* Creates dir's cur/new/tmp unless tmp/ is there already (the common case
  * costs one stat). */
-static enum msgstore_result ensure_maildir(const char *dir, struct buf *err)
+static enum msgstore_result ensure_maildir(const char *dir, const char *root,
+    struct buf *err)
 {
 	struct buf p = BUF_INIT, e = BUF_INIT;
 	struct stat st;
 	enum msgstore_result r = MSGSTORE_OK;
 	buf_printf(&p, "%s/tmp", dir);
 	if ((stat(p.data, &st) != 0 || !S_ISDIR(st.st_mode)) &&
-	    !maildir_create(dir, &e))
+	    (!maildir_create(dir, &e) || !sync_up_to(p.data, root, &e)))
 		r = io_fail(errno, e.data, err);
 	buf_free(&p);
 	buf_free(&e);
@@ -218,8 +239,8 @@ enum msgstore_result msgstore_deliver(const struct msgstore_delivery *d,
 	if (maildir_has(dir.data, base.data))
 		r = MSGSTORE_OK;
 	else if ((r = check_quota(d, md.data, total, err)) == MSGSTORE_OK &&
-	    (r = ensure_maildir(md.data, err)) == MSGSTORE_OK &&
-	    (r = ensure_maildir(dir.data, err)) == MSGSTORE_OK)
+	    (r = ensure_maildir(md.data, d->mail_dir, err)) == MSGSTORE_OK &&
+	    (r = ensure_maildir(dir.data, d->mail_dir, err)) == MSGSTORE_OK)
 		r = store_file(d, dir.data, base.data, total, err);
 	buf_free(&md);
 	buf_free(&dir);
