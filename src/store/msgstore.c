@@ -230,6 +230,8 @@ enum msgstore_result msgstore_deliver(const struct msgstore_delivery *d,
 	struct buf md = BUF_INIT, dir = BUF_INIT, base = BUF_INIT;
 	uint64_t total = d->headers_len + d->size;
 	enum msgstore_result r = check_request(d, err);
+	if (d->path != NULL)
+		buf_reset(d->path);
 	if (r != MSGSTORE_OK)
 		return r;
 	maildir_user_path(d->mail_dir, d->address, &md);

@@ -40,8 +40,8 @@ struct msgstore_delivery {
 	const char *queue_id;       /* queue id, recipient index and host name */
 	unsigned rcpt;              /* make the file name, so a retry after a */
 	const char *hostname;       /* crash finds what it already delivered */
-	struct buf *path;           /* if not NULL: gets the path of the file
-	                             * this call wrote in new/ */
+	struct buf *path;           /* if not NULL: set to the path of the file
+	                             * this call wrote in new/, else emptied */
 };
 
 /* The header block delivery prepends, each line ending in CRLF like the

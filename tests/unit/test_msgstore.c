@@ -299,8 +299,15 @@ TEST(msgstore_retry_does_not_duplicate)
 	struct msgstore_delivery d;
 	maildir_user_path(root, ADDR, &md);
 	delivery_init(&d, root, "QR", added);
+	struct buf path = BUF_INIT;
+	d.path = &path;
 	CHECK(deliver_bytes(&d, "hello\r\n", 7, &err) == MSGSTORE_OK);
+	CHECK(file_exists(path.data));
+	/* The retry finds it and writes nothing, so reports no path. */
 	CHECK(deliver_bytes(&d, "hello\r\n", 7, &err) == MSGSTORE_OK);
+	CHECK(path.len == 0);
+	d.path = NULL;
+	buf_free(&path);
 	CHECK(count_files(md.data, "new", &last) == 1);
 	/* Seen by a client in the meantime: still found in cur/. */
 	const char *name = strrchr(last.data, '/') + 1;
