@@ -48,9 +48,11 @@ static bool mkdir_p(const char *path, struct buf *err)
 		*p = '/';
 	}
 	ok = ok && (mkdir(copy, 0700) == 0 || errno == EEXIST);
+	int saved = errno;
 	if (!ok)
-		buf_printf(err, "%s: cannot create: %s", path, strerror(errno));
+		buf_printf(err, "%s: cannot create: %s", path, strerror(saved));
 	free(copy);
+	errno = saved;
 	return ok;
 }
 
@@ -147,9 +149,11 @@ bool maildir_deliver_begin(const char *dir, const char *base,
 	unlink(t.data);
 	d->fd = open(t.data, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (d->fd < 0) {
-		buf_printf(err, "%s: %s", t.data, strerror(errno));
+		int saved = errno;
+		buf_printf(err, "%s: %s", t.data, strerror(saved));
 		buf_free(&t);
 		buf_free(&n);
+		errno = saved;
 		return false;
 	}
 	d->tmp_path = buf_detach(&t);
@@ -183,10 +187,12 @@ bool maildir_deliver_commit(struct maildir_delivery *d, struct buf *err)
 	if (!ok) {
 		buf_printf(err, "%s: %s", d->tmp_path, strerror(saved));
 		unlink(d->tmp_path);
-	} else {
-		ok = file_sync_parent(d->new_path, err);
+	} else if (!file_sync_parent(d->new_path, err)) {
+		ok = false;
+		saved = errno;
 	}
 	delivery_free(d);
+	errno = saved;
 	return ok;
 }
 

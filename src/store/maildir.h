@@ -12,7 +12,9 @@
 /* The Maildir path of a canonical address under mail_dir. Path-unsafe
  * bytes of the local part ('/', '%', a leading '.') are %-escaped. */
 void maildir_user_path(const char *mail_dir, const char *address, struct buf *out);
-/* Creates the Maildir (and parents) with cur/new/tmp, mode 0700. */
+/* Creates the Maildir (and parents) with cur/new/tmp, mode 0700.
+ * Here and in maildir_deliver_begin/commit, errno tells why a call failed
+ * (ENOSPC and EDQUOT are a full disk, worth a retry). */
 bool maildir_create(const char *path, struct buf *err);
 /* The directory of a folder ("" or "INBOX" is the Maildir itself); false
  * when the name cannot be a folder. Does not check existence. */

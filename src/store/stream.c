@@ -98,6 +98,7 @@ static bool ostream_finish_next(struct ostream *os)
 struct ostream_fd {
 	struct ostream os;
 	int fd;
+	int sys_errno;
 };
 
 static bool ostream_fd_write(struct ostream *os, const void *p, size_t n)
@@ -108,9 +109,10 @@ static bool ostream_fd_write(struct ostream *os, const void *p, size_t n)
 		ssize_t w = write(s->fd, c, n);
 		if (w < 0 && errno == EINTR)
 			continue;
-		if (w <= 0)
-			return ostream_fail(os, "write: %s",
-			    w < 0 ? strerror(errno) : "no progress");
+		if (w <= 0) {
+			s->sys_errno = w < 0 ? errno : EIO;
+			return ostream_fail(os, "write: %s", strerror(s->sys_errno));
+		}
 		c += w;
 		n -= (size_t)w;
 	}
@@ -126,7 +128,15 @@ struct ostream *ostream_fd_create(int fd)
 	struct ostream_fd *s = xmalloc(sizeof *s);
 	ostream_init(&s->os, &ostream_fd_ops, NULL);
 	s->fd = fd;
+	s->sys_errno = 0;
 	return &s->os;
+}
+
+int ostream_fd_errno(const struct ostream *os)
+{
+	if (os->ops != &ostream_fd_ops)
+		return 0;
+	return ((const struct ostream_fd *)os)->sys_errno;
 }
 
 struct ostream_buf {
@@ -248,14 +258,32 @@ static ssize_t istream_fd_read(struct istream *is, void *p, size_t n)
 	}
 }
 
+static void istream_fd_close(struct istream *is)
+{
+	close(((struct istream_fd *)is)->fd);
+}
+
 static const struct istream_ops istream_fd_ops = { .read = istream_fd_read };
+static const struct istream_ops istream_fd_owned_ops = {
+	.read = istream_fd_read, .free = istream_fd_close,
+};
+
+static struct istream *istream_fd_new(int fd, const struct istream_ops *ops)
+{
+	struct istream_fd *s = xmalloc(sizeof *s);
+	istream_init(&s->is, ops, NULL);
+	s->fd = fd;
+	return &s->is;
+}
 
 struct istream *istream_fd_create(int fd)
 {
-	struct istream_fd *s = xmalloc(sizeof *s);
-	istream_init(&s->is, &istream_fd_ops, NULL);
-	s->fd = fd;
-	return &s->is;
+	return istream_fd_new(fd, &istream_fd_ops);
+}
+
+struct istream *istream_fd_create_owned(int fd)
+{
+	return istream_fd_new(fd, &istream_fd_owned_ops);
 }
 
 struct istream_mem {

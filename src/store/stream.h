@@ -46,6 +46,9 @@ uint64_t ostream_offset(const struct ostream *os);
 /* Sinks. The fd is not closed; offset counts bytes written to it. */
 struct ostream *ostream_fd_create(int fd);
 struct ostream *ostream_buf_create(struct buf *out);
+/* The errno of an fd sink's failed write (0 if none, or not an fd sink):
+ * tells a full disk (ENOSPC, EDQUOT) from other failures. */
+int ostream_fd_errno(const struct ostream *os);
 
 /* For stage implementations. */
 void ostream_init(struct ostream *os, const struct ostream_ops *ops,
@@ -78,6 +81,8 @@ const char *istream_error(const struct istream *is);
 
 /* Sources. The fd is not closed; the memory is not copied. */
 struct istream *istream_fd_create(int fd);
+/* Like istream_fd_create, but the stream owns fd and closes it on free. */
+struct istream *istream_fd_create_owned(int fd);
 struct istream *istream_mem_create(const void *p, size_t n);
 /* Returns a copy of the n bytes of head, then the rest of prev (owned):
  * lets a stage that sniffed a header hand the bytes back. */
