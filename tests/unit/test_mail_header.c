@@ -1,0 +1,105 @@
+#include "t.h"
+
+#include <stdlib.h>
+
+#include "common/xmalloc.h"
+#include "mail/header.h"
+
+TEST(hdr_iterates_folded_and_obs_fields)
+{
+	const char *m = "From foo@bar Mon Jan 1\n"       /* mbox line: skipped */
+	    "Subject : Hello\r\n\tworld \r\n"
+	    "X-Empty:\r\n"
+	    "To: a@b\r\n\r\nbody\r\nX-Not: header\r\n";
+	struct hdr_iter it;
+	struct hdr_field f;
+	struct buf b = BUF_INIT;
+	hdr_iter_init(&it, m, strlen(m));
+	CHECK(hdr_next(&it, &f));
+	CHECK(hdr_name_is(&f, "subject"));
+	CHECK_MEM(f.value, f.value_len, " Hello\r\n\tworld ", 15);
+	hdr_unfold(f.value, f.value_len, &b);
+	CHECK_STR(buf_cstr(&b), "Hello\tworld");
+	CHECK(hdr_next(&it, &f) && hdr_name_is(&f, "X-Empty") && f.value_len == 0);
+	CHECK(hdr_next(&it, &f) && hdr_name_is(&f, "TO"));
+	CHECK(!hdr_next(&it, &f));
+	CHECK(hdr_count(m, strlen(m), "x-not") == 0);
+	buf_free(&b);
+}
+
+TEST(hdr_lookup_and_nul_bytes)
+{
+	const char m[] = "A: 1\nB: x\0y\nb: second\n";
+	struct buf b = BUF_INIT;
+	CHECK(hdr_get(m, sizeof(m) - 1, "b", &b));
+	CHECK_MEM(b.data, b.len, "x y", 3);
+	CHECK(hdr_count(m, sizeof(m) - 1, "B") == 2);
+	CHECK(!hdr_get(m, sizeof(m) - 1, "C", &b));
+	CHECK(!hdr_get("", 0, "A", &b));
+	buf_free(&b);
+}
+
+TEST(hdr_limits_fields_and_size)
+{
+	struct buf m = BUF_INIT;
+	for (int i = 0; i < 20; i++)
+		buf_printf(&m, "X-%d: v\n", i);
+	struct hdr_iter it;
+	struct hdr_field f;
+	hdr_iter_init(&it, m.data, m.len);
+	it.max_fields = 5;
+	int n = 0;
+	while (hdr_next(&it, &f))
+		n++;
+	CHECK(n == 5 && it.over_limit);
+
+	/* one 1 MB line is skipped by a smaller limit, the next field kept */
+	buf_reset(&m);
+	buf_addstr(&m, "Long: ");
+	for (int i = 0; i < 1024 * 1024; i++)
+		buf_addch(&m, 'a');
+	buf_addstr(&m, "\nShort: s\n");
+	hdr_iter_init(&it, m.data, m.len);
+	it.max_field_len = 1000;
+	CHECK(hdr_next(&it, &f) && hdr_name_is(&f, "short"));
+	buf_free(&m);
+}
+
+TEST(msg_split_variants)
+{
+	struct msg_split s;
+	msg_split("A: b\r\n\r\nbody", 13, &s);
+	CHECK(s.has_blank && s.body_off == 8);
+	msg_split("A: b\n\nbody", 10, &s);
+	CHECK(s.has_blank && s.body_off == 6);
+	msg_split("A: b\n", 5, &s);
+	CHECK(!s.has_blank && s.hdr_len == 5);
+	msg_split("\r\nbody", 6, &s);
+	CHECK(s.has_blank && s.body_off == 2);
+	msg_split("", 0, &s);
+	CHECK(!s.has_blank && s.hdr_len == 0);
+	msg_split("A: b\r\r\nC: d\n\n", 13, &s);
+	CHECK(s.has_blank && s.body_off == 13);
+}
+
+TEST(hdr_scan_streams_byte_by_byte)
+{
+	const char *m = "Subject: x\r\n folded\r\nTo: y\r\n\r\nbody\r\n";
+	struct hdr_scan s;
+	hdr_scan_init(&s, 1024);
+	size_t used = 0, i;
+	enum hdr_scan_rc rc = HDR_SCAN_MORE;
+	for (i = 0; rc == HDR_SCAN_MORE && m[i]; i++)
+		rc = hdr_scan_feed(&s, m + i, 1, &used);
+	CHECK(rc == HDR_SCAN_DONE);
+	CHECK(s.hdr_len == strlen(m) - 6);
+	CHECK(hdr_scan_feed(&s, "x", 1, &used) == HDR_SCAN_DONE && used == 0);
+
+	hdr_scan_init(&s, 16);
+	rc = hdr_scan_feed(&s, m, strlen(m), &used);
+	CHECK(rc == HDR_SCAN_TOOBIG && used == 16);
+
+	hdr_scan_init(&s, 1024);
+	CHECK(hdr_scan_feed(&s, "A: b\n", 5, &used) == HDR_SCAN_MORE);
+	CHECK(hdr_scan_eof(&s) == HDR_SCAN_DONE && s.hdr_len == 5);
+}
