@@ -102,10 +102,12 @@ void lex_next(struct lex *lx, struct tok *t)
 	}
 }
 
-void lex_peek(const struct lex *lx, struct tok *t)
+void lex_peek(struct lex *lx, struct tok *t)
 {
 	struct lex copy = *lx;
 	lex_next(&copy, t);
+	lx->comment = copy.comment;
+	lx->comment_len = copy.comment_len;
 }
 
 /* Folding line ends dropped, NUL made a space: results are C strings. */

@@ -38,8 +38,9 @@ struct lex {
 
 void lex_init(struct lex *lx, const char *s, size_t n, const char *specials);
 void lex_next(struct lex *lx, struct tok *t);
-/* Peeks the next token without consuming it. */
-void lex_peek(const struct lex *lx, struct tok *t);
+/* Peeks the next token without consuming it (comments it passes over
+ * still count as seen, for lx->comment). */
+void lex_peek(struct lex *lx, struct tok *t);
 /* Appends the token's text: quoted strings and literals unescaped. */
 void tok_append(const struct tok *t, struct buf *out);
 /* Appends the token as written (quotes and brackets kept). */
