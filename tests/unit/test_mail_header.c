@@ -103,3 +103,13 @@ TEST(hdr_scan_streams_byte_by_byte)
 	CHECK(hdr_scan_feed(&s, "A: b\n", 5, &used) == HDR_SCAN_MORE);
 	CHECK(hdr_scan_eof(&s) == HDR_SCAN_DONE && s.hdr_len == 5);
 }
+
+TEST(hdr_unfold_empty_is_string)
+{
+	struct buf b = BUF_INIT;
+	hdr_unfold(" \r\n ", 4, &b);
+	CHECK(b.len == 0 && buf_cstr(&b)[0] == '\0');
+	char *s = buf_detach(&b);
+	CHECK(strlen(s) == 0);
+	free(s);
+}
