@@ -110,4 +110,15 @@ bool mime_section_range(const struct mime_tree *t, const unsigned *nums,
 bool mime_section_nums(const char *spec, unsigned *nums, size_t max,
     size_t *n, const char **rest);
 
+/* Content of a part for reading and SEARCH: transfer encoding removed
+ * and, for "text" parts, converted from its charset to UTF-8 (an unknown
+ * charset is read as UTF-8, invalid bytes replaced). Other types get the
+ * decoded bytes. Appends to out. */
+void mime_part_decoded(const struct mime_tree *t, const struct mime_part *p,
+    struct buf *out);
+
+/* A header block as UTF-8 text for SEARCH: one "Name: value\n" line per
+ * field, unfolded, encoded words decoded. Appends to out. */
+void mime_header_text(const char *hdr, size_t len, struct buf *out);
+
 #endif

@@ -5,6 +5,8 @@
 #include <time.h>
 
 #include "mail/addrlist.h"
+#include "mail/envelope.h"
+#include "mail/msgid.h"
 #include "mail/maildate.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -28,6 +30,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (depth != 0)
 		abort();
 	addrlist_free(&l);
+
+	struct envelope env;
+	envelope_parse((const char *)data, size, &env);
+	envelope_free(&env);
+	struct buf id = BUF_INIT;
+	size_t pos = 0, prev = 0;
+	while (msgid_next((const char *)data, size, &pos, &id)) {
+		if (pos <= prev || pos > size)
+			abort();
+		prev = pos;
+	}
+	buf_free(&id);
 
 	time_t t;
 	int tz;

@@ -3,6 +3,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistr.h>
 
 #include "mail/mime.h"
 
@@ -43,6 +44,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 					    &off, &len) && off + len > size)
 						abort();
 				}
+	struct buf text = BUF_INIT;
+	for (const struct mime_part *p = t->root; p; p = p->child) {
+		buf_reset(&text);
+		mime_part_decoded(t, p, &text);
+		if (mime_ctype_is(&p->ct, "text", NULL) && text.len &&
+		    u8_check((const uint8_t *)text.data, text.len) != NULL)
+			abort();
+	}
+	buf_reset(&text);
+	mime_header_text(t->msg, t->root->hdr_len, &text);
+	buf_free(&text);
 	mime_tree_free(t);
 
 	struct mime_ctype ct;
