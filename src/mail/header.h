@@ -51,6 +51,17 @@ bool hdr_get(const char *hdr, size_t len, const char *name, struct buf *out);
 /* Number of fields so named (for "exactly one From:" style checks). */
 size_t hdr_count(const char *hdr, size_t len, const char *name);
 
+/* BODY[HEADER.FIELDS (names)] / BODY[HEADER.FIELDS.NOT (names)]: appends
+ * the fields of hdr whose name is (or, with exclude, is not) in names,
+ * as written, then the empty line RFC 3501 6.4.5 asks for. */
+void hdr_filter(const char *hdr, size_t len, const char *const *names,
+    size_t nnames, bool exclude, struct buf *out);
+
+/* Appends "Name: value\r\n", folding before white space so that lines
+ * stay within 78 octets where the value allows (for added headers such
+ * as Received). CR, LF and NUL in the value become spaces. */
+void hdr_append_folded(struct buf *out, const char *name, const char *value);
+
 /* Where the header ends in a whole message held in memory. */
 struct msg_split {
 	size_t hdr_len;    /* header block including the blank line */

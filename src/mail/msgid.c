@@ -1,6 +1,9 @@
 /* Message-ID lists; see msgid.h. */
 #include "mail/msgid.h"
 
+#include <sodium.h>
+#include <time.h>
+
 #include "mail/rfc822tok.h"
 
 static bool is_special(const struct tok *t, char c)
@@ -28,4 +31,13 @@ bool msgid_next(const char *s, size_t n, size_t *pos, struct buf *out)
 	}
 	*pos = (size_t)(lx.p - s);
 	return found;
+}
+
+void msgid_generate(const char *domain, struct buf *out)
+{
+	unsigned char rnd[16];
+	char hex[sizeof(rnd) * 2 + 1];
+	randombytes_buf(rnd, sizeof(rnd));
+	sodium_bin2hex(hex, sizeof(hex), rnd, sizeof(rnd));
+	buf_printf(out, "<%lld.%s@%s>", (long long)time(NULL), hex, domain);
 }

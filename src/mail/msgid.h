@@ -13,4 +13,7 @@
  * An unterminated "<id" runs to the end. */
 bool msgid_next(const char *s, size_t n, size_t *pos, struct buf *out);
 
+/* Appends a new unique "<time.random@domain>" (128 random bits). */
+void msgid_generate(const char *domain, struct buf *out);
+
 #endif

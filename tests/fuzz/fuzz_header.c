@@ -39,6 +39,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 	}
 	hdr_get(m, size, "subject", &b);
+	static const char *const names[] = { "subject", "from" };
+	buf_reset(&b);
+	hdr_filter(m, size, names, 2, size % 2 == 0, &b);
+
+	/* a written field parses back as exactly one field */
+	char *value = strndup(m, size);
+	buf_reset(&b);
+	hdr_append_folded(&b, "X-Test", value);
+	free(value);
+	if (hdr_count(b.data, b.len, "x-test") != 1)
+		abort();
 	buf_free(&b);
 	return 0;
 }

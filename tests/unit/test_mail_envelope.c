@@ -76,3 +76,17 @@ TEST(mime_decoded_text_for_search)
 	buf_free(&b);
 	mime_tree_free(t);
 }
+
+TEST(msgid_generated_unique_and_parsable)
+{
+	struct buf a = BUF_INIT, b = BUF_INIT, id = BUF_INIT;
+	msgid_generate("example.test", &a);
+	msgid_generate("example.test", &b);
+	CHECK(strcmp(a.data, b.data) != 0);
+	size_t pos = 0;
+	CHECK(msgid_next(a.data, a.len, &pos, &id));
+	CHECK(id.len == a.len - 2 && strstr(id.data, "@example.test") != NULL);
+	buf_free(&a);
+	buf_free(&b);
+	buf_free(&id);
+}

@@ -113,3 +113,42 @@ TEST(hdr_unfold_empty_is_string)
 	CHECK(strlen(s) == 0);
 	free(s);
 }
+
+TEST(hdr_filter_fields)
+{
+	const char *h = "From: a\r\nTo: b\r\n  c\r\nSubject: s\nX: y";
+	const char *names[] = { "to", "x" };
+	struct buf b = BUF_INIT;
+	hdr_filter(h, strlen(h), names, 2, false, &b);
+	CHECK_STR(b.data, "To: b\r\n  c\r\nX: y\r\n\r\n");
+	buf_reset(&b);
+	hdr_filter(h, strlen(h), names, 2, true, &b);
+	CHECK_STR(b.data, "From: a\r\nSubject: s\n\r\n");
+	buf_reset(&b);
+	hdr_filter("", 0, names, 2, false, &b);
+	CHECK_STR(b.data, "\r\n");
+	buf_free(&b);
+}
+
+TEST(hdr_folded_writing)
+{
+	struct buf b = BUF_INIT;
+	hdr_append_folded(&b, "Received", "from mx.example.org (mx.example.org "
+	    "[192.0.2.10]) by mail.example.test with ESMTPS id 4Zx1 for "
+	    "<bob@example.test>; Mon, 23 Nov 2026 12:30:55 +0100");
+	CHECK_STR(b.data, "Received: from mx.example.org (mx.example.org "
+	    "[192.0.2.10]) by\r\n mail.example.test with ESMTPS id 4Zx1 for "
+	    "<bob@example.test>; Mon, 23 Nov\r\n 2026 12:30:55 +0100\r\n");
+	buf_reset(&b);
+	hdr_append_folded(&b, "X-Evil", "a\r\nBcc: injected");
+	CHECK_STR(b.data, "X-Evil: a  Bcc: injected\r\n");
+	buf_reset(&b);
+	char longword[200];
+	memset(longword, 'w', sizeof(longword) - 1);
+	longword[sizeof(longword) - 1] = '\0';
+	hdr_append_folded(&b, "X", longword);
+	CHECK(b.len == 3 + 199 + 2);
+	struct hdr_field f;
+	CHECK(hdr_find(b.data, b.len, "x", &f) && f.value_len == 200);
+	buf_free(&b);
+}
