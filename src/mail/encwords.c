@@ -6,6 +6,10 @@
 
 #include "mail/decode.h"
 
+/* RFC 2047 allows 75 octets; real mail runs longer, but a bound keeps
+ * hostile input ("=?a?q?xxx..." repeated) from costing quadratic time. */
+#define EW_MAX_LEN 2048
+
 struct ew {
 	const char *cs;   size_t cslen;
 	char enc;
@@ -35,6 +39,8 @@ static bool ew_parse(const char *s, size_t n, struct ew *w)
 		return false;
 	size_t t = i + 3;
 	size_t j = t;
+	if (n > EW_MAX_LEN)
+		n = EW_MAX_LEN;
 	while (j + 1 < n && !(s[j] == '?' && s[j + 1] == '=') && !is_wsp(s[j]))
 		j++;
 	if (j + 1 >= n || s[j] != '?')

@@ -92,3 +92,22 @@ TEST(rfc2231_segments)
 	CHECK_STR(b.data, "A%zz");
 	buf_free(&b);
 }
+
+TEST(ew_hostile_is_linear)
+{
+	struct buf in = BUF_INIT, out = BUF_INIT;
+	for (int i = 0; i < 200000; i++)
+		buf_addstr(&in, "=?a?q?x");
+	ew_decode(in.data, in.len, &out);
+	CHECK(out.len == in.len);
+	buf_reset(&in);
+	buf_addstr(&in, "=?utf-8?q?");
+	for (int i = 0; i < 3000; i++)
+		buf_addch(&in, 'y');
+	buf_addstr(&in, "?=");
+	buf_reset(&out);
+	ew_decode(in.data, in.len, &out);
+	CHECK(out.len == in.len);   /* over-long word left as written */
+	buf_free(&in);
+	buf_free(&out);
+}
