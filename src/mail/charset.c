@@ -3,9 +3,12 @@
 
 #include <errno.h>
 #include <iconv.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <unistr.h>
+
+#include "common/xmalloc.h"
 
 static const char replacement[] = "\xef\xbf\xbd";   /* U+FFFD */
 
@@ -78,6 +81,20 @@ static void iconv_all(iconv_t cd, const char *in, size_t n, struct buf *out)
 	}
 }
 
+/* glibc's UTF-8 encoder lets some values past U+10FFFF through (and odd
+ * names such as "utf)8" map to it), so what iconv wrote is checked too. */
+static void revalidate_from(struct buf *out, size_t start)
+{
+	size_t n = out->len - start;
+	if (n == 0 || u8_check((const uint8_t *)out->data + start, n) == NULL)
+		return;
+	char *copy = xmemdup(out->data + start, n);
+	out->len = start;
+	out->data[start] = '\0';
+	utf8_append_valid(copy, n, out);
+	free(copy);
+}
+
 bool charset_to_utf8(const char *charset, size_t cslen, const char *in,
     size_t n, struct buf *out)
 {
@@ -91,7 +108,9 @@ bool charset_to_utf8(const char *charset, size_t cslen, const char *in,
 	iconv_t cd = iconv_open("UTF-8", name);
 	if (cd == (iconv_t)-1)
 		return false;
+	size_t start = out->len;
 	iconv_all(cd, in, n, out);
 	iconv_close(cd);
+	revalidate_from(out, start);
 	return true;
 }

@@ -111,3 +111,13 @@ TEST(ew_hostile_is_linear)
 	buf_free(&in);
 	buf_free(&out);
 }
+
+TEST(charset_output_always_valid)
+{
+	/* glibc maps "utf)8" to UTF-8 and passes F5.. sequences through */
+	struct buf b = BUF_INIT;
+	bool ok = charset_to_utf8("utf)8", 5, "a\xf5\xa9\xab\xac" "b", 6, &b);
+	CHECK(!ok || strcmp(buf_cstr(&b), "a\xef\xbf\xbd\xef\xbf\xbd"
+	    "\xef\xbf\xbd\xef\xbf\xbd" "b") == 0);
+	buf_free(&b);
+}
