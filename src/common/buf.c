@@ -42,6 +42,7 @@ void buf_reserve(struct buf *b, size_t extra)
 		cap = cap > SIZE_MAX / 2 ? need : cap * 2;
 	b->data = xrealloc(b->data, cap);
 	b->cap = cap;
+	b->data[b->len] = '\0';        /* a fresh buffer must be a string too */
 }
 
 void buf_add(struct buf *b, const void *p, size_t n)
