@@ -333,8 +333,11 @@ lex_tag(struct imap_lex *l, char **out)
 	const char *s;
 	size_t n;
 
-	if (!lex_atom_ex(l, "]", &s, &n) || memchr(s, '+', n))
+	if (lex_at_end(l) || *l->p == ' ' || !lex_atom_ex(l, "]", &s, &n) ||
+	    memchr(s, '+', n) || !lex_peek(l, ' ')) {
+		l->err[0] = '\0';
 		return lex_fail(l, "Invalid tag");
+	}
 	*out = imap_arena_strndup(l->cmd, s, n);
 	return true;
 }

@@ -26,6 +26,16 @@ b64_value(unsigned char c)
 	return -1;
 }
 
+/* Undoes a partial append; returns false for the caller's failure path. */
+static bool
+truncate_to(struct buf *out, size_t len)
+{
+	out->len = len;
+	if (out->data)
+		out->data[len] = '\0';
+	return false;
+}
+
 bool
 imap_utf8_valid(const char *s, size_t len)
 {
@@ -111,10 +121,7 @@ imap_mutf7_encode(const char *utf8, size_t len, struct buf *out)
 		b64_flush(&st, out);
 	return true;
 fail:
-	out->len = start;
-	if (out->data)
-		out->data[start] = '\0';
-	return false;
+	return truncate_to(out, start);
 }
 
 /* Decodes one shift sequence body (between '&' and '-') into out. */
@@ -200,8 +207,5 @@ imap_mutf7_decode(const char *s, size_t len, struct buf *out)
 	}
 	return true;
 fail:
-	out->len = start;
-	if (out->data)
-		out->data[start] = '\0';
-	return false;
+	return truncate_to(out, start);
 }

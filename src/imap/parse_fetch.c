@@ -212,7 +212,7 @@ parse_fetch_args(struct imap_lex *l, struct imap_fetch_args *a, bool uid)
 	} else if (!fetch_macro(l, a) && !fetch_att(l, a)) {
 		return false;
 	}
-	if (!lex_at_end(l)) {
+	if (lex_peek(l, ' ')) {
 		if (!lex_sp(l) || !lex_paren_list(l, false, fetch_modifier, a))
 			return false;
 	}

@@ -415,6 +415,15 @@ on_line(struct imap_parser *p, struct imap_event *ev)
 	if (p->mode != M_COMMAND)
 		return on_mode_line(p, ev);
 	r = literal_marker(line, n - 2, &size, &nonsync);
+	if (memchr(line, '\0', n)) {
+		refuse(p, "NUL byte in command");
+		if (r == 1 && nonsync) {
+			p->lit_left = size;
+			p->st = S_SKIP_LITERAL;
+			return IMAP_EV_NEED_MORE;
+		}
+		return emit_bad(p, ev);
+	}
 	if (r < 0) {
 		refuse(p, "Literal size out of range");
 		if (nonsync) {

@@ -106,18 +106,24 @@ bad:
 	return false;
 }
 
+/* A range with '*' replaced by max and its ends in order. */
+static void
+range_bounds(const struct imap_range *r, uint32_t max, uint32_t *lo,
+    uint32_t *hi)
+{
+	uint32_t a = r->lo ? r->lo : max, b = r->hi ? r->hi : max;
+
+	*lo = a < b ? a : b;
+	*hi = a < b ? b : a;
+}
+
 bool
 imap_seqset_contains(const struct imap_seqset *s, uint32_t n, uint32_t max)
 {
 	for (size_t i = 0; i < s->n; i++) {
-		uint32_t lo = s->r[i].lo ? s->r[i].lo : max;
-		uint32_t hi = s->r[i].hi ? s->r[i].hi : max;
+		uint32_t lo, hi;
 
-		if (lo > hi) {
-			uint32_t t = lo;
-			lo = hi;
-			hi = t;
-		}
+		range_bounds(&s->r[i], max, &lo, &hi);
 		if (lo <= n && n <= hi && n != 0)
 			return true;
 	}
@@ -139,14 +145,9 @@ imap_seqset_resolve(struct imap_seqset *s, uint32_t max)
 	uint64_t count = 0;
 
 	for (size_t i = 0; i < s->n; i++) {
-		uint32_t lo = s->r[i].lo ? s->r[i].lo : max;
-		uint32_t hi = s->r[i].hi ? s->r[i].hi : max;
+		uint32_t lo, hi;
 
-		if (lo > hi) {
-			uint32_t t = lo;
-			lo = hi;
-			hi = t;
-		}
+		range_bounds(&s->r[i], max, &lo, &hi);
 		if (hi > max)
 			hi = max;
 		if (lo == 0)
