@@ -6,6 +6,7 @@
 #include "common/buf.h"
 #include "common/config.h"
 
+__attribute__((format(printf, 1, 0)))
 static void vreport(const char *fmt, va_list ap)
 {
 	struct buf b = BUF_INIT;

@@ -265,7 +265,8 @@ append_begin(struct imap_parser *p, struct imap_command **out)
 		ok = parse_append_msg(&l, a, false);
 	} else {
 		ok = lex_atom_ex(&l, "]", &s, &n);
-		c->tag = imap_arena_strndup(c, s, n);
+		if (ok)
+			c->tag = imap_arena_strndup(c, s, n);
 		ok = ok && lex_sp(&l) && lex_atom_ex(&l, "", &s, &n) &&
 		    parse_append_msg(&l, a, true);
 	}
