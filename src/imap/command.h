@@ -242,6 +242,7 @@ struct imap_append_args {
 	int tz_minutes;             /* the zone the client gave, e.g. +120 */
 	uint64_t size;              /* literal length */
 	bool binary;                /* literal8 "~{n}" (RFC 3516) */
+	bool utf8;                  /* RFC 6855 "UTF8 (~{n} ... )" form */
 	bool nonsync;               /* "{n+}": data follows without "+" */
 };
 

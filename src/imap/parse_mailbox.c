@@ -227,6 +227,14 @@ parse_append_msg(struct imap_lex *l, struct imap_append_args *a, bool first)
 		if (!lex_date_time(l, &a->date, &a->tz_minutes) || !lex_sp(l))
 			return false;
 	}
+	if (lex_word(l, "UTF8")) {
+		/* RFC 6855 4: the message as literal8 in parentheses. */
+		a->utf8 = true;
+		if (!lex_sp(l) || !lex_char(l, '('))
+			return false;
+		if (!lex_peek(l, '~'))
+			return lex_fail(l, "UTF8 needs a literal8");
+	}
 	if (!lex_peek(l, '{') && !lex_peek(l, '~'))
 		return lex_fail(l, lex_at_end(l) ? "Missing message literal" :
 		    "Expected message literal");

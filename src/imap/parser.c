@@ -51,6 +51,8 @@ struct imap_parser {
 	bool in_append;
 	bool append_data_started;
 	bool append_sync;
+	bool append_paren;          /* UTF8 (...) form: ")" due after data */
+	size_t tail_skip;           /* that ")" at the start of cmd */
 	unsigned append_index;
 	char *append_tag, *append_mailbox;
 	char ev_text[160];
@@ -88,6 +90,7 @@ append_clear(struct imap_parser *p)
 	free(p->append_mailbox);
 	p->append_tag = p->append_mailbox = NULL;
 	p->in_append = false;
+	p->append_paren = false;
 	p->append_index = 0;
 }
 
@@ -248,7 +251,8 @@ static int
 append_begin(struct imap_parser *p, struct imap_command **out)
 {
 	struct imap_command *c = xcalloc(1, sizeof(*c));
-	struct imap_lex l = { .p = p->cmd.data, .end = p->cmd.data + p->cmd.len,
+	struct imap_lex l = { .p = p->cmd.data + p->tail_skip,
+		.end = p->cmd.data + p->cmd.len,
 		.cmd = c, .utf8 = p->utf8, .max_literal = p->lim.max_literal,
 		.max_depth = p->lim.max_depth };
 	struct imap_append_args *a = &c->u.append;
@@ -284,6 +288,7 @@ append_begin(struct imap_parser *p, struct imap_command **out)
 	}
 	p->append_index++;
 	p->append_sync = !a->nonsync;
+	p->append_paren = a->utf8;
 	p->append_data_started = false;
 	p->lit_left = a->size;
 	*out = c;
@@ -352,7 +357,7 @@ on_command(struct imap_parser *p, struct imap_event *ev)
 
 	if (p->in_append) {
 		/* End of a (MULTI)APPEND: nothing may follow the last message. */
-		if (p->cmd.len != 2) {
+		if (p->cmd.len != 2 + p->tail_skip) {
 			refuse(p, "APPEND: unexpected data after message");
 			return emit_bad(p, ev);
 		}
@@ -415,6 +420,14 @@ on_line(struct imap_parser *p, struct imap_event *ev)
 	}
 	if (p->mode != M_COMMAND)
 		return on_mode_line(p, ev);
+	p->tail_skip = 0;
+	if (p->in_append && p->append_paren) {
+		if (p->cmd.data[0] != ')') {
+			refuse(p, "APPEND: expected ')' after UTF8 data");
+			return emit_bad(p, ev);
+		}
+		p->tail_skip = 1;
+	}
 	r = literal_marker(line, n - 2, &size, &nonsync);
 	if (memchr(line, '\0', n)) {
 		refuse(p, "NUL byte in command");

@@ -586,6 +586,14 @@ TEST(imap_parser_append_streams)
 	/* literal8 (BINARY) message may contain NUL. */
 	CHECK_RUNB("a APPEND INBOX ~{3+}\r\nx\0y\r\n",
 	    "BEGIN a INBOX 0 3|END x|DONE a|");
+	/* RFC 6855 UTF8 (literal8), then a second message. */
+	CHECK_RUN("a APPEND INBOX UTF8 (~{2+}\r\nhi) (\\Seen) UTF8 (~{1}\r\nx)\r\n",
+	    "BEGIN a INBOX 0 2|END hi|BEGIN a INBOX 1 1|+|END x|DONE a|");
+	CHECK_RUN("a APPEND INBOX UTF8 (~{2+}\r\nhi\r\nb NOOP\r\n",
+	    "BEGIN a INBOX 0 2|END hi|BAD a APPEND: expected ')' after UTF8 data|"
+	    "CMD b NOOP|");
+	CHECK_RUN("a APPEND INBOX UTF8 ({2+}\r\nhi)\r\nb NOOP\r\n",
+	    "BAD a APPEND: UTF8 needs a literal8|CMD b NOOP|");
 	/* Garbage after the message. */
 	CHECK_RUN("a APPEND INBOX {1+}\r\nx junk\r\nb NOOP\r\n",
 	    "BEGIN a INBOX 0 1|END x|BAD a APPEND: unexpected data after message|"
@@ -746,4 +754,48 @@ TEST(imap_parser_discard_after_starttls)
 	CHECK(imap_parser_discard_input(p) == strlen("b LOGIN injected pw\r\n"));
 	CHECK(imap_parser_next(p, &ev) == IMAP_EV_NEED_MORE);
 	imap_parser_free(p);
+}
+
+static char *
+run_limited(const char *in, const struct imap_parser_limits *lim)
+{
+	struct imap_parser *p = imap_parser_new(lim);
+	struct buf tr = BUF_INIT, data = BUF_INIT;
+
+	imap_parser_feed(p, in, strlen(in));
+	drain(p, &tr, &data);
+	imap_parser_free(p);
+	buf_free(&data);
+	return buf_detach(&tr);
+}
+
+TEST(imap_parser_limits_literal_minus_and_command_size)
+{
+	struct imap_parser_limits lim;
+	struct buf in = BUF_INIT;
+	char *got;
+
+	imap_parser_default_limits(&lim);
+	lim.literal_minus = true;
+	buf_addstr(&in, "a LOGIN u {5000+}\r\n");
+	for (int i = 0; i < 5000; i++)
+		buf_addch(&in, 'p');
+	buf_addstr(&in, "\r\nb NOOP\r\n");
+	got = run_limited(buf_cstr(&in), &lim);
+	CHECK_STR(got, "BAD a Literal too large|CMD b NOOP|");
+	free(got);
+	/* Many small literals add up past max_command. */
+	imap_parser_default_limits(&lim);
+	lim.max_command = 1000;
+	buf_reset(&in);
+	buf_addstr(&in, "a SEARCH");
+	for (int i = 0; i < 20; i++)
+		buf_addstr(&in, " TEXT {100+}\r\n"
+		    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+		    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx");
+	buf_addstr(&in, "\r\nb NOOP\r\n");
+	got = run_limited(buf_cstr(&in), &lim);
+	CHECK_STR(got, "BAD a Literal too large|CMD b NOOP|");
+	free(got);
+	buf_free(&in);
 }
