@@ -410,8 +410,10 @@ lex_flag(struct imap_lex *l, char **out)
 			return lex_fail(l, "Invalid flag \\*");
 		}
 	}
-	if (!lex_atom_ex(l, "", &s, &n))
+	if (!lex_atom_ex(l, "", &s, &n)) {
+		l->err[0] = '\0';
 		return lex_fail(l, "Invalid flag");
+	}
 	*out = imap_arena_strndup(l->cmd, start, (size_t)(l->p - start));
 	return true;
 }
@@ -556,21 +558,19 @@ days_from_civil(int y, int m, int d)
 bool
 lex_date_time(struct imap_lex *l, time_t *t, int *tz_minutes)
 {
-	struct imap_date d;
-	int hh, mm, ss, zh, zm, sign;
+	struct imap_date d = { 0, 0, 0 };
+	int d1 = 0, d2 = 0, hh = 0, mm = 0, ss = 0, zh = 0, zm = 0, sign;
 
 	if (!lex_char(l, '"'))
 		return lex_fail(l, "Invalid date-time");
+	/* date-day-fixed = (SP DIGIT) / 2DIGIT */
 	if (lex_peek(l, ' '))
-		l->p++, d.day = 0;
-	else if (!ndigits(l, 1, &d.day))
+		l->p++;
+	else if (!ndigits(l, 1, &d1))
 		return false;
-	{
-		int d2;
-		if (!ndigits(l, 1, &d2))
-			return false;
-		d.day = d.day * 10 + d2;
-	}
+	if (!ndigits(l, 1, &d2))
+		return false;
+	d.day = d1 * 10 + d2;
 	if (!lex_char(l, '-') || !month_year(l, &d) || !lex_char(l, ' ') ||
 	    !ndigits(l, 2, &hh) || !lex_char(l, ':') || !ndigits(l, 2, &mm) ||
 	    !lex_char(l, ':') || !ndigits(l, 2, &ss) || !lex_char(l, ' '))

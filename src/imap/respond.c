@@ -50,6 +50,8 @@ imap_w_end(struct imap_writer *w)
 void
 imap_w_text(struct imap_writer *w, const char *text)
 {
+	if (!text || !*text)
+		return;
 	sep(w);
 	for (const char *p = text; *p; p++)
 		buf_addch(w->out, (*p == '\r' || *p == '\n') ? ' ' : *p);

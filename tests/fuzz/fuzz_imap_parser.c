@@ -64,7 +64,8 @@ describe(const struct imap_command *c, struct buf *tr)
 	buf_addch(tr, '|');
 }
 
-static void
+/* Returns false once the parser gave up (the glue would close). */
+static bool
 drain(struct imap_parser *p, struct buf *tr, uint64_t *append_bytes)
 {
 	struct imap_event ev;
@@ -72,10 +73,10 @@ drain(struct imap_parser *p, struct buf *tr, uint64_t *append_bytes)
 	for (;;) {
 		switch (imap_parser_next(p, &ev)) {
 		case IMAP_EV_NEED_MORE:
-			return;
+			return true;
 		case IMAP_EV_FATAL:
 			buf_printf(tr, "FATAL|");
-			return;
+			return false;
 		case IMAP_EV_COMMAND:
 			describe(ev.cmd, tr);
 			if (ev.cmd->type == IMAP_CMD_IDLE)
@@ -139,7 +140,8 @@ transcript(const uint8_t *data, size_t size, bool pieces)
 			n = size - off;
 		imap_parser_feed(p, data + off, n);
 		off += n;
-		drain(p, &tr, &append_bytes);
+		if (!drain(p, &tr, &append_bytes))
+			break;
 	}
 	/* Data pending at the end shows up as a partial append count. */
 	buf_printf(&tr, "end %llu", (unsigned long long)append_bytes);

@@ -799,3 +799,29 @@ TEST(imap_parser_limits_literal_minus_and_command_size)
 	free(got);
 	buf_free(&in);
 }
+
+TEST(imap_parser_append_arguments)
+{
+	struct imap_parser *p = imap_parser_new(NULL);
+	struct imap_event ev;
+	const char *in = "a APPEND \"Entw&APw-rfe\" (\\Seen $Forwarded) "
+	    "\" 1-Jan-2024 10:00:00 +0100\" {3+}\r\nabc\r\n";
+
+	imap_parser_feed(p, in, strlen(in));
+	CHECK(imap_parser_next(p, &ev) == IMAP_EV_APPEND_BEGIN);
+	if (ev.cmd) {
+		const struct imap_append_args *a = &ev.cmd->u.append;
+		CHECK_STR(a->mailbox, "Entw\xc3\xbcrfe");
+		CHECK(a->flags.n == 2);
+		CHECK_STR(a->flags.v[1], "$Forwarded");
+		CHECK(a->has_date && a->date == 1704099600 && a->tz_minutes == 60);
+		CHECK(a->nonsync && !a->binary && a->size == 3);
+	}
+	imap_command_free(ev.cmd);
+	CHECK(imap_parser_next(p, &ev) == IMAP_EV_APPEND_DATA);
+	CHECK_MEM(ev.data, ev.len, "abc", 3);
+	CHECK(imap_parser_next(p, &ev) == IMAP_EV_APPEND_END);
+	CHECK(imap_parser_next(p, &ev) == IMAP_EV_APPEND_DONE);
+	CHECK_STR(ev.tag, "a");
+	imap_parser_free(p);
+}
