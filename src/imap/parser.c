@@ -483,8 +483,10 @@ step_line(struct imap_parser *p, struct imap_event *ev, const char *s,
 	if (p->text_len + n > p->lim.max_line + 2 ||
 	    p->cmd.len + n > p->lim.max_command) {
 		/* Too long: keep enough to find the tag, skip the rest. */
+		bool line = p->text_len + n > p->lim.max_line + 2;
+
 		buf_add(&p->cmd, s, n < TAG_MAX ? n : TAG_MAX);
-		refuse(p, "Line too long");
+		refuse(p, line ? "Line too long" : "Command too long");
 		p->mode = M_COMMAND;
 		p->tail_len = 0;
 		p->st = S_SKIP_LINE;

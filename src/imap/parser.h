@@ -64,7 +64,9 @@ enum imap_event_type imap_parser_next(struct imap_parser *p,
 
 /* After ENABLE UTF8=ACCEPT: mailbox names are UTF-8, not modified UTF-7. */
 void imap_parser_set_utf8(struct imap_parser *p, bool on);
-/* After answering IDLE with "+ idling": the next line must be DONE. */
+/* After answering IDLE with "+ idling": the next line must be DONE.
+ * In IDLE and SASL mode an IMAP_EV_BAD (overlong line, bare LF) also ends
+ * the mode: the glue then fails the IDLE or AUTHENTICATE command. */
 void imap_parser_expect_done(struct imap_parser *p);
 /* After sending an AUTHENTICATE challenge: the next line is SASL data. */
 void imap_parser_expect_sasl(struct imap_parser *p);

@@ -544,6 +544,20 @@ TEST(imap_parser_literals)
 	    "BAD a literal8 not allowed here|CMD b NOOP|");
 }
 
+TEST(imap_parser_literal_size_mismatch)
+{
+	/* Fewer bytes than announced: the literal eats into the next line,
+	 * the command fails, and the parser is back in step after it. */
+	CHECK_RUN("a LOGIN {10+}\r\nabc\r\nb NOOP\r\nc NOOP\r\n",
+	    "BAD a Expected a single space|CMD c NOOP|");
+	/* More bytes than announced. */
+	CHECK_RUN("a LOGIN {2+}\r\nabc def\r\nb NOOP\r\n",
+	    "BAD a Expected a single space|CMD b NOOP|");
+	/* A literal that is not at the end of its line is just text. */
+	CHECK_RUN("a LOGIN {2+} x\r\nb NOOP\r\n",
+	    "BAD a Literal must end the line|CMD b NOOP|");
+}
+
 TEST(imap_parser_literal_too_large_nonsync_skipped)
 {
 	struct buf in = BUF_INIT;
