@@ -15,16 +15,27 @@ imap_seqset_init(struct imap_seqset *s)
 void
 imap_seqset_free(struct imap_seqset *s)
 {
-	free(s->r);
+	if (s->cap)             /* else empty or arena-owned */
+		free(s->r);
 	memset(s, 0, sizeof(*s));
 }
 
 void
 imap_seqset_add_range(struct imap_seqset *s, uint32_t lo, uint32_t hi)
 {
-	if (s->n == s->cap) {
-		s->cap = s->cap ? s->cap * 2 : 4;
-		s->r = xreallocarray(s->r, s->cap, sizeof(*s->r));
+	if (s->n >= s->cap) {
+		size_t cap = s->n ? s->n * 2 : 4;
+
+		if (s->cap == 0 && s->n > 0) {
+			/* A command's set lives in its arena: copy, never
+			 * realloc it (see seqset.h). */
+			struct imap_range *r = xreallocarray(NULL, cap, sizeof(*r));
+			memcpy(r, s->r, s->n * sizeof(*r));
+			s->r = r;
+		} else {
+			s->r = xreallocarray(s->r, cap, sizeof(*s->r));
+		}
+		s->cap = cap;
 	}
 	s->r[s->n].lo = lo;
 	s->r[s->n].hi = hi;

@@ -16,10 +16,12 @@ struct imap_range {
 	uint32_t lo, hi;        /* as sent: may be reversed, 0 means '*' */
 };
 
+/* Sets inside a parsed command (cap == 0) belong to the command's arena:
+ * resolve them in place or imap_seqset_copy() them, never free them. */
 struct imap_seqset {
 	struct imap_range *r;
 	size_t n;
-	size_t cap;
+	size_t cap;             /* 0 with n > 0: arena-owned */
 	bool saved;             /* "$": the result saved by SEARCH RETURN (SAVE) */
 };
 
@@ -34,7 +36,7 @@ bool imap_seqset_parse(struct imap_seqset *s, const char *str, size_t len,
 
 /* Appends a range (lo and hi in any order, 0 = '*'). */
 void imap_seqset_add_range(struct imap_seqset *s, uint32_t lo, uint32_t hi);
-/* Appends one number, growing the last range when n extends it: building a
+/* Appends one number (non-zero), growing the last range when n extends it: building a
  * UID set from ascending UIDs gives the compact form for COPYUID. */
 void imap_seqset_add(struct imap_seqset *s, uint32_t n);
 

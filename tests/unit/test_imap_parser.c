@@ -520,6 +520,15 @@ TEST(imap_parser_store_copy_move)
 	CHECK(refused("a COPY 1\r\n"));
 	c = one("a UID EXPUNGE 3:5\r\n", err, sizeof(err));
 	CHECK(c && c->uid && c->u.expunge.n == 1);
+	if (c) {
+		/* A command's set may be resolved, grown and freed safely. */
+		struct imap_seqset *set = &c->u.expunge;
+		CHECK(imap_seqset_resolve(set, 4) == 2);
+		imap_seqset_add(set, 9);
+		imap_seqset_add(set, 10);
+		CHECK(set->n == 2 && set->r[1].hi == 10);
+		imap_seqset_free(set);
+	}
 	imap_command_free(c);
 	CHECK(refused("a UID EXPUNGE\r\n"));
 }
