@@ -374,8 +374,13 @@ imap_parse_command(const char *buf, size_t len, bool utf8,
 		goto bad;
 	}
 	c->type = def->type;
-	if (!def->parse(&l, c))
-		goto bad;
+	if (!def->parse(&l, c)) {
+		/* Name the command, as in "FETCH: Invalid sequence set". */
+		snprintf(err, errlen, "%s: %s", def->name,
+		    l.err[0] ? l.err : "Syntax error");
+		imap_command_free(c);
+		return NULL;
+	}
 	return c;
 bad:
 	if (!l.err[0])

@@ -80,6 +80,7 @@ enum {
 	IMAP_STATUS_SIZE = 1 << 6,
 	IMAP_STATUS_HIGHESTMODSEQ = 1 << 7,
 	IMAP_STATUS_APPENDLIMIT = 1 << 8,
+	IMAP_STATUS_DELETED_STORAGE = 1 << 9,   /* RFC 9208 4.2.4 */
 };
 
 struct imap_list_args {
