@@ -146,6 +146,12 @@ cmd_reset(struct imap_parser *p)
 }
 
 size_t
+imap_parser_buffered(const struct imap_parser *p)
+{
+	return p->in.len - p->in_off;
+}
+
+size_t
 imap_parser_discard_input(struct imap_parser *p)
 {
 	size_t n = p->in.len - p->in_off;

@@ -75,6 +75,8 @@ void imap_parser_expect_sasl(struct imap_parser *p);
  * way, and the rest of the command, are skipped silently. The glue sends
  * the tagged NO itself. */
 void imap_parser_refuse_append(struct imap_parser *p);
+/* Bytes fed but not yet turned into events (for read back-pressure). */
+size_t imap_parser_buffered(const struct imap_parser *p);
 /* After STARTTLS: drop plaintext the client pipelined behind it (it must
  * not be read as if it came over TLS). Returns the bytes dropped. */
 size_t imap_parser_discard_input(struct imap_parser *p);

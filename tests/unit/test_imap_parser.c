@@ -778,7 +778,9 @@ TEST(imap_parser_discard_after_starttls)
 	imap_parser_feed(p, in, strlen(in));
 	CHECK(imap_parser_next(p, &ev) == IMAP_EV_COMMAND);
 	imap_command_free(ev.cmd);
+	CHECK(imap_parser_buffered(p) == strlen("b LOGIN injected pw\r\n"));
 	CHECK(imap_parser_discard_input(p) == strlen("b LOGIN injected pw\r\n"));
+	CHECK(imap_parser_buffered(p) == 0);
 	CHECK(imap_parser_next(p, &ev) == IMAP_EV_NEED_MORE);
 	imap_parser_free(p);
 }
