@@ -6,6 +6,15 @@
  *
  *   imap_parser_feed(p, bytes, n);
  *   while ((t = imap_parser_next(p, &ev)) != IMAP_EV_NEED_MORE) ...
+ *
+ * Glue duties: write "+ ..." on IMAP_EV_CONTINUE (imap_w_continue); on
+ * IMAP_EV_APPEND_BEGIN check ev.cmd->u.append.size against APPENDLIMIT and
+ * quota and call imap_parser_refuse_append() (then send NO [TOOBIG] or
+ * [OVERQUOTA]) if it must not be taken; call imap_parser_expect_done()
+ * after "+ idling", imap_parser_expect_sasl() after each AUTHENTICATE
+ * challenge, imap_parser_set_utf8() after ENABLE UTF8=ACCEPT and
+ * imap_parser_discard_input() right after the STARTTLS OK. Everything the
+ * parser hands out is wiped when freed: passwords never linger.
  */
 #ifndef AMB_IMAP_PARSER_H
 #define AMB_IMAP_PARSER_H
