@@ -491,10 +491,15 @@ step_line(struct imap_parser *p, struct imap_event *ev, const char *s,
 		/* Too long: keep enough to find the tag, skip the rest. */
 		bool line = p->text_len + n > p->lim.max_line + 2;
 
+		/* The skip must see this line's end, e.g. a "{5+}" marker
+		 * split between what is in cmd and what comes next. */
+		p->tail_len = 0;
+		if (p->cmd.len > p->line_start)
+			tail_add(p, p->cmd.data + p->line_start,
+			    p->cmd.len - p->line_start);
 		buf_add(&p->cmd, s, n < TAG_MAX ? n : TAG_MAX);
 		refuse(p, line ? "Line too long" : "Command too long");
 		p->mode = M_COMMAND;
-		p->tail_len = 0;
 		p->st = S_SKIP_LINE;
 		*used = 0;
 		return IMAP_EV_NEED_MORE;

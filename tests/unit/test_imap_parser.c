@@ -741,6 +741,11 @@ TEST(imap_parser_line_too_long)
 	got = run_split(in.data, in.len, 7);
 	CHECK_STR(got, "BAD a Line too long|CMD b NOOP|");
 	free(got);
+	/* Overflow noticed in the piece that holds only the end of the
+	 * "{5+}" marker: the literal must still be skipped. */
+	got = run_split(in.data, in.len, in.len - strlen("+}\r\n12345\r\nb NOOP\r\n"));
+	CHECK_STR(got, "BAD a Line too long|CMD b NOOP|");
+	free(got);
 	buf_free(&in);
 }
 
@@ -895,4 +900,34 @@ TEST(imap_parser_client_sessions_parse_cleanly)
 		free(tr);
 		free(in);
 	}
+}
+
+/* The line limit is crossed only by the last piece, which holds just the
+ * end of a "{5+}" marker: the announced literal must still be skipped. */
+TEST(imap_parser_overflow_in_marker_piece)
+{
+	struct imap_parser_limits lim;
+	struct imap_parser *p;
+	struct buf in = BUF_INIT, tr = BUF_INIT, data = BUF_INIT;
+	size_t cut;
+
+	imap_parser_default_limits(&lim);
+	lim.max_line = 100;
+	p = imap_parser_new(&lim);
+	buf_addstr(&in, "a LOGIN ");
+	while (in.len < 96)
+		buf_addch(&in, 'x');
+	buf_addstr(&in, " {5+}\r\n");
+	cut = in.len - 4;               /* the piece "+}\r\n" overflows */
+	buf_addstr(&in, "12345\r\nb NOOP\r\n");
+	imap_parser_feed(p, in.data, cut);
+	drain(p, &tr, &data);
+	CHECK(tr.len == 0);
+	imap_parser_feed(p, in.data + cut, in.len - cut);
+	drain(p, &tr, &data);
+	CHECK_STR(buf_cstr(&tr), "BAD a Line too long|CMD b NOOP|");
+	imap_parser_free(p);
+	buf_free(&in);
+	buf_free(&tr);
+	buf_free(&data);
 }
