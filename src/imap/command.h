@@ -272,6 +272,13 @@ struct imap_setquota_args {
 	uint64_t *limits;
 };
 
+/* Which member of u each command fills:
+ *   AUTHENTICATE auth, LOGIN login, ENABLE enable, SELECT/EXAMINE select,
+ *   CREATE create, DELETE/SUBSCRIBE/UNSUBSCRIBE/GETQUOTAROOT/GETQUOTA
+ *   mailbox, RENAME rename, LIST/LSUB list, STATUS status, APPEND append
+ *   (IMAP_EV_APPEND_BEGIN only), SEARCH search, FETCH fetch, STORE store,
+ *   COPY/MOVE copy, UID EXPUNGE expunge, ID id, SETQUOTA setquota, SORT
+ *   sort, THREAD thread; the others take no arguments. */
 struct imap_command {
 	char *tag;
 	enum imap_cmd_type type;
