@@ -13,9 +13,11 @@ static const struct {
 } commands[] = {
 	{ "init",   ctl_init,   "init DIR --domain DOMAIN [--hostname HOST] [--local]" },
 	{ "config", ctl_config, "config get [KEY] | config set KEY VALUE" },
-	{ "domain", ctl_domain, "domain add DOMAIN [--postmaster ADDR] | del DOMAIN | list" },
-	{ "user",   ctl_user,   "user add|del|passwd|list ..." },
+	{ "domain", ctl_domain, "domain add DOMAIN [--postmaster ADDR] | del DOMAIN [--force] | list" },
+	{ "user",   ctl_user,   "user add ADDR [--password-stdin] [--quota SIZE] [--no-encryption]\n"
+	                        "  user del ADDR | passwd ADDR [--password-stdin] | list [DOMAIN]" },
 	{ "alias",  ctl_alias,  "alias add SRC DST | del SRC [DST] | list" },
+	{ "resolve", ctl_resolve, "resolve ADDRESS" },
 };
 
 static int usage(FILE *out)

@@ -1,10 +1,18 @@
-/* Database creation for `mailboxctl init`; filled in by the user-database
- * work. Until then init fails loudly instead of leaving a half instance. */
+/* Database creation for `mailboxctl init`. */
 #include "ctl/init.h"
+
+#include "common/config.h"
+#include "store/userdb.h"
 
 bool init_database(const struct config *cfg, const char *domain, struct buf *err)
 {
-	(void)cfg; (void)domain;
-	buf_addstr(err, "init: the user database is not built yet (src/ctl/init_db.c)");
-	return false;
+	struct buf path = BUF_INIT;
+	config_state_path(cfg, "mailbox.sqlite", &path);
+	struct userdb *db = NULL;
+	bool ok = userdb_create(buf_cstr(&path), err) &&
+	    (db = userdb_open(buf_cstr(&path), false, err)) != NULL &&
+	    userdb_domain_add(db, domain, NULL, err);
+	userdb_close(db);
+	buf_free(&path);
+	return ok;
 }
