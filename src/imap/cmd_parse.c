@@ -32,7 +32,7 @@ p_authenticate(struct imap_lex *l, struct imap_command *c)
 		return true;
 	if (!lex_sp(l))
 		return false;
-	if (lex_peek(l, '=')) {         /* SASL-IR: empty initial response */
+	if (lex_peek_char(l, '=')) {         /* SASL-IR: empty initial response */
 		l->p++;
 		c->u.auth.initial = imap_arena_strndup(c, "", 0);
 		return lex_eol(l);
@@ -77,7 +77,7 @@ use_flag(struct imap_lex *l, void *arg)
 {
 	char *f;
 
-	if (!lex_peek(l, '\\'))
+	if (!lex_peek_char(l, '\\'))
 		return lex_fail(l, "USE takes special-use flags");
 	if (!lex_flag(l, &f))
 		return false;
@@ -334,7 +334,7 @@ lex_tag(struct imap_lex *l, char **out)
 	size_t n;
 
 	if (lex_at_end(l) || *l->p == ' ' || !lex_atom_ex(l, "]", &s, &n) ||
-	    memchr(s, '+', n) || !lex_peek(l, ' ')) {
+	    memchr(s, '+', n) || !lex_peek_char(l, ' ')) {
 		l->err[0] = '\0';
 		return lex_fail(l, "Invalid tag");
 	}

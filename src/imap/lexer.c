@@ -104,7 +104,7 @@ lex_at_end(const struct imap_lex *l)
 }
 
 bool
-lex_peek(const struct imap_lex *l, char c)
+lex_peek_char(const struct imap_lex *l, char c)
 {
 	return l->p < l->end && *l->p == c;
 }
@@ -112,7 +112,7 @@ lex_peek(const struct imap_lex *l, char c)
 bool
 lex_char(struct imap_lex *l, char c)
 {
-	if (!lex_peek(l, c))
+	if (!lex_peek_char(l, c))
 		return lex_fail(l, "Expected '%c'", c);
 	l->p++;
 	return true;
@@ -121,11 +121,11 @@ lex_char(struct imap_lex *l, char c)
 bool
 lex_sp(struct imap_lex *l)
 {
-	if (!lex_peek(l, ' '))
+	if (!lex_peek_char(l, ' '))
 		return lex_fail(l, lex_at_end(l) ? "Missing argument" :
 		    "Expected a single space");
 	l->p++;
-	if (lex_peek(l, ' '))
+	if (lex_peek_char(l, ' '))
 		return lex_fail(l, "Extra space");
 	return true;
 }
@@ -276,12 +276,12 @@ lex_literal(struct imap_lex *l, char **out, size_t *len)
 {
 	uint64_t n;
 
-	if (lex_peek(l, '~'))
+	if (lex_peek_char(l, '~'))
 		return lex_fail(l, "literal8 not allowed here");
 	l->p++;                     /* '{' */
 	if (!digits64(l, UINT64_MAX, &n))
 		return false;
-	if (lex_peek(l, '+'))
+	if (lex_peek_char(l, '+'))
 		l->p++;
 	if (!lex_char(l, '}'))
 		return false;
@@ -305,9 +305,9 @@ lex_literal(struct imap_lex *l, char **out, size_t *len)
 bool
 lex_string(struct imap_lex *l, char **out, size_t *len)
 {
-	if (lex_peek(l, '"'))
+	if (lex_peek_char(l, '"'))
 		return lex_quoted(l, out, len);
-	if (lex_peek(l, '{') || lex_peek(l, '~'))
+	if (lex_peek_char(l, '{') || lex_peek_char(l, '~'))
 		return lex_literal(l, out, len);
 	return lex_fail(l, lex_at_end(l) ? "Missing argument" :
 	    "Expected a string");
@@ -319,7 +319,7 @@ lex_astring(struct imap_lex *l, char **out)
 	const char *s;
 	size_t n;
 
-	if (lex_peek(l, '"') || lex_peek(l, '{') || lex_peek(l, '~'))
+	if (lex_peek_char(l, '"') || lex_peek_char(l, '{') || lex_peek_char(l, '~'))
 		return lex_string(l, out, &n);
 	if (!lex_atom_ex(l, "]", &s, &n))
 		return false;
@@ -346,7 +346,7 @@ lex_list_mailbox(struct imap_lex *l, char **out)
 	size_t n;
 	char *raw;
 
-	if (lex_peek(l, '"') || lex_peek(l, '{') || lex_peek(l, '~')) {
+	if (lex_peek_char(l, '"') || lex_peek_char(l, '{') || lex_peek_char(l, '~')) {
 		if (!lex_string(l, &raw, &n))
 			return false;
 	} else {
@@ -404,9 +404,9 @@ lex_flag(struct imap_lex *l, char **out)
 	size_t n;
 	const char *start = l->p;
 
-	if (lex_peek(l, '\\')) {
+	if (lex_peek_char(l, '\\')) {
 		l->p++;
-		if (lex_peek(l, '*')) {         /* "\*" only in PERMANENTFLAGS */
+		if (lex_peek_char(l, '*')) {         /* "\*" only in PERMANENTFLAGS */
 			return lex_fail(l, "Invalid flag \\*");
 		}
 	}
@@ -441,14 +441,14 @@ lex_paren_list(struct imap_lex *l, bool allow_empty,
 {
 	if (!lex_char(l, '('))
 		return false;
-	if (lex_peek(l, ')')) {
+	if (lex_peek_char(l, ')')) {
 		l->p++;
 		return allow_empty ? true : lex_fail(l, "Empty list");
 	}
 	for (;;) {
 		if (!fn(l, arg))
 			return false;
-		if (lex_peek(l, ')')) {
+		if (lex_peek_char(l, ')')) {
 			l->p++;
 			return true;
 		}
@@ -528,7 +528,7 @@ month_year(struct imap_lex *l, struct imap_date *d)
 bool
 lex_date(struct imap_lex *l, struct imap_date *out)
 {
-	bool quoted = lex_peek(l, '"');
+	bool quoted = lex_peek_char(l, '"');
 
 	if (quoted)
 		l->p++;
@@ -564,7 +564,7 @@ lex_date_time(struct imap_lex *l, time_t *t, int *tz_minutes)
 	if (!lex_char(l, '"'))
 		return lex_fail(l, "Invalid date-time");
 	/* date-day-fixed = (SP DIGIT) / 2DIGIT */
-	if (lex_peek(l, ' '))
+	if (lex_peek_char(l, ' '))
 		l->p++;
 	else if (!ndigits(l, 1, &d1))
 		return false;
@@ -575,9 +575,9 @@ lex_date_time(struct imap_lex *l, time_t *t, int *tz_minutes)
 	    !ndigits(l, 2, &hh) || !lex_char(l, ':') || !ndigits(l, 2, &mm) ||
 	    !lex_char(l, ':') || !ndigits(l, 2, &ss) || !lex_char(l, ' '))
 		return lex_fail(l, "Invalid date-time");
-	if (lex_peek(l, '+'))
+	if (lex_peek_char(l, '+'))
 		sign = 1;
-	else if (lex_peek(l, '-'))
+	else if (lex_peek_char(l, '-'))
 		sign = -1;
 	else
 		return lex_fail(l, "Invalid time zone");

@@ -30,7 +30,7 @@ bool lex_fail(struct imap_lex *l, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 bool lex_at_end(const struct imap_lex *l);
-bool lex_peek(const struct imap_lex *l, char c);
+bool lex_peek_char(const struct imap_lex *l, char c);
 bool lex_sp(struct imap_lex *l);            /* exactly one SP */
 bool lex_char(struct imap_lex *l, char c);  /* expected character */
 bool lex_eol(struct imap_lex *l);           /* nothing left */

@@ -50,7 +50,7 @@ section_part(struct imap_lex *l, struct imap_section *s)
 		if (!lex_nz_number(l, &buf[s->nparts]))
 			return false;
 		s->nparts++;
-		if (!(lex_peek(l, '.') && l->end - l->p > 1 &&
+		if (!(lex_peek_char(l, '.') && l->end - l->p > 1 &&
 		    l->p[1] >= '0' && l->p[1] <= '9'))
 			break;
 		l->p++;
@@ -66,14 +66,14 @@ section(struct imap_lex *l, struct imap_section *s, bool binary)
 {
 	if (!lex_char(l, '['))
 		return false;
-	if (lex_peek(l, ']')) {
+	if (lex_peek_char(l, ']')) {
 		l->p++;
 		return true;
 	}
 	if (l->p < l->end && *l->p >= '1' && *l->p <= '9') {
 		if (!section_part(l, s))
 			return false;
-		if (binary || lex_peek(l, ']'))
+		if (binary || lex_peek_char(l, ']'))
 			return lex_char(l, ']');
 		if (!lex_char(l, '.'))
 			return false;
@@ -107,7 +107,7 @@ section(struct imap_lex *l, struct imap_section *s, bool binary)
 static bool
 partial(struct imap_lex *l, struct imap_fetch_att *a)
 {
-	if (!lex_peek(l, '<'))
+	if (!lex_peek_char(l, '<'))
 		return true;
 	l->p++;
 	a->partial = true;
@@ -146,7 +146,7 @@ fetch_att(struct imap_lex *l, void *arg)
 	} else if (lex_word(l, "BINARY")) {
 		binary = true;
 	} else if (lex_word(l, "BODY")) {
-		if (!lex_peek(l, '['))
+		if (!lex_peek_char(l, '['))
 			return add_att(l, fa, IMAP_FA_BODY) != NULL;
 	} else {
 		for (size_t i = 0; i < sizeof(simple_atts) / sizeof(simple_atts[0]); i++)
@@ -206,13 +206,13 @@ parse_fetch_args(struct imap_lex *l, struct imap_fetch_args *a, bool uid)
 {
 	if (!lex_sp(l) || !lex_seqset(l, &a->set) || !lex_sp(l))
 		return false;
-	if (lex_peek(l, '(')) {
+	if (lex_peek_char(l, '(')) {
 		if (!lex_paren_list(l, false, fetch_att, a))
 			return false;
 	} else if (!fetch_macro(l, a) && !fetch_att(l, a)) {
 		return false;
 	}
-	if (lex_peek(l, ' ')) {
+	if (lex_peek_char(l, ' ')) {
 		if (!lex_sp(l) || !lex_paren_list(l, false, fetch_modifier, a))
 			return false;
 	}
@@ -224,7 +224,7 @@ parse_fetch_args(struct imap_lex *l, struct imap_fetch_args *a, bool uid)
 static bool
 store_flag_list(struct imap_lex *l, struct imap_strlist *flags)
 {
-	if (lex_peek(l, '('))
+	if (lex_peek_char(l, '('))
 		return lex_flag_list(l, flags);
 	for (;;) {
 		char *f;
@@ -243,7 +243,7 @@ parse_store_args(struct imap_lex *l, struct imap_store_args *a)
 {
 	if (!lex_sp(l) || !lex_seqset(l, &a->set) || !lex_sp(l))
 		return false;
-	if (lex_peek(l, '(')) {
+	if (lex_peek_char(l, '(')) {
 		l->p++;
 		if (!lex_word(l, "UNCHANGEDSINCE"))
 			return lex_fail(l, "Unknown STORE modifier");
@@ -252,7 +252,7 @@ parse_store_args(struct imap_lex *l, struct imap_store_args *a)
 		    !lex_char(l, ')') || !lex_sp(l))
 			return false;
 	}
-	if (lex_peek(l, '+') || lex_peek(l, '-')) {
+	if (lex_peek_char(l, '+') || lex_peek_char(l, '-')) {
 		a->op = *l->p == '+' ? IMAP_STORE_ADD : IMAP_STORE_REMOVE;
 		l->p++;
 	}

@@ -21,13 +21,13 @@ qresync_params(struct imap_lex *l, struct imap_qresync *q)
 		return false;
 	if (q->modseq == 0)
 		return lex_fail(l, "QRESYNC mod-sequence must not be zero");
-	if (lex_peek(l, ' ') && l->end - l->p > 1 && l->p[1] != '(') {
+	if (lex_peek_char(l, ' ') && l->end - l->p > 1 && l->p[1] != '(') {
 		lex_sp(l);
 		q->has_known_uids = true;
 		if (!lex_seqset(l, &q->known_uids))
 			return false;
 	}
-	if (lex_peek(l, ' ')) {
+	if (lex_peek_char(l, ' ')) {
 		lex_sp(l);
 		if (!seq_match(l, q))
 			return false;
@@ -176,7 +176,7 @@ parse_list_args(struct imap_lex *l, struct imap_list_args *a)
 {
 	if (!lex_sp(l))
 		return false;
-	if (lex_peek(l, '(')) {
+	if (lex_peek_char(l, '(')) {
 		a->extended = true;
 		if (!lex_paren_list(l, true, select_opt, &a->select_opts) ||
 		    !lex_sp(l))
@@ -187,7 +187,7 @@ parse_list_args(struct imap_lex *l, struct imap_list_args *a)
 	}
 	if (!reference(l, &a->reference) || !lex_sp(l))
 		return false;
-	if (lex_peek(l, '(')) {
+	if (lex_peek_char(l, '(')) {
 		a->extended = true;
 		if (!lex_paren_list(l, false, pattern, a))
 			return false;
@@ -219,11 +219,11 @@ parse_append_msg(struct imap_lex *l, struct imap_append_args *a, bool first)
 		return false;
 	if (!lex_sp(l))
 		return false;
-	if (lex_peek(l, '(')) {
+	if (lex_peek_char(l, '(')) {
 		if (!lex_flag_list(l, &a->flags) || !lex_sp(l))
 			return false;
 	}
-	if (lex_peek(l, '"')) {
+	if (lex_peek_char(l, '"')) {
 		a->has_date = true;
 		if (!lex_date_time(l, &a->date, &a->tz_minutes) || !lex_sp(l))
 			return false;
@@ -233,10 +233,10 @@ parse_append_msg(struct imap_lex *l, struct imap_append_args *a, bool first)
 		a->utf8 = true;
 		if (!lex_sp(l) || !lex_char(l, '('))
 			return false;
-		if (!lex_peek(l, '~'))
+		if (!lex_peek_char(l, '~'))
 			return lex_fail(l, "UTF8 needs a literal8");
 	}
-	if (!lex_peek(l, '{') && !lex_peek(l, '~'))
+	if (!lex_peek_char(l, '{') && !lex_peek_char(l, '~'))
 		return lex_fail(l, lex_at_end(l) ? "Missing message literal" :
 		    "Expected message literal");
 	return true;
@@ -247,13 +247,13 @@ parse_append_literal(struct imap_lex *l, struct imap_append_args *a)
 {
 	uint64_t n;
 
-	if (lex_peek(l, '~')) {
+	if (lex_peek_char(l, '~')) {
 		a->binary = true;
 		l->p++;
 	}
 	if (!lex_char(l, '{') || !lex_number64(l, &n))
 		return false;
-	if (lex_peek(l, '+')) {
+	if (lex_peek_char(l, '+')) {
 		a->nonsync = true;
 		l->p++;
 	}

@@ -78,7 +78,7 @@ modseq_key(struct imap_lex *l, struct imap_search_key *k)
 
 	if (!lex_sp(l))
 		return false;
-	if (lex_peek(l, '"')) {
+	if (lex_peek_char(l, '"')) {
 		if (!lex_string(l, &k->field, &n) || !lex_sp(l))
 			return false;
 		if (lex_word(l, "priv"))
@@ -105,7 +105,7 @@ key_list(struct imap_lex *l, struct imap_search_key *parent, bool nested)
 		if (!parse_key(l, tail))
 			return false;
 		tail = &(*tail)->next;
-		if (nested && lex_peek(l, ')'))
+		if (nested && lex_peek_char(l, ')'))
 			return true;
 		if (!nested && lex_at_end(l))
 			return true;
@@ -123,7 +123,7 @@ parse_key(struct imap_lex *l, struct imap_search_key **out)
 	if (l->depth >= l->max_depth)
 		return lex_fail(l, "Search keys nested too deeply");
 	l->depth++;
-	if (lex_peek(l, '(')) {
+	if (lex_peek_char(l, '(')) {
 		l->p++;
 		k = new_key(l, IMAP_SK_AND);
 		ok = key_list(l, k, true) && lex_char(l, ')');

@@ -5,7 +5,7 @@
 #include <time.h>
 
 #include "mail/addrlist.h"
-#include "mail/envelope.h"
+#include "mail/imapenv.h"
 #include "mail/msgid.h"
 #include "mail/maildate.h"
 
@@ -31,9 +31,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	addrlist_free(&l);
 
-	struct envelope env;
-	envelope_parse((const char *)data, size, &env);
-	envelope_free(&env);
+	struct imap_envelope env;
+	imap_envelope_parse((const char *)data, size, &env);
+	imap_envelope_free(&env);
 	struct buf id = BUF_INIT;
 	size_t pos = 0, prev = 0;
 	while (msgid_next((const char *)data, size, &pos, &id)) {

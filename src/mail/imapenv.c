@@ -1,5 +1,5 @@
 /* ENVELOPE fields from a header block. */
-#include "mail/envelope.h"
+#include "mail/imapenv.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -48,7 +48,7 @@ static void take_list(struct addrlist *l, bool *seen,
 	addrlist_parse(f->value, f->value_len, 0, l);
 }
 
-void envelope_parse(const char *hdr, size_t len, struct envelope *env)
+void imap_envelope_parse(const char *hdr, size_t len, struct imap_envelope *env)
 {
 	static const char *const lists[] = {
 		"From", "Sender", "Reply-To", "To", "Cc", "Bcc",
@@ -83,7 +83,7 @@ void envelope_parse(const char *hdr, size_t len, struct envelope *env)
 	}
 }
 
-void envelope_free(struct envelope *env)
+void imap_envelope_free(struct imap_envelope *env)
 {
 	free(env->date);
 	free(env->subject);

@@ -6,7 +6,7 @@
 
 #include "mail/addrlist.h"
 
-struct envelope {
+struct imap_envelope {
 	/* unfolded values as written (encoded words kept), NULL if absent */
 	char *date, *subject, *in_reply_to, *message_id;
 	/* sender and reply_to are copies of from when absent or empty, as
@@ -16,7 +16,7 @@ struct envelope {
 
 /* hdr: a header block (it may run on into the body; parsing stops at
  * the blank line). Repeated fields: the first counts. */
-void envelope_parse(const char *hdr, size_t len, struct envelope *env);
-void envelope_free(struct envelope *env);
+void imap_envelope_parse(const char *hdr, size_t len, struct imap_envelope *env);
+void imap_envelope_free(struct imap_envelope *env);
 
 #endif

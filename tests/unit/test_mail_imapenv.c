@@ -2,11 +2,11 @@
 
 #include <stdlib.h>
 
-#include "mail/envelope.h"
+#include "mail/imapenv.h"
 #include "mail/mime.h"
 #include "mail/msgid.h"
 
-TEST(envelope_defaults_and_fields)
+TEST(imap_envelope_defaults_and_fields)
 {
 	const char *h = "From: Alice <a@x.example>\r\n"
 	    "Subject: =?utf-8?q?Hi?=\r\n"
@@ -15,8 +15,8 @@ TEST(envelope_defaults_and_fields)
 	    "Message-ID: <1@x.example>\r\n"
 	    "Subject: second ignored\r\n"
 	    "\r\nFrom: body@ignored\r\n";
-	struct envelope e;
-	envelope_parse(h, strlen(h), &e);
+	struct imap_envelope e;
+	imap_envelope_parse(h, strlen(h), &e);
 	CHECK_STR(e.subject, "=?utf-8?q?Hi?=");
 	CHECK_STR(e.message_id, "<1@x.example>");
 	CHECK(e.date == NULL && e.in_reply_to == NULL);
@@ -24,10 +24,10 @@ TEST(envelope_defaults_and_fields)
 	CHECK(e.sender.n == 1 && e.reply_to.n == 1);
 	CHECK_STR(e.reply_to.v[0].name, "Alice");
 	CHECK(e.reply_to.v[0].name != e.from.v[0].name);
-	envelope_free(&e);
-	envelope_parse("", 0, &e);
+	imap_envelope_free(&e);
+	imap_envelope_parse("", 0, &e);
 	CHECK(e.from.n == 0 && e.sender.n == 0 && e.subject == NULL);
-	envelope_free(&e);
+	imap_envelope_free(&e);
 }
 
 TEST(msgid_lists)

@@ -1,0 +1,3 @@
+asan/rel/obj/src/common/xmalloc.o: src/common/xmalloc.c \
+ src/common/xmalloc.h
+src/common/xmalloc.h:

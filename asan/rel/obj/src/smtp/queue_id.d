@@ -1,0 +1,2 @@
+asan/rel/obj/src/smtp/queue_id.o: src/smtp/queue_id.c src/smtp/queue_id.h
+src/smtp/queue_id.h:
