@@ -1,3 +1,0 @@
-asan/rel/obj/src/common/xmalloc.o: src/common/xmalloc.c \
- src/common/xmalloc.h
-src/common/xmalloc.h:

@@ -1,8 +1,0 @@
-asan/rel/obj/src/smtp/server.o: src/smtp/server.c src/common/xmalloc.h \
- src/smtp/server_int.h src/smtp/server.h src/common/buf.h \
- src/smtp/smtp_parse.h
-src/common/xmalloc.h:
-src/smtp/server_int.h:
-src/smtp/server.h:
-src/common/buf.h:
-src/smtp/smtp_parse.h:

@@ -1,3 +1,0 @@
-asan/rel/obj/src/store/trees_key.o: src/store/trees_key.c \
- src/store/trees.h
-src/store/trees.h:
