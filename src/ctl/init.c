@@ -84,6 +84,7 @@ static bool make_dirs(const struct init_opts *o, struct undo *u, struct buf *err
 	static const struct { const char *name; mode_t mode; } dirs[] = {
 		{ "queue", 0700 }, { "mail", 0700 }, { "dkim", 0700 },
 		{ "acme", 0700 }, { "tls", 0750 },
+		{ "empty", 0755 },   /* the smtp process's chroot */
 	};
 	if (!file_exists(o->dir)) {
 		if (!file_mkdir(o->dir, 0755, err))

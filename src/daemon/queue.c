@@ -124,10 +124,11 @@ static void defer_remote(struct qmsg *m, uint32_t i)
 static bool send_delivery(struct qmsg *m, uint32_t i)
 {
 	struct ipc_chan *ch = child_peer(PROC_DELIVER);
-	struct buf err = BUF_INIT, p = BUF_INIT;
+	struct buf err = BUF_INIT, p = BUF_INIT, enc = BUF_INIT;
 	int fd = ch ? queue_store_open_msg(q.qs, m->env.id, &err) : -1;
-	bool ok = fd >= 0 && envelope_encode(&m->env, &p, &err);
+	bool ok = fd >= 0 && envelope_encode(&m->env, &enc, &err);
 	if (ok) {
+		ipc_w_bytes(&p, enc.data, enc.len);
 		ipc_w_u32(&p, i);
 		uint64_t id = ++q.next_req;
 		ok = ipc_send_buf(ch, MSG_DELIVER, id, fd, &p);
@@ -150,6 +151,7 @@ static bool send_delivery(struct qmsg *m, uint32_t i)
 		close(fd);
 	buf_free(&err);
 	buf_free(&p);
+	buf_free(&enc);
 	return ok;
 }
 
