@@ -63,6 +63,9 @@ struct ipc_chan *ipc_chan_new(struct event_base *base, int fd, const char *name,
 void ipc_chan_free(struct ipc_chan *ch);
 /* Frees it from the event loop: safe inside the channel's own handler. */
 void ipc_chan_free_later(struct ipc_chan *ch);
+/* Frees at once every channel still waiting for ipc_chan_free_later's
+ * deferred free (before the event base goes, at exit). */
+void ipc_chan_free_doomed(void);
 const char *ipc_chan_name(const struct ipc_chan *ch);
 /* Queues a message; fd (or -1) is passed and then closed here. Returns
  * false if the channel is dead. */

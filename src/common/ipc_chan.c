@@ -30,7 +30,12 @@ struct ipc_chan {
 	struct out_msg *head, **tail;
 	bool dead;
 	unsigned char *rbuf;
+	struct event *reap;              /* set by ipc_chan_free_later */
+	struct ipc_chan *next_doomed;
 };
+
+/* Channels waiting for their deferred free, so an exit can free them. */
+static struct ipc_chan *doomed;
 
 bool ipc_socketpair(int fds[2])
 {
@@ -188,10 +193,16 @@ struct ipc_chan *ipc_chan_new(struct event_base *base, int fd, const char *name,
 	return ch;
 }
 
+static void unlink_doomed(struct ipc_chan *ch);
+
 void ipc_chan_free(struct ipc_chan *ch)
 {
 	if (ch == NULL)
 		return;
+	if (ch->reap != NULL) {
+		unlink_doomed(ch);
+		event_free(ch->reap);
+	}
 	event_free(ch->rev);
 	event_free(ch->wev);
 	while (ch->head != NULL) {
@@ -207,6 +218,15 @@ void ipc_chan_free(struct ipc_chan *ch)
 	free(ch);
 }
 
+static void unlink_doomed(struct ipc_chan *ch)
+{
+	for (struct ipc_chan **pp = &doomed; *pp; pp = &(*pp)->next_doomed)
+		if (*pp == ch) {
+			*pp = ch->next_doomed;
+			return;
+		}
+}
+
 static void free_cb(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd;
@@ -216,12 +236,21 @@ static void free_cb(evutil_socket_t fd, short what, void *arg)
 
 void ipc_chan_free_later(struct ipc_chan *ch)
 {
-	if (ch == NULL)
+	if (ch == NULL || ch->reap != NULL)
 		return;
 	ch->dead = true;
 	event_del(ch->rev);
 	event_del(ch->wev);
-	event_base_once(ch->base, -1, EV_TIMEOUT, free_cb, ch, NULL);
+	ch->reap = evtimer_new(ch->base, free_cb, ch);
+	ch->next_doomed = doomed;
+	doomed = ch;
+	event_active(ch->reap, EV_TIMEOUT, 0);
+}
+
+void ipc_chan_free_doomed(void)
+{
+	while (doomed != NULL)
+		ipc_chan_free(doomed);
 }
 
 const char *ipc_chan_name(const struct ipc_chan *ch)

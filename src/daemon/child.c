@@ -31,6 +31,7 @@ void child_exit(int status)
 {
 	for (int r = 0; r < PROC_NROLES; r++)
 		ipc_chan_free(child.peers[r]);
+	ipc_chan_free_doomed();
 	config_free(child.cfg);
 	event_base_free(child.base);
 	exit(status);

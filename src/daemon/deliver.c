@@ -189,7 +189,7 @@ static void on_deliver(const struct ipc_msg *m)
 	struct job *j = xcalloc(1, sizeof *j);
 	j->queue_req = m->id;
 	j->fd = m->fd;
-	envelope_init(&j->env);
+	/* envelope_decode initialises j->env; zeroed, it is safe to free. */
 	ipc_reader_init(&r, m);
 	bool ok = j->fd >= 0 && ipc_r_bytes(&r, &p, &len) &&
 	    ipc_r_u32(&r, &j->rcpt) && ipc_r_done(&r) &&

@@ -362,6 +362,7 @@ int master_run(const char *conf_path, const char *self, bool foreground)
 	log_info("started (%s)", conf_path);
 	event_base_dispatch(m.base);
 	cleanup();
+	ipc_chan_free_doomed();
 	for (size_t i = 0; i < 4; i++)
 		event_free(sigs[i]);
 	event_base_free(m.base);

@@ -238,10 +238,9 @@ static void on_commit(const struct ipc_msg *m)
 	struct ipc_reader r;
 	const unsigned char *p;
 	size_t len;
-	struct envelope e;
+	struct envelope e = { .nrcpts = 0 };   /* envelope_decode fills it */
 	struct buf err = BUF_INIT;
 	ipc_reader_init(&r, m);
-	envelope_init(&e);
 	bool ok = ipc_r_bytes(&r, &p, &len) && ipc_r_done(&r) &&
 	    envelope_decode(p, len, &e, &err);
 	if (!ok) {
@@ -255,8 +254,8 @@ static void on_commit(const struct ipc_msg *m)
 		} else {
 			reply_smtp(m->id, 250, "2.0.0", e.id);
 			struct qmsg *qm = qmsg_add(&e);
-			envelope_init(&e);
-			enqueue_due(qm, e.arrival);
+			memset(&e, 0, sizeof e);    /* qm owns its strings now */
+			enqueue_due(qm, qm->env.arrival);
 			kick();
 		}
 	}
@@ -364,12 +363,11 @@ static void peer_up(enum proc_role peer)
 static void load_committed(struct queue_ids *ids)
 {
 	for (size_t i = 0; i < ids->n; i++) {
-		struct envelope e;
+		struct envelope e = { .nrcpts = 0 };   /* filled by the load */
 		struct buf err = BUF_INIT;
-		envelope_init(&e);
 		if (queue_store_load(q.qs, ids->ids[i], &e, &err)) {
 			qmsg_add(&e);
-			envelope_init(&e);
+			memset(&e, 0, sizeof e);    /* owned by the queue now */
 		} else {
 			log_err("queue %s: %s", ids->ids[i], buf_cstr(&err));
 		}

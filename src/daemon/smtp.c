@@ -87,20 +87,38 @@ static void session_free(struct session *s)
 	maybe_exit();
 }
 
+/* Bytes not yet handed to the kernel, counting those a TLS filter has
+ * already passed to the socket's own bufferevent. */
+static size_t pending_output(const struct session *s)
+{
+	struct bufferevent *under = bufferevent_get_underlying(s->bev);
+	return evbuffer_get_length(bufferevent_get_output(s->bev)) +
+	    (under ? evbuffer_get_length(bufferevent_get_output(under)) : 0);
+}
+
 static void on_reap(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd;
 	(void)what;
-	session_free(arg);
+	struct session *s = arg;
+	if (!s->drop && pending_output(s) > 0 && time(NULL) < s->close_by) {
+		struct timeval tv = { 0, 20000 };
+		evtimer_add(s->reaper, &tv);
+		return;
+	}
+	session_free(s);
 }
 
 /* Ends the session from the event loop, so no caller up the stack is
- * left holding a freed session. */
-static void session_close(struct session *s)
+ * left holding a freed session; with flush, once the last reply is out
+ * (or the write timeout has passed). */
+static void end_session(struct session *s, bool flush)
 {
 	s->closing = true;
+	s->drop = !flush;
+	s->close_by = time(NULL) + config_int(child_config(), "smtp_timeout");
 	bufferevent_disable(s->bev, EV_READ);
-	event_active(s->reaper, 0, 0);
+	event_active(s->reaper, EV_TIMEOUT, 0);
 }
 
 static void flush_output(struct session *s)
@@ -124,10 +142,7 @@ static void handle_event(struct session *s, const struct smtp_event *ev)
 		break;
 	case SMTP_EV_CLOSE:
 		flush_output(s);
-		s->closing = true;
-		bufferevent_disable(s->bev, EV_READ);
-		if (evbuffer_get_length(bufferevent_get_output(s->bev)) == 0)
-			session_close(s);
+		end_session(s, true);
 		break;
 	case SMTP_EV_AUTH:
 		/* Not offered on this service (submission comes later). */
@@ -191,14 +206,6 @@ static void on_read(struct bufferevent *bev, void *arg)
 	session_pump(arg);
 }
 
-static void on_write(struct bufferevent *bev, void *arg)
-{
-	(void)bev;
-	struct session *s = arg;
-	if (s->closing)
-		session_close(s);
-}
-
 static void on_bev_event(struct bufferevent *bev, short what, void *arg)
 {
 	struct session *s = arg;
@@ -229,15 +236,14 @@ static void on_bev_event(struct bufferevent *bev, short what, void *arg)
 			    ERR_reason_error_string(e));
 	}
 	/* EOF or error: the client is gone. */
-	s->closing = true;
-	session_close(s);
+	end_session(s, false);
 }
 
 static void watch(struct session *s)
 {
 	const struct config *cfg = child_config();
 	struct timeval tmo = { (time_t)config_int(cfg, "smtp_timeout"), 0 };
-	bufferevent_setcb(s->bev, on_read, on_write, on_bev_event, s);
+	bufferevent_setcb(s->bev, on_read, NULL, on_bev_event, s);
 	bufferevent_setwatermark(s->bev, EV_READ, 0, READ_HIGHWAT);
 	bufferevent_set_timeouts(s->bev, &tmo, &tmo);
 	bufferevent_enable(s->bev, EV_READ | EV_WRITE);
@@ -258,7 +264,7 @@ static void start_tls(struct session *s)
 {
 	SSL *ssl = new_ssl(s);
 	if (ssl == NULL) {
-		session_close(s);
+		end_session(s, false);
 		return;
 	}
 	struct evbuffer *in = bufferevent_get_input(s->bev);
@@ -267,7 +273,7 @@ static void start_tls(struct session *s)
 	    ssl, BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
 	if (f == NULL) {
 		SSL_free(ssl);
-		session_close(s);
+		end_session(s, false);
 		return;
 	}
 	bufferevent_openssl_set_allow_dirty_shutdown(f, 1);
@@ -334,7 +340,7 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd,
 	str_copy(s->client, sizeof s->client, client);
 	s->svc = svc;
 	s->srv = new_engine(svc);
-	s->reaper = event_new(child_base(), -1, 0, on_reap, s);
+	s->reaper = evtimer_new(child_base(), on_reap, s);
 	tx_init(s);
 	SSL *ssl = NULL;
 	if (svc == SVC_SUBMISSIONS && (ssl = new_ssl(s)) == NULL) {

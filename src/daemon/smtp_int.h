@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include <netinet/in.h>
+#include <time.h>
 
 #include "common/buf.h"
 #include "daemon/listen.h"
@@ -35,6 +36,8 @@ struct session {
 	char client[INET6_ADDRSTRLEN];
 	char tls[160];           /* "TLSv1.3 with cipher ..." once under TLS */
 	bool closing;            /* output is flushed, then the session ends */
+	bool drop;               /* ... or without flushing: the client is gone */
+	time_t close_by;
 	bool starting_tls;
 	bool in_pump;            /* inside session_pump: no re-entry */
 

@@ -294,8 +294,12 @@ void tx_event(struct session *s, const struct smtp_event *ev)
 		on_data_end(s);
 		break;
 	case SMTP_EV_RESET:
-		if (s->env.id[0] != '\0' && s->written + s->wbuf.len > 0)
-			log_message(s, "aborted");
+		if (s->env.id[0] != '\0' && s->written + s->wbuf.len > 0) {
+			char status[96];
+			snprintf(status, sizeof status, "refused (%s)",
+			    ev->text ? ev->text : "transaction reset");
+			log_message(s, status);
+		}
 		tx_reset(s);
 		break;
 	default:

@@ -52,3 +52,69 @@ class Instance:
 @pytest.fixture
 def instance(tmp_path):
     return Instance(tmp_path / "inst")
+
+
+def free_port():
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """mailboxd -f on an instance, on free loopback ports. Stopped with
+    SIGTERM at the end; its log must hold no sanitizer report."""
+
+    def __init__(self, inst):
+        self.inst = inst
+        self.smtp_port = free_port()
+        inst.ctl("config", "set", "smtp_listen", f"127.0.0.1:{self.smtp_port}",
+                 check=0)
+        self.log_path = inst.path("mailboxd.log")
+        self.proc = None
+
+    def start(self, wait=True):
+        import time
+        self.log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen([binary("mailboxd"), "-f", "-c",
+                                      self.inst.conf], stdout=self.log,
+                                     stderr=subprocess.STDOUT)
+        deadline = time.time() + 20
+        while wait and time.time() < deadline:
+            if "listening for smtp" in self.read_log():
+                return self
+            assert self.proc.poll() is None, self.read_log()
+            time.sleep(0.05)
+        assert not wait, "mailboxd did not start:\n" + self.read_log()
+        return self
+
+    def read_log(self):
+        with open(self.log_path, "rb") as f:
+            return f.read().decode(errors="replace")
+
+    def stop(self, sig=None):
+        import signal
+        if self.proc is None:
+            return None
+        self.proc.send_signal(sig or signal.SIGTERM)
+        try:
+            rc = self.proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            rc = self.proc.wait()
+        self.proc = None
+        self.log.close()
+        log = self.read_log()
+        assert "Sanitizer" not in log, log
+        return rc
+
+    def smtp(self, **kw):
+        import smtplib
+        return smtplib.SMTP("127.0.0.1", self.smtp_port, timeout=30, **kw)
+
+
+@pytest.fixture
+def server(instance):
+    srv = Server(instance).start()
+    yield srv
+    srv.stop()
