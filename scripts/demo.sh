@@ -26,13 +26,15 @@ archmailbox demo instance in $VAR
   IMAP 127.0.0.1:2143, IMAPS 2993 (self-signed certificate)
 
 MSG
-if "$BIN/mailboxd" -h >/dev/null 2>&1; then
-	cat <<MSG
-Deliver a message to it:
-  swaks --server 127.0.0.1:2525 --to demo@example.test --from someone@example.org
+cat <<MSG
+Deliver a message to it (in another terminal):
+  swaks --server 127.0.0.1:2525 --to demo@example.test --from someone@example.org --header "Subject: hello" --body "Hello from swaks"
+
+Read it back, decrypted:
+  ls $VAR/mail/example.test/demo/Maildir/new/
+  $BIN/treesutil -d -u demo@example.test -C $CONF -i FILE -o message.eml < $VAR/demo-password
+
+Stop the server with Ctrl-C.
 
 MSG
-	exec "$BIN/mailboxd" -c "$CONF" -f
-fi
-echo "The server (mailboxd) is not built yet: the instance is initialised and"
-echo "users, domains and aliases can be managed with mailboxctl."
+exec "$BIN/mailboxd" -c "$CONF" -f

@@ -3,6 +3,7 @@ openssl s_client; delivery into encrypted, compressed maildirs read back
 with `treesutil -d -u`."""
 import glob
 import os
+import re
 import smtplib
 import subprocess
 import time
@@ -272,3 +273,60 @@ def test_crashed_child_is_restarted(instance, user, server):
     with server.smtp() as s:
         s.sendmail("a@sender.test", [user], message("after restart"))
     wait_stored(instance, user)
+
+
+def cert_subject(port):
+    out = subprocess.run(["openssl", "s_client", "-starttls", "smtp",
+                          "-connect", f"127.0.0.1:{port}"], input="QUIT\r\n",
+                         capture_output=True, text=True, timeout=30).stdout
+    return re.search(r"subject=(.*)", out).group(1)
+
+
+def test_sighup_reloads_config_and_certificate(instance, user, server):
+    import signal
+    assert "mail.example.test" in cert_subject(server.smtp_port)
+    old = server.smtp()
+    old.ehlo("client.test")
+    assert old.does_esmtp and old.esmtp_features["size"] == "104857600"
+    instance.ctl("config", "set", "max_message_size", "1M", check=0)
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                    "ec_paramgen_curve:P-256", "-nodes", "-days", "2",
+                    "-subj", "/CN=reloaded.example.test",
+                    "-keyout", instance.path("tls", "private.key"),
+                    "-out", instance.path("tls", "fullchain.pem")],
+                   check=True, capture_output=True)
+    server.proc.send_signal(signal.SIGHUP)
+    deadline = time.time() + 10
+    while "reloading" not in server.read_log() and time.time() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.3)
+    # The open session carries on.
+    old.sendmail("a@sender.test", [user], message("across reload"))
+    old.quit()
+    with server.smtp() as new:
+        new.ehlo("client.test")
+        assert new.esmtp_features["size"] == "1048576"
+    assert "reloaded.example.test" in cert_subject(server.smtp_port)
+    wait_stored(instance, user)
+
+
+def test_daemon_mode_detaches_and_stops_by_pidfile(instance, user):
+    import signal
+    import socket
+    from conftest import Server
+    srv = Server(instance)       # only for its free port
+    run(["mailboxd", "-c", instance.conf], check=0)
+    pidfile = instance.path("mailboxd.pid")
+    deadline = time.time() + 20
+    while time.time() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", srv.smtp_port), 1) as c:
+                assert c.makefile("rb").readline().startswith(b"220 ")
+                break
+        except OSError:
+            time.sleep(0.05)
+    pid = int(open(pidfile).read())
+    os.kill(pid, signal.SIGTERM)
+    while os.path.exists(f"/proc/{pid}") and time.time() < deadline:
+        time.sleep(0.05)
+    assert not os.path.exists(pidfile)
