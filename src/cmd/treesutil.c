@@ -1,7 +1,9 @@
 /* treesutil: key and file tool for trees encryption, command-line
  * compatible with the seed's (see treesutil(1)). Input fields are read
  * from stdin up to a NUL or the end of input, only as many as needed, so
- * a caller may keep the pipe open; output fields each end with a NUL. */
+ * a caller may keep the pipe open; output fields each end with a NUL.
+ * `-d -u ADDRESS` takes the locked key from an instance's user database
+ * instead. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -14,9 +16,12 @@
 #include <sodium.h>
 
 #include "common/buf.h"
+#include "common/config.h"
+#include "mail/address.h"
 #include "store/compress.h"
 #include "store/stream.h"
 #include "store/trees.h"
+#include "store/userdb.h"
 
 #define INPUT_MAX 65536
 
@@ -26,6 +31,7 @@ struct opts {
 	enum mode mode;
 	bool verbose;
 	const char *in, *out;
+	const char *user, *conf;    /* -u ADDRESS, -C CONF */
 };
 
 /* Everything read from stdin (passwords included); wiped on exit. */
@@ -35,10 +41,13 @@ static bool input_eof;
 
 static void usage(FILE *f)
 {
-	fputs("usage: treesutil -c | -p | -s | -d -i IN -o OUT [-v]\n"
+	fputs("usage: treesutil -c | -p | -s | -d [-u ADDRESS [-C CONF]] "
+	    "-i IN -o OUT [-v]\n"
 	    "  -c  create a key pair: stdin PASSWORD\n"
 	    "  -p  change password: stdin PK SALT NONCE BOX OLDPW NEWPW\n"
 	    "  -d  decrypt IN to OUT: stdin PK SALT NONCE BOX PASSWORD\n"
+	    "      with -u, the key of user ADDRESS in the database of\n"
+	    "      CONF: stdin one line PASSWORD\n"
 	    "  -s  print a new Ed25519 key: base64 seed, space, base64 key\n"
 	    "  -v  print key material to stderr (insecure)\n"
 	    "stdin fields end with NUL; see treesutil(1)\n", f);
@@ -82,17 +91,30 @@ static bool input_more(void)
 	return r > 0;
 }
 
-/* The next field: up to a NUL, or the rest of the input at its end. The
- * string lives in input, so it stays valid until exit. */
-static const char *next_field(const char *what)
+/* The first NUL, or with lf also the first LF, in n bytes at p. */
+static const char *find_end(const char *p, size_t n, bool lf)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i] == '\0' || (lf && p[i] == '\n'))
+			return p + i;
+	return NULL;
+}
+
+/* The next field: up to a NUL (with lf, also an LF), or the rest of the
+ * input at its end. The string lives in input, so it stays valid until
+ * exit. */
+static char *next_field_until(const char *what, bool lf)
 {
 	for (;;) {
+		/* left > 0 means input.data is allocated */
 		size_t left = input.len - input_pos;
-		const char *start = input.data == NULL ? "" : input.data + input_pos;
-		const char *nul = left ? memchr(start, '\0', left) : NULL;
-		if (nul != NULL || (input_eof && left > 0)) {
-			input_pos = nul != NULL ? (size_t)(nul - input.data) + 1 :
+		char *start = left ? input.data + input_pos : NULL;
+		const char *end = left ? find_end(start, left, lf) : NULL;
+		if (end != NULL || (input_eof && left > 0)) {
+			input_pos = end != NULL ? (size_t)(end - input.data) + 1 :
 			    input.len;
+			if (end != NULL)
+				input.data[input_pos - 1] = '\0';
 			return start;
 		}
 		if (!input_more() && input.len == input_pos)
@@ -100,9 +122,14 @@ static const char *next_field(const char *what)
 	}
 }
 
-static const char *read_password(const char *what, bool new)
+static const char *next_field(const char *what)
 {
-	const char *pw = next_field(what);
+	return next_field_until(what, false);
+}
+
+static char *read_password(const char *what, bool new)
+{
+	char *pw = next_field_until(what, false);
 	if (new && *pw == '\0')
 		die("empty %s", what);
 	return pw;
@@ -153,6 +180,64 @@ static void key_from_stdin(const struct opts *o, struct trees_key *k)
 	if (!trees_key_from_hex(pk, salt, nonce, box, k))
 		die("invalid key fields");
 	verbose_key(o, k);
+}
+
+/* The instance's user database, opened read-only; its file in path. */
+static struct userdb *open_userdb(const char *conf, struct buf *path)
+{
+	struct buf err = BUF_INIT;
+	struct config *cfg = config_load(config_choose_path(conf), &err);
+	if (cfg == NULL)
+		die("cannot load the config: %s", buf_cstr(&err));
+	config_state_path(cfg, USERDB_FILE, path);
+	config_free(cfg);
+	struct userdb *db = userdb_open(buf_cstr(path), true, &err);
+	if (db == NULL)
+		die("%s", buf_cstr(&err));
+	return db;
+}
+
+/* The locked key of the user at o->user (a user, not an alias). */
+static void key_from_userdb(const struct opts *o, struct trees_key *k)
+{
+	struct buf addr = BUF_INIT, err = BUF_INIT;
+	if (!addr_canon(o->user, &addr, &err)) {
+		buf_addstr(&addr, "invalid address ");
+		addr_quote(&addr, o->user, 80);
+		die("%s: %s", buf_cstr(&addr), buf_cstr(&err));
+	}
+	struct buf path = BUF_INIT;
+	struct userdb *db = open_userdb(o->conf, &path);
+	struct userdb_user u;
+	int r = userdb_user_get(db, buf_cstr(&addr), &u, &err);
+	userdb_close(db);
+	if (r < 0)
+		die("%s", buf_cstr(&err));
+	if (r == 0)
+		die("%s is not a user in %s (-u needs a user, not an alias)",
+		    buf_cstr(&addr), buf_cstr(&path));
+	buf_free(&path);
+	bool encrypt = u.encrypt;
+	*k = u.key;
+	userdb_user_clear(&u);
+	if (!encrypt)
+		die("user %s has encryption off: their mail is stored "
+		    "unencrypted, so there is no key to decrypt with",
+		    buf_cstr(&addr));
+	buf_free(&addr);
+	verbose_key(o, k);
+}
+
+/* -u's password: one line (LF or CRLF ends it) or up to a NUL. */
+static char *read_password_line(void)
+{
+	char *pw = next_field_until("password", true);
+	size_t n = strlen(pw);
+	if (n > 0 && pw[n - 1] == '\r')
+		pw[n - 1] = '\0';
+	if (*pw == '\0')
+		die("empty password");
+	return pw;
 }
 
 static void print_key(const struct trees_key *k)
@@ -231,24 +316,34 @@ static void cmd_decrypt(const struct opts *o)
 	int in = open(o->in, O_RDONLY | O_CLOEXEC);
 	if (in < 0)
 		die("%s: %s", o->in, strerror(errno));
-	key_from_stdin(o, &k);
-	const char *pw = read_password("password", false);
-	if (!trees_key_unlock(&k, pw, strlen(pw), sk))
-		die("cannot unlock the key: wrong password, or the fields do "
-		    "not belong together");
+	struct stat ist, ost;
+	if (fstat(in, &ist) == 0 && stat(o->out, &ost) == 0 &&
+	    ist.st_dev == ost.st_dev && ist.st_ino == ost.st_ino)
+		die("%s and %s are the same file", o->in, o->out);
+	char *pw;
+	if (o->user != NULL) {
+		key_from_userdb(o, &k);
+		pw = read_password_line();
+	} else {
+		key_from_stdin(o, &k);
+		pw = read_password("password", false);
+	}
+	bool unlocked = trees_key_unlock(&k, pw, strlen(pw), sk);
+	sodium_memzero(pw, strlen(pw));
+	if (!unlocked)
+		die("cannot unlock the key: wrong password%s", o->user != NULL ?
+		    "" : ", or the fields do not belong together");
 	if (o->verbose) {
 		char hex[2 * TREES_SK_LEN + 1];
 		sodium_bin2hex(hex, sizeof hex, sk, sizeof sk);
 		fprintf(stderr, "secret key: %s\n", hex);
 		sodium_memzero(hex, sizeof hex);
 	}
-	struct stat ist, ost;
-	if (fstat(in, &ist) == 0 && stat(o->out, &ost) == 0 &&
-	    ist.st_dev == ost.st_dev && ist.st_ino == ost.st_ino)
-		die("%s and %s are the same file", o->in, o->out);
 	int out = open(o->out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (out < 0)
+	if (out < 0) {
+		sodium_memzero(sk, sizeof sk);
 		die("%s: %s", o->out, strerror(errno));
+	}
 	bool ok = decrypt_fd(in, out, &k, sk, &err);
 	sodium_memzero(sk, sizeof sk);
 	if (close(out) != 0 && ok) {
@@ -276,7 +371,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
 {
 	int c;
 	opterr = 0;
-	while ((c = getopt(argc, argv, "cpshvdi:o:")) != -1) {
+	while ((c = getopt(argc, argv, "cpshvdi:o:u:C:")) != -1) {
 		switch (c) {
 		case 'c': set_mode(o, MODE_CREATE); break;
 		case 'p': set_mode(o, MODE_PASSWD); break;
@@ -284,13 +379,17 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		case 'd': set_mode(o, MODE_DECRYPT); break;
 		case 'i': o->in = optarg; break;
 		case 'o': o->out = optarg; break;
+		case 'u': o->user = optarg; break;
+		case 'C': o->conf = optarg; break;
 		case 'v': o->verbose = true; break;
 		case 'h':
 			usage(stdout);
 			exit(0);
 		default:
-			if (optopt == 'i' || optopt == 'o')
+			if (optopt == 'i' || optopt == 'o' || optopt == 'C')
 				die("option -%c needs a file name", optopt);
+			if (optopt == 'u')
+				die("option -u needs an address");
 			die("unknown option -%c (try -h)", optopt);
 		}
 	}
@@ -300,13 +399,16 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		die("one of -c, -p, -s, -d is needed (try -h)");
 	if (o->mode == MODE_DECRYPT && (o->in == NULL || o->out == NULL))
 		die("-d needs -i IN and -o OUT");
-	if (o->mode != MODE_DECRYPT && (o->in != NULL || o->out != NULL))
-		die("-i and -o go with -d only");
+	if (o->mode != MODE_DECRYPT && (o->in != NULL || o->out != NULL ||
+	    o->user != NULL))
+		die("-i, -o and -u go with -d only");
+	if (o->conf != NULL && o->user == NULL)
+		die("-C goes with -u only");
 }
 
 int main(int argc, char **argv)
 {
-	struct opts o = { MODE_NONE, false, NULL, NULL };
+	struct opts o = { MODE_NONE, false, NULL, NULL, NULL, NULL };
 	if (sodium_init() < 0)
 		die("libsodium failed to initialise");
 	parse_args(argc, argv, &o);

@@ -8,7 +8,7 @@ struct userdb *ctl_userdb_open(struct ctl *ctl, struct config **cfgp)
 	if (cfg == NULL)
 		return NULL;
 	struct buf path = BUF_INIT, err = BUF_INIT;
-	config_state_path(cfg, "mailbox.sqlite", &path);
+	config_state_path(cfg, USERDB_FILE, &path);
 	struct userdb *db = userdb_open(buf_cstr(&path), false, &err);
 	if (db == NULL)
 		ctl_fail("%s", buf_cstr(&err));

@@ -7,7 +7,7 @@
 bool init_database(const struct config *cfg, const char *domain, struct buf *err)
 {
 	struct buf path = BUF_INIT;
-	config_state_path(cfg, "mailbox.sqlite", &path);
+	config_state_path(cfg, USERDB_FILE, &path);
 	struct userdb *db = NULL;
 	bool ok = userdb_create(buf_cstr(&path), err) &&
 	    (db = userdb_open(buf_cstr(&path), false, err)) != NULL &&

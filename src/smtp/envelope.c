@@ -98,6 +98,28 @@ void envelope_copy(struct envelope *dst, const struct envelope *src)
 	}
 }
 
+static bool rcpt_equal(const struct rcpt *x, const struct rcpt *y)
+{
+	return strcmp(x->orig, y->orig) == 0 && strcmp(x->dest, y->dest) == 0 &&
+	    strcmp(x->folder, y->folder) == 0 && x->kind == y->kind &&
+	    x->state == y->state && x->attempts == y->attempts &&
+	    x->next_attempt == y->next_attempt &&
+	    strcmp(x->error, y->error) == 0;
+}
+
+bool envelope_equal(const struct envelope *a, const struct envelope *b)
+{
+	bool eq = strcmp(a->id, b->id) == 0 && a->arrival == b->arrival &&
+	    a->size == b->size && strcmp(a->sender, b->sender) == 0 &&
+	    strcmp(a->helo, b->helo) == 0 && strcmp(a->client, b->client) == 0 &&
+	    strcmp(a->auth_user, b->auth_user) == 0 &&
+	    strcmp(a->tls, b->tls) == 0 && a->flags == b->flags &&
+	    a->nrcpts == b->nrcpts;
+	for (size_t i = 0; eq && i < a->nrcpts; i++)
+		eq = rcpt_equal(&a->rcpts[i], &b->rcpts[i]);
+	return eq;
+}
+
 static bool text_ok(const char *s, const char *what, struct buf *err)
 {
 	if (s == NULL) {

@@ -82,6 +82,8 @@ struct rcpt *envelope_add_rcpt(struct envelope *e, const char *orig,
 void rcpt_set_error(struct rcpt *r, const char *text);
 /* A deep copy. */
 void envelope_copy(struct envelope *dst, const struct envelope *src);
+/* True when every field and every recipient of a and b are equal. */
+bool envelope_equal(const struct envelope *a, const struct envelope *b);
 
 /* Checks what the decoder would refuse: a valid id, at least one
  * recipient and at most ENVELOPE_MAX_RCPTS, known kinds, states and flags,
@@ -90,7 +92,7 @@ void envelope_copy(struct envelope *dst, const struct envelope *src);
 bool envelope_check(const struct envelope *e, struct buf *err);
 
 /* Appends the encoded envelope to out; false (and nothing appended) if
- * envelope_check refuses it. */
+ * envelope_check refuses it or it would exceed ENVELOPE_MAX_FILE. */
 bool envelope_encode(const struct envelope *e, struct buf *out, struct buf *err);
 /* Decodes into e (which is initialised here; free it with envelope_free
  * even on failure). False with a reason on any damage. */

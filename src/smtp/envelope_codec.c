@@ -49,6 +49,14 @@ bool envelope_encode(const struct envelope *e, struct buf *out, struct buf *err)
 	ipc_w_u32(out, (uint32_t)e->nrcpts);
 	for (size_t i = 0; i < e->nrcpts; i++)
 		encode_rcpt(out, &e->rcpts[i]);
+	/* The decoder refuses a bigger file: never write one. */
+	if (out->len - start + ENVELOPE_SUM_LEN > ENVELOPE_MAX_FILE) {
+		buf_printf(err, "envelope: %zu bytes encoded, more than %u",
+		    out->len - start + ENVELOPE_SUM_LEN, ENVELOPE_MAX_FILE);
+		out->len = start;
+		out->data[start] = '\0';
+		return false;
+	}
 	unsigned char sum[ENVELOPE_SUM_LEN];
 	crypto_generichash(sum, sizeof sum, (const unsigned char *)out->data + start,
 	    out->len - start, NULL, 0);

@@ -26,6 +26,7 @@
 #include "store/trees.h"
 
 #define USERDB_SCHEMA_VERSION 1
+#define USERDB_FILE           "mailbox.sqlite"  /* in the state_dir */
 #define USERDB_ALIAS_DEPTH    16    /* nested alias expansions */
 #define USERDB_MAX_DESTS      1000  /* destinations of one recipient */
 

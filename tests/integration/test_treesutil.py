@@ -1,8 +1,10 @@
 """treesutil against an independent implementation of the trees scheme
-(python3-nacl): keys, password changes, Ed25519 seeds and trees files."""
+(python3-nacl): keys, password changes, Ed25519 seeds and trees files;
+and `-d -u`, which takes the key from an instance's user database."""
 import base64
 import lzma
 import os
+import sqlite3
 import subprocess
 
 import nacl.exceptions
@@ -13,6 +15,8 @@ import nacl.signing
 import nacl.utils
 import pytest
 
+from conftest import Instance
+
 TREESUTIL = os.path.join(os.environ.get("AMB_BIN", "build/asan/bin"),
                          "treesutil")
 OPSLIMIT = 2
@@ -21,8 +25,8 @@ HEADER = b"\xee\xff\xcc\x00\x00\x00\x01"
 CHUNK = 8192
 
 
-def run(args, stdin=b""):
-    return subprocess.run([TREESUTIL] + args, input=stdin,
+def run(args, stdin=b"", env=None):
+    return subprocess.run([TREESUTIL] + args, input=stdin, env=env,
                           capture_output=True, timeout=120)
 
 
@@ -231,3 +235,136 @@ def test_reads_only_the_fields_it_needs():
     finally:
         proc.stdin.close()
         proc.stdout.close()
+
+
+# -d -u ADDRESS: the key from the user database.
+
+@pytest.fixture(scope="module")
+def users(tmp_path_factory):
+    """An instance with an encrypted user, a plain one and an alias."""
+    inst = Instance(tmp_path_factory.mktemp("tu") / "inst")
+    inst.ctl("user", "add", "alice@example.test", "--password-stdin",
+             input="alice pw\n", check=0)
+    inst.ctl("user", "add", "plain@example.test", "--password-stdin",
+             "--no-encryption", input="plain pw\n", check=0)
+    inst.ctl("alias", "add", "info@example.test", "alice@example.test",
+             check=0)
+    return inst
+
+
+def db_key_fields(inst, address):
+    """The four hex fields of a user's key, read straight from the db."""
+    con = sqlite3.connect(inst.path("mailbox.sqlite"))
+    try:
+        row, = con.execute(
+            "SELECT public_key, salt, nonce, locked_box FROM user_keys k "
+            "JOIN users u ON u.id = k.user_id WHERE u.address = ?",
+            (address,)).fetchall()
+    finally:
+        con.close()
+    return [f.encode() for f in row]
+
+
+def sealed_for(inst, address, data):
+    pk = bytes.fromhex(db_key_fields(inst, address)[0].decode())
+    return seal_trees(nacl.public.PublicKey(pk), data)
+
+
+def decrypt_user(tmp_path, address, password, blob, conf_args, env=None):
+    src, dst = tmp_path / "in", tmp_path / "out"
+    src.write_bytes(blob)
+    proc = run(["-d", "-u", address] + conf_args +
+               ["-i", str(src), "-o", str(dst)], password, env=env)
+    return proc, dst
+
+
+MESSAGE = b"From: a@example.org\r\nSubject: hi\r\n\r\n" + b"line\r\n" * 3000
+
+
+def test_user_key_unlocks_in_nacl(users):
+    """The database key is a trees key that nacl opens too."""
+    unlock_key(db_key_fields(users, "alice@example.test"), b"alice pw")
+
+
+@pytest.mark.parametrize("password", [b"alice pw\n", b"alice pw\r\n",
+                                      b"alice pw\0", b"alice pw",
+                                      b"alice pw\nignored\n"])
+def test_decrypt_with_user_key(tmp_path, users, password):
+    packed = lzma.compress(MESSAGE, format=lzma.FORMAT_XZ)
+    proc, dst = decrypt_user(tmp_path, "Alice@EXAMPLE.test", password,
+                             sealed_for(users, "alice@example.test", packed),
+                             ["-C", users.conf])
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr == b""
+    assert dst.read_bytes() == MESSAGE
+
+
+def test_decrypt_user_conf_from_environment(tmp_path, users):
+    env = dict(os.environ, MAILBOX_CONF=users.conf)
+    proc, dst = decrypt_user(tmp_path, "alice@example.test", b"alice pw\n",
+                             sealed_for(users, "alice@example.test", b"hi"),
+                             [], env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert dst.read_bytes() == b"hi"
+
+
+def test_decrypt_user_after_password_change(tmp_path, instance):
+    instance.ctl("user", "add", "bob@example.test", "--password-stdin",
+                 input="old pw\n", check=0)
+    blob = sealed_for(instance, "bob@example.test", MESSAGE)
+    instance.ctl("user", "passwd", "bob@example.test", "--password-stdin",
+                 input="old pw\nnew pw\n", check=0)
+    proc, dst = decrypt_user(tmp_path, "bob@example.test", b"new pw\n", blob,
+                             ["-C", instance.conf])
+    assert proc.returncode == 0, proc.stderr
+    assert dst.read_bytes() == MESSAGE
+
+
+@pytest.mark.parametrize("address,password,needle", [
+    ("alice@example.test", b"wrong\n", "cannot unlock the key: wrong password"),
+    ("alice@example.test", b"alice pw \n", "wrong password"),
+    ("alice@example.test", b"\n", "empty password"),
+    ("alice@example.test", b"", "password missing"),
+    ("nobody@example.test", b"alice pw\n", "nobody@example.test is not a user"),
+    ("info@example.test", b"alice pw\n", "not an alias"),
+    ("plain@example.test", b"plain pw\n", "encryption off"),
+    ("no at sign", b"alice pw\n", "invalid address"),
+], ids=["wrong password", "trailing space", "empty password", "no password",
+        "unknown user", "alias", "no encryption", "invalid address"])
+def test_decrypt_user_refused(tmp_path, users, address, password, needle):
+    proc, dst = decrypt_user(tmp_path, address, password,
+                             sealed_for(users, "alice@example.test", b"x"),
+                             ["-C", users.conf])
+    assert needle in one_error_line(proc)
+    assert proc.stdout == b""
+    assert not dst.exists()
+
+
+def test_decrypt_user_missing_config(tmp_path):
+    env = dict(os.environ, MAILBOX_CONF=str(tmp_path / "env.conf"))
+    for args, name in ([["-C", str(tmp_path / "none.conf")], "none.conf"],
+                       [[], "env.conf"]):
+        proc, dst = decrypt_user(tmp_path, "alice@example.test",
+                                 b"alice pw\n", HEADER, args, env=env)
+        line = one_error_line(proc)
+        assert "cannot load the config" in line and name in line
+        assert not dst.exists()
+
+
+def test_decrypt_user_missing_database(tmp_path, instance):
+    os.unlink(instance.path("mailbox.sqlite"))
+    proc, dst = decrypt_user(tmp_path, "alice@example.test", b"alice pw\n",
+                             HEADER, ["-C", instance.conf])
+    assert "mailbox.sqlite" in one_error_line(proc)
+    assert not dst.exists()
+
+
+@pytest.mark.parametrize("args,needle", [
+    (["-c", "-u", "a@example.test"], "with -d only"),
+    (["-d", "-C", "x", "-i", "a", "-o", "b"], "-C goes with -u"),
+    (["-d", "-i", "a", "-o", "b", "-u"], "needs an address"),
+    (["-d", "-u", "a@example.test", "-i", "a", "-o", "b", "-C"],
+     "needs a file name"),
+])
+def test_user_option_errors(args, needle):
+    assert needle in one_error_line(run(args))

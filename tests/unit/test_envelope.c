@@ -37,25 +37,6 @@ static void hostile_envelope(struct envelope *e, size_t nrcpts)
 	}
 }
 
-static bool same_envelope(const struct envelope *a, const struct envelope *b)
-{
-	bool ok = strcmp(a->id, b->id) == 0 && a->arrival == b->arrival &&
-	    a->size == b->size && strcmp(a->sender, b->sender) == 0 &&
-	    strcmp(a->helo, b->helo) == 0 && strcmp(a->client, b->client) == 0 &&
-	    strcmp(a->auth_user, b->auth_user) == 0 &&
-	    strcmp(a->tls, b->tls) == 0 && a->flags == b->flags &&
-	    a->nrcpts == b->nrcpts;
-	for (size_t i = 0; ok && i < a->nrcpts; i++) {
-		const struct rcpt *x = &a->rcpts[i], *y = &b->rcpts[i];
-		ok = strcmp(x->orig, y->orig) == 0 && strcmp(x->dest, y->dest) == 0 &&
-		    strcmp(x->folder, y->folder) == 0 && x->kind == y->kind &&
-		    x->state == y->state && x->attempts == y->attempts &&
-		    x->next_attempt == y->next_attempt &&
-		    strcmp(x->error, y->error) == 0;
-	}
-	return ok;
-}
-
 TEST(envelope_roundtrip_hostile_strings)
 {
 	struct envelope e, d;
@@ -63,7 +44,7 @@ TEST(envelope_roundtrip_hostile_strings)
 	hostile_envelope(&e, 100);
 	CHECK(envelope_encode(&e, &enc, &err));
 	CHECK(envelope_decode((unsigned char *)enc.data, enc.len, &d, &err));
-	CHECK(same_envelope(&e, &d));
+	CHECK(envelope_equal(&e, &d));
 	CHECK_STR(d.sender, "");
 	envelope_free(&d);
 
@@ -76,7 +57,7 @@ TEST(envelope_roundtrip_hostile_strings)
 	buf_reset(&enc);
 	CHECK(envelope_encode(&e, &enc, &err));
 	CHECK(envelope_decode((unsigned char *)enc.data, enc.len, &d, &err));
-	CHECK(same_envelope(&e, &d));
+	CHECK(envelope_equal(&e, &d));
 	envelope_free(&d);
 	big[ENVELOPE_MAX_STR] = 'a';
 	big[ENVELOPE_MAX_STR + 1] = '\0';
@@ -97,9 +78,35 @@ TEST(envelope_copy_is_deep)
 	struct envelope e, c;
 	hostile_envelope(&e, 3);
 	envelope_copy(&c, &e);
-	CHECK(same_envelope(&e, &c));
+	CHECK(envelope_equal(&e, &c));
 	envelope_set(&e.rcpts[0].dest, "changed@example.test");
 	CHECK_STR(c.rcpts[0].dest, "user0@example.test");
+	envelope_free(&e);
+	envelope_free(&c);
+}
+
+TEST(envelope_equal_sees_each_difference)
+{
+	struct envelope e, c;
+	hostile_envelope(&e, 3);
+	envelope_copy(&c, &e);
+	CHECK(envelope_equal(&e, &c));
+	c.rcpts[2].next_attempt--;
+	CHECK(!envelope_equal(&e, &c));
+	c.rcpts[2].next_attempt++;
+	envelope_set(&c.rcpts[1].folder, "INBOX");
+	CHECK(!envelope_equal(&e, &c));
+	envelope_set(&c.rcpts[1].folder, e.rcpts[1].folder);
+	envelope_set(&c.tls, "");
+	CHECK(!envelope_equal(&e, &c));
+	envelope_set(&c.tls, e.tls);
+	c.flags ^= ENV_F_SUBMISSION;
+	CHECK(!envelope_equal(&e, &c));
+	c.flags = e.flags;
+	c.nrcpts--;
+	CHECK(!envelope_equal(&e, &c));
+	c.nrcpts++;
+	CHECK(envelope_equal(&e, &c));
 	envelope_free(&e);
 	envelope_free(&c);
 }
@@ -140,6 +147,45 @@ TEST(envelope_check_refuses_bad_fields)
 	CHECK(!envelope_check(&e, &err));
 	envelope_free(&e);
 	CHECK(enc.len == 0);
+	buf_free(&enc);
+	buf_free(&err);
+}
+
+/* n recipients, each with an error text of the greatest length. */
+static void long_errors_envelope(struct envelope *e, size_t n)
+{
+	char *big = malloc(ENVELOPE_MAX_STR + 1);
+	memset(big, 'e', ENVELOPE_MAX_STR);
+	big[ENVELOPE_MAX_STR] = '\0';
+	hostile_envelope(e, n);
+	for (size_t i = 0; i < n; i++)
+		envelope_set(&e->rcpts[i].error, big);
+	free(big);
+}
+
+/* Legal fields can add up to more than the decoder reads (10000
+ * recipients with 4 KB errors each): the encoder must refuse that rather
+ * than write a file that can never be read back. */
+TEST(envelope_encode_refuses_what_decode_would)
+{
+	const size_t over = ENVELOPE_MAX_FILE / ENVELOPE_MAX_STR + 1;
+	struct envelope e, d;
+	struct buf enc = BUF_INIT, err = BUF_INIT;
+	long_errors_envelope(&e, over);
+	buf_addstr(&enc, "kept");
+	CHECK(!envelope_encode(&e, &enc, &err));
+	CHECK_STR(buf_cstr(&enc), "kept");
+	CHECK(strstr(buf_cstr(&err), "bytes encoded") != NULL);
+	envelope_free(&e);
+	/* 100 fewer fit, and read back. */
+	long_errors_envelope(&e, over - 100);
+	buf_reset(&enc);
+	CHECK(envelope_encode(&e, &enc, &err));
+	CHECK(enc.len > ENVELOPE_MAX_FILE - 100 * (ENVELOPE_MAX_STR + 100));
+	CHECK(envelope_decode((unsigned char *)enc.data, enc.len, &d, &err));
+	CHECK(envelope_equal(&e, &d));
+	envelope_free(&d);
+	envelope_free(&e);
 	buf_free(&enc);
 	buf_free(&err);
 }
