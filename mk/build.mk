@@ -7,10 +7,10 @@ OUT     := $(BUILD)/$(VARIANT)
 PKGS := libsodium sqlite3 liblzma libzstd libevent libevent_openssl openssl \
         libidn2 libunbound libcurl jansson
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS)) -lunistring
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS)) -lunistring -pthread
 
 WARN    := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wvla -Wstrict-prototypes
-BASE    := -std=c17 -D_GNU_SOURCE -Isrc -g $(WARN) $(PKG_CFLAGS)
+BASE    := -std=c17 -D_GNU_SOURCE -pthread -Isrc -g $(WARN) $(PKG_CFLAGS)
 ifeq ($(VARIANT),asan)
   CC     := gcc
   VFLAGS := -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \

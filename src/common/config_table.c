@@ -42,7 +42,7 @@ const struct config_setting config_settings[] = {
 	  "recipients accepted per message" },
 	{ "max_sessions", CT_INT, "200", INTRANGE(1, 100000),
 	  "concurrent SMTP sessions in all" },
-	{ "max_sessions_per_ip", CT_INT, "20", INTRANGE(1, 100000),
+	{ "max_sessions_per_ip", CT_INT, "50", INTRANGE(1, 100000),
 	  "concurrent SMTP sessions from one client address" },
 	{ "smtp_timeout", CT_INT, "300", INTRANGE(10, 3600),
 	  "seconds an SMTP client may stay idle" },

@@ -13,6 +13,7 @@
 #include "common/config.h"
 #include "common/log.h"
 #include "common/xmalloc.h"
+#include "daemon/workers.h"
 #include "smtp/envelope.h"
 #include "store/maildir.h"
 #include "store/msgstore.h"
@@ -21,12 +22,18 @@
 #define USAGE_TTL   30      /* seconds a mailbox's usage is trusted */
 
 struct job {
+	struct work work;       /* first: the pool hands it back as this */
 	struct job *next;
 	uint64_t queue_req;     /* id of the queue's MSG_DELIVER */
 	uint64_t info_req;      /* id of our MSG_USER_INFO */
 	int fd;
 	struct envelope env;
 	uint32_t rcpt;
+	/* Filled before a worker takes it; the worker touches nothing else. */
+	struct msgstore_delivery md;
+	char *mail_dir, *hostname;
+	struct buf headers, reason;
+	enum msgstore_result result;
 };
 
 struct usage {
@@ -36,6 +43,7 @@ struct usage {
 };
 
 static struct {
+	struct workers *pool;
 	struct job *jobs;
 	uint64_t next_req;
 	struct buf mail_dir;
@@ -158,6 +166,10 @@ static void job_free(struct job *j)
 	if (j->fd >= 0)
 		close(j->fd);
 	envelope_free(&j->env);
+	free(j->mail_dir);
+	free(j->hostname);
+	buf_free(&j->headers);
+	buf_free(&j->reason);
 	free(j);
 }
 
@@ -213,32 +225,53 @@ static void on_deliver(const struct ipc_msg *m)
 	buf_free(&err);
 }
 
-static enum deliver_outcome store(struct job *j, const unsigned char *pk,
-    bool encrypt, uint64_t quota, struct buf *reason)
+static void store_run(struct work *w)
+{
+	struct job *j = (struct job *)w;
+	j->result = msgstore_deliver(&j->md, &j->reason);
+}
+
+static void store_done(struct work *w)
+{
+	struct job *j = (struct job *)w;
+	const struct rcpt *rc = &j->env.rcpts[j->rcpt];
+	if (!w->ran) {
+		job_finish(j, DELIVER_TEMPFAIL, "451 4.3.0 delivery stopped");
+		return;
+	}
+	if (j->result == MSGSTORE_OK)
+		usage_add(rc->dest, j->headers.len + j->env.size);
+	job_finish(j, j->result == MSGSTORE_OK ? DELIVER_OK :
+	    j->result == MSGSTORE_PERMFAIL ? DELIVER_PERMFAIL : DELIVER_TEMPFAIL,
+	    buf_cstr(&j->reason));
+}
+
+/* Hands the job to a worker with everything msgstore_deliver needs. */
+static void store(struct job *j, const unsigned char *pk, bool encrypt,
+    uint64_t quota)
 {
 	const struct rcpt *rc = &j->env.rcpts[j->rcpt];
-	struct buf hdr = BUF_INIT;
-	if (!msgstore_delivery_headers(j->env.sender, rc->dest, rc->orig, &hdr)) {
-		buf_set(reason, "554 5.6.0 address unfit for a header");
-		buf_free(&hdr);
-		return DELIVER_PERMFAIL;
+	if (!msgstore_delivery_headers(j->env.sender, rc->dest, rc->orig,
+	    &j->headers)) {
+		job_finish(j, DELIVER_PERMFAIL, "554 5.6.0 address unfit for a header");
+		return;
 	}
-	struct msgstore_delivery md = {
-		.mail_dir = d.mail_dir.data, .address = rc->dest,
+	j->mail_dir = xstrdup(d.mail_dir.data);
+	j->hostname = xstrdup(config_str(child_config(), "hostname"));
+	j->md = (struct msgstore_delivery){
+		.mail_dir = j->mail_dir, .address = rc->dest,
 		.folder = rc->folder, .encrypt = encrypt, .algo = d.algo,
-		.level = d.level, .quota = quota, .headers = hdr.data,
-		.headers_len = hdr.len, .fd = j->fd, .size = j->env.size,
-		.queue_id = j->env.id, .rcpt = j->rcpt,
-		.hostname = config_str(child_config(), "hostname"),
+		.level = d.level, .quota = quota,
+		.used = quota ? usage_of(rc->dest) : MSGSTORE_USAGE_UNKNOWN,
+		.headers = j->headers.data, .headers_len = j->headers.len,
+		.fd = j->fd, .size = j->env.size, .queue_id = j->env.id,
+		.rcpt = j->rcpt, .hostname = j->hostname,
 	};
 	if (encrypt)
-		memcpy(md.pk, pk, TREES_PK_LEN);
-	enum msgstore_result res = msgstore_deliver(&md, reason);
-	if (res == MSGSTORE_OK)
-		usage_add(rc->dest, hdr.len + j->env.size);
-	buf_free(&hdr);
-	return res == MSGSTORE_OK ? DELIVER_OK :
-	    res == MSGSTORE_PERMFAIL ? DELIVER_PERMFAIL : DELIVER_TEMPFAIL;
+		memcpy(j->md.pk, pk, TREES_PK_LEN);
+	j->work.run = store_run;
+	j->work.done = store_done;
+	workers_submit(d.pool, &j->work);
 }
 
 /* MSG_USER_INFO_RESULT: u8 found, bytes pk, u8 encrypt, u64 quota. */
@@ -266,10 +299,7 @@ static void on_user_info(const struct ipc_msg *m)
 	} else if (found != 1) {
 		job_finish(j, DELIVER_TEMPFAIL, "451 4.3.0 user lookup failed");
 	} else {
-		struct buf reason = BUF_INIT;
-		enum deliver_outcome o = store(j, pk, encrypt != 0, quota, &reason);
-		job_finish(j, o, buf_cstr(&reason));
-		buf_free(&reason);
+		store(j, pk, encrypt != 0, quota);
 	}
 }
 
@@ -319,10 +349,15 @@ static bool setup(const struct config *cfg, struct buf *err)
 	return true;
 }
 
-static void start(void) {}
+static void start(void)
+{
+	/* Two workers keep a CPU busy while the other waits on a sync. */
+	d.pool = workers_new(child_base(), 2);
+}
 
 static void shutdown_deliver(void)
 {
+	workers_free(d.pool);   /* lets deliveries under way finish */
 	drop_jobs(false);
 	for (int i = 0; i < USAGE_SLOTS; i++)
 		free(d.usage[i].address);

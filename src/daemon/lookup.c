@@ -16,7 +16,7 @@ static struct userdb *db;
 static bool setup(const struct config *cfg, struct buf *err)
 {
 	struct buf path = BUF_INIT;
-	config_state_path(cfg, "mailbox.sqlite", &path);
+	config_state_path(cfg, USERDB_FILE, &path);
 	db = userdb_open(path.data, true, err);
 	buf_free(&path);
 	return db != NULL;

@@ -42,6 +42,9 @@ static struct {
 	struct event *timer;
 	struct queue_policy policy;
 	bool stopping;
+	struct { uint64_t req; struct envelope env; } *pending;
+	size_t npending, cpending;
+	struct event *committer;
 } q;
 
 static void kick(void);
@@ -233,6 +236,44 @@ static void on_create(const struct ipc_msg *m)
 	buf_free(&err);
 }
 
+/* Commits that arrived in one turn of the event loop are made durable
+ * together, with one sync of each queue directory (queue_store.h). */
+static void commit_pending(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	size_t n = q.npending;
+	const struct envelope **es = xcalloc(n, sizeof *es);
+	bool *ok = xcalloc(n, sizeof *ok);
+	struct buf *errs = xcalloc(n, sizeof *errs);
+	uint64_t now = (uint64_t)time(NULL);
+	for (size_t i = 0; i < n; i++) {
+		q.pending[i].env.arrival = now;
+		es[i] = &q.pending[i].env;
+	}
+	queue_store_commit_many(q.qs, es, n, ok, errs);
+	for (size_t i = 0; i < n; i++) {
+		struct envelope *e = &q.pending[i].env;
+		if (!ok[i]) {
+			log_err("queue %s: commit failed: %s", e->id, buf_cstr(&errs[i]));
+			reply_smtp(q.pending[i].req, 452, "4.3.1",
+			    "Insufficient system storage");
+			envelope_free(e);
+		} else {
+			reply_smtp(q.pending[i].req, 250, "2.0.0", e->id);
+			struct qmsg *qm = qmsg_add(e);
+			enqueue_due(qm, now);
+		}
+		buf_free(&errs[i]);
+	}
+	q.npending = 0;
+	free(es);
+	free(ok);
+	free(errs);
+	kick();
+}
+
 static void on_commit(const struct ipc_msg *m)
 {
 	struct ipc_reader r;
@@ -246,20 +287,16 @@ static void on_commit(const struct ipc_msg *m)
 	if (!ok) {
 		log_err("queue: refused envelope from smtp: %s", buf_cstr(&err));
 		reply_smtp(m->id, 451, "4.3.0", "Error: bad envelope");
+		envelope_free(&e);
 	} else {
-		e.arrival = (uint64_t)time(NULL);
-		if (!queue_store_commit(q.qs, &e, &err)) {
-			log_err("queue %s: commit failed: %s", e.id, buf_cstr(&err));
-			reply_smtp(m->id, 452, "4.3.1", "Insufficient system storage");
-		} else {
-			reply_smtp(m->id, 250, "2.0.0", e.id);
-			struct qmsg *qm = qmsg_add(&e);
-			memset(&e, 0, sizeof e);    /* qm owns its strings now */
-			enqueue_due(qm, qm->env.arrival);
-			kick();
+		if (q.npending == q.cpending) {
+			q.cpending = q.cpending ? 2 * q.cpending : 16;
+			q.pending = xreallocarray(q.pending, q.cpending, sizeof *q.pending);
 		}
+		q.pending[q.npending].req = m->id;
+		q.pending[q.npending++].env = e;    /* owns the strings now */
+		event_active(q.committer, EV_TIMEOUT, 0);
 	}
-	envelope_free(&e);
 	buf_free(&err);
 }
 
@@ -287,9 +324,10 @@ static void apply_result(struct qmsg *m, uint32_t i, uint8_t outcome,
 		how = queue_rcpt_deferred(&q.policy, rc, m->env.arrival, now, reason) ?
 		    "expired" : "deferred";
 	}
-	log_info("%s: to=<%s>%s%s status=%s%s%s", m->env.id, rc->dest,
-	    strcmp(rc->dest, rc->orig) ? " orig_to=<" : "",
-	    strcmp(rc->dest, rc->orig) ? rc->orig : "",
+	bool aliased = strcmp(rc->dest, rc->orig) != 0;
+	log_info("%s: to=<%s>%s%s%s status=%s%s%s", m->env.id, rc->dest,
+	    aliased ? " orig_to=<" : "", aliased ? rc->orig : "",
+	    aliased ? ">" : "",
 	    how, *reason ? " " : "", reason);
 }
 
@@ -395,6 +433,7 @@ static bool setup(const struct config *cfg, struct buf *err)
 
 static void start(void)
 {
+	q.committer = evtimer_new(child_base(), commit_pending, NULL);
 	q.timer = evtimer_new(child_base(), on_timer, NULL);
 	arm_timer();
 }
@@ -403,8 +442,13 @@ static void shutdown_queue(void)
 {
 	/* Everything committed is on disk; what is under way is redone. */
 	q.stopping = true;
+	if (q.npending > 0)
+		commit_pending(-1, 0, NULL);   /* smtp waits for these answers */
 	while (q.head)
 		qmsg_free(q.head);
+	free(q.pending);
+	if (q.committer)
+		event_free(q.committer);
 	if (q.timer)
 		event_free(q.timer);
 	queue_store_close(q.qs);

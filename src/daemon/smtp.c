@@ -52,7 +52,7 @@ static unsigned sessions_from(const char *client)
 {
 	unsigned n = 0;
 	for (struct session *s = g.sessions; s; s = s->next)
-		n += strcmp(s->client, client) == 0;
+		n += !s->closing && strcmp(s->client, client) == 0;
 	return n;
 }
 

@@ -103,22 +103,23 @@ bool queue_store_create(struct queue_store *qs, char id[QUEUE_ID_SIZE],
 	 * few times anyway rather than fail a session. */
 	for (int tries = 0; tries < 8; tries++) {
 		queue_id_new((uint64_t)time(NULL), id);
-		*fd = openat(qs->incoming, id,
+		*fd = openat(qs->msg, id,
 		    O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 		if (*fd >= 0)
 			return true;
 		if (errno != EEXIST)
 			break;
 	}
-	buf_printf(err, "%s/incoming: cannot create message: %s", qs->dir,
+	buf_printf(err, "%s/msg: cannot create message: %s", qs->dir,
 	    strerror(errno));
 	return false;
 }
 
 void queue_store_abort(struct queue_store *qs, const char *id)
 {
-	if (queue_id_valid(id))
-		(void)unlinkat(qs->incoming, id, 0);
+	/* Never a committed one: its envelope is what makes it committed. */
+	if (queue_id_valid(id) && !qs_exists(qs->env, id, NULL))
+		(void)unlinkat(qs->msg, id, 0);
 }
 
 static bool write_full(int fd, const unsigned char *p, size_t len)
@@ -135,14 +136,12 @@ static bool write_full(int fd, const unsigned char *p, size_t len)
 	return true;
 }
 
-/* env/<id>.tmp, fsync, rename to env/<id>, fsync env/. On failure the
- * temporary file is gone and env/<id> is as before, unless only the final
- * directory sync failed (*renamed then tells the caller). */
+/* env/<id>.tmp, fsync, rename to env/<id> (the caller syncs env/). On
+ * failure the temporary file is gone and env/<id> is as before. */
 static bool write_env(struct queue_store *qs, const struct envelope *e,
-    bool *renamed, struct buf *err)
+    struct buf *err)
 {
 	struct buf data = BUF_INIT, tmp = BUF_INIT;
-	*renamed = false;
 	if (!envelope_encode(e, &data, err)) {
 		buf_free(&data);
 		return false;
@@ -166,20 +165,17 @@ static bool write_env(struct queue_store *qs, const struct envelope *e,
 		buf_printf(err, "%s/env/%s: cannot write envelope: %s", qs->dir,
 		    e->id, strerror(saved));
 		(void)unlinkat(qs->env, tmp.data, 0);
-	} else {
-		*renamed = true;
-		ok = qs_sync_dir(qs, qs->env, "env", err);
 	}
 	buf_free(&tmp);
 	buf_free(&data);
 	return ok;
 }
 
-/* fsync incoming/<id> and note its size. */
-static bool sync_incoming(struct queue_store *qs, const char *id,
-    uint64_t *size, struct buf *err)
+/* fsync msg/<id> and note its size. */
+static bool sync_msg(struct queue_store *qs, const char *id, uint64_t *size,
+    struct buf *err)
 {
-	int fd = openat(qs->incoming, id, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	int fd = openat(qs->msg, id, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	struct stat st;
 	const char *why = NULL;
 	if (fd < 0 || fstat(fd, &st) != 0)
@@ -191,67 +187,78 @@ static bool sync_incoming(struct queue_store *qs, const char *id,
 	else
 		*size = (uint64_t)st.st_size;
 	if (why != NULL)
-		buf_printf(err, "%s/incoming/%s: cannot sync message: %s", qs->dir,
+		buf_printf(err, "%s/msg/%s: cannot sync message: %s", qs->dir,
 		    id, why);
 	if (fd >= 0)
 		close(fd);
 	return why == NULL;
 }
 
-/* Moves incoming/<id> to msg/<id> without ever replacing a message. */
-static bool move_to_msg(struct queue_store *qs, const char *id, struct buf *err)
+/* First half of a commit: the message's bytes are on disk. */
+static bool commit_msg(struct queue_store *qs, const struct envelope *e,
+    uint64_t *size, struct buf *err)
 {
-	int r = renameat2(qs->incoming, id, qs->msg, id, RENAME_NOREPLACE);
-	if (r != 0 && errno == EINVAL) {
-		/* File system without RENAME_NOREPLACE; the queue process is
-		 * the only writer, so check-then-rename is safe. */
-		if (qs_exists(qs->msg, id, NULL))
-			errno = EEXIST;
-		else
-			r = renameat(qs->incoming, id, qs->msg, id);
+	if (!check_id(e->id, err) || !envelope_check(e, err))
+		return false;
+	if (qs_exists(qs->env, e->id, NULL)) {
+		buf_printf(err, "queue id %s is already committed", e->id);
+		return false;
 	}
-	if (r != 0) {
-		buf_printf(err, "%s/msg/%s: cannot move message: %s", qs->dir, id,
-		    strerror(errno));
+	if (!sync_msg(qs, e->id, size, err)) {
+		queue_store_abort(qs, e->id);
 		return false;
 	}
 	return true;
 }
 
+/* A sync of dir failed: every message still in the batch fails too. */
+static void fail_rest(struct queue_store *qs, const struct envelope *const *es,
+    size_t n, bool *ok, struct buf *errs, bool env_written, const char *what)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (!ok[i])
+			continue;
+		ok[i] = false;
+		buf_printf(&errs[i], "%s/%s: cannot sync directory: %s", qs->dir,
+		    what, strerror(errno));
+		if (env_written)
+			(void)unlinkat(qs->env, es[i]->id, 0);
+		(void)unlinkat(qs->msg, es[i]->id, 0);
+	}
+}
+
+void queue_store_commit_many(struct queue_store *qs,
+    const struct envelope *const *es, size_t n, bool *ok, struct buf *errs)
+{
+	uint64_t *sizes = xcalloc(n ? n : 1, sizeof *sizes);
+	bool any = false;
+	for (size_t i = 0; i < n; i++)
+		any |= ok[i] = commit_msg(qs, es[i], &sizes[i], &errs[i]);
+	if (any && fsync(qs->msg) != 0)
+		fail_rest(qs, es, n, ok, errs, false, "msg");
+	any = false;
+	for (size_t i = 0; i < n; i++) {
+		if (!ok[i])
+			continue;
+		struct envelope copy;
+		envelope_copy(&copy, es[i]);
+		copy.size = sizes[i];
+		ok[i] = write_env(qs, &copy, &errs[i]);
+		envelope_free(&copy);
+		if (!ok[i])
+			(void)unlinkat(qs->msg, es[i]->id, 0);
+		any |= ok[i];
+	}
+	if (any && fsync(qs->env) != 0)
+		fail_rest(qs, es, n, ok, errs, true, "env");
+	free(sizes);
+}
+
 bool queue_store_commit(struct queue_store *qs, const struct envelope *e,
     struct buf *err)
 {
-	if (!check_id(e->id, err) || !envelope_check(e, err))
-		return false;
-	uint64_t size = 0;
-	if (qs_exists(qs->env, e->id, NULL)) {
-		buf_printf(err, "queue id %s is already committed", e->id);
-		return false;
-	}
-	if (!sync_incoming(qs, e->id, &size, err)) {
-		queue_store_abort(qs, e->id);
-		return false;
-	}
-	if (!move_to_msg(qs, e->id, err)) {
-		queue_store_abort(qs, e->id);
-		return false;
-	}
-	struct envelope copy;
-	envelope_copy(&copy, e);
-	copy.size = size;
-	bool renamed = false;
-	bool ok = qs_sync_dir(qs, qs->msg, "msg", err) &&
-	    qs_sync_dir(qs, qs->incoming, "incoming", err) &&
-	    write_env(qs, &copy, &renamed, err);
-	envelope_free(&copy);
-	if (!ok) {
-		/* Undo in the order of removal: envelope, then message. */
-		if (renamed)
-			(void)unlinkat(qs->env, e->id, 0);
-		(void)unlinkat(qs->msg, e->id, 0);
-		(void)fsync(qs->env);
-		(void)fsync(qs->msg);
-	}
+	bool ok;
+	queue_store_commit_many(qs, &e, 1, &ok, err);
 	return ok;
 }
 
@@ -266,8 +273,7 @@ bool queue_store_update(struct queue_store *qs, const struct envelope *e,
 		    failed ? "cannot check the queue" : "not in the queue");
 		return false;
 	}
-	bool renamed;
-	return write_env(qs, e, &renamed, err);
+	return write_env(qs, e, err) && qs_sync_dir(qs, qs->env, "env", err);
 }
 
 int queue_store_open_msg(struct queue_store *qs, const char *id, struct buf *err)
@@ -284,19 +290,18 @@ bool queue_store_remove(struct queue_store *qs, const char *id, struct buf *err)
 {
 	if (!check_id(id, err))
 		return false;
+	/* Nothing is synced: a removal lost in a crash brings the envelope
+	 * back, and the deliveries it repeats find their Maildir files
+	 * already there (msgstore.h), so they are not made twice. */
 	if (unlinkat(qs->env, id, 0) != 0) {
 		buf_printf(err, "%s/env/%s: cannot remove: %s", qs->dir, id,
 		    strerror(errno));
 		return false;
 	}
-	/* Once the envelope is gone for good the message is an orphan that
-	 * recovery would delete too; removing it now just saves the space. */
-	if (!qs_sync_dir(qs, qs->env, "env", err))
-		return false;
 	if (unlinkat(qs->msg, id, 0) != 0 && errno != ENOENT) {
 		buf_printf(err, "%s/msg/%s: cannot remove: %s", qs->dir, id,
 		    strerror(errno));
 		return false;
 	}
-	return qs_sync_dir(qs, qs->msg, "msg", err);
+	return true;
 }

@@ -2,26 +2,30 @@
  * owns the directory and calls these; nothing here knows about IPC.
  *
  * Layout under DIR (= <state_dir>/queue), every directory 0700, files 0600:
- *   incoming/<id>    being received (the write descriptor is handed to
- *                    smtp); never acknowledged, so deleted at startup.
- *   msg/<id>         the message bytes of a message being committed or
- *                    committed.
+ *   msg/<id>         the message bytes: written by smtp through the
+ *                    descriptor queue_store_create hands out, then
+ *                    committed, or never acknowledged.
  *   env/<id>         its envelope (envelope.h). A message is committed
  *                    exactly when env/<id> exists and msg/<id> is durable.
  *   env/<id>.tmp     an envelope being written; deleted at startup.
+ *   incoming/        where older versions received messages; emptied at
+ *                    startup.
  *   corrupt/         envelopes that fail their checksum or checks, and
  *                    their messages, moved aside (<id>.env, <id>.msg) with
  *                    a log line, for a human to look at.
  *
- * Commit: fsync incoming/<id>; rename it to msg/<id>; fsync msg/ and
- * incoming/ (so the message is in msg/ on disk before any envelope points
- * at it); write env/<id>.tmp, fsync, rename to env/<id>, fsync env/. Only
- * when that returned may smtp answer 250.
+ * Commit: fsync msg/<id>; fsync msg/ (its entry); write env/<id>.tmp,
+ * fsync, rename to env/<id>, fsync env/. Only when that returned may smtp
+ * answer 250. queue_store_commit_many does it for several messages with
+ * one sync of each directory (group commit, as databases do).
  * Update: the same temp-fsync-rename-fsync of the envelope.
- * Remove: unlink env/<id> and fsync env/ first, then msg/<id>.
+ * Remove: unlink env/<id>, then msg/<id>, without syncing: a removal lost
+ * in a crash only repeats deliveries that already happened, and the
+ * deliver process finds those in the Maildir and does not make them twice.
  * Startup recovery (queue_store_open): delete everything in incoming/,
- * env/<id>.tmp files, and msg/<id> without env/<id> (a commit or a removal cut short); move a
- * corrupt env/<id>, or one whose msg/<id> is missing, to corrupt/.
+ * env/<id>.tmp files, and msg/<id> without env/<id> (being received, or a
+ * commit or a removal cut short); move a corrupt env/<id>, or one whose
+ * msg/<id> is missing, to corrupt/.
  * So after a crash at any instant a message is either committed whole
  * (and delivered once its recipients are processed) or gone, and it was
  * acknowledged only if committed. Each recipient's state is written before
@@ -53,7 +57,7 @@ struct queue_store *queue_store_open(const char *dir, struct queue_ids *ids,
     struct buf *err);
 void queue_store_close(struct queue_store *qs);
 
-/* A new message: creates incoming/<id> (O_EXCL, 0600) and returns the id
+/* A new message: creates msg/<id> (O_EXCL, 0600) and returns the id
  * and a write descriptor (close-on-exec; the caller owns it). */
 bool queue_store_create(struct queue_store *qs, char id[QUEUE_ID_SIZE],
     int *fd, struct buf *err);
@@ -62,6 +66,9 @@ bool queue_store_create(struct queue_store *qs, char id[QUEUE_ID_SIZE],
  * 452 4.3.1) leaves nothing of the message behind. */
 bool queue_store_commit(struct queue_store *qs, const struct envelope *e,
     struct buf *err);
+/* Commits n messages at once; ok[i] and errs[i] say how each went. */
+void queue_store_commit_many(struct queue_store *qs,
+    const struct envelope *const *es, size_t n, bool *ok, struct buf *errs);
 /* Drops a message not yet committed (the client went away). */
 void queue_store_abort(struct queue_store *qs, const char *id);
 

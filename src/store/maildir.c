@@ -104,6 +104,39 @@ bool maildir_folder_exists(const char *maildir, const char *folder)
 	return ok;
 }
 
+/* Folder names in addresses come lower-cased (addresses are canonical),
+ * so "user+lists" must find ".Lists": the exact name first, else the one
+ * folder that matches ignoring ASCII case. */
+bool maildir_folder_find(const char *maildir, const char *folder, struct buf *out)
+{
+	struct buf want = BUF_INIT;
+	bool found = false;
+	buf_reset(out);
+	if (maildir_folder_exists(maildir, folder))
+		return maildir_folder_path(maildir, folder, out);
+	if (!maildir_folder_path("", folder, &want) || want.len < 2)
+		goto done;
+	DIR *dir = opendir(maildir);
+	struct dirent *de;
+	while (dir != NULL && !found && (de = readdir(dir)) != NULL) {
+		if (strcasecmp(de->d_name, want.data + 1) != 0)
+			continue;
+		buf_printf(out, "%s/%s", maildir, de->d_name);
+		struct buf cur = BUF_INIT;
+		struct stat st;
+		buf_printf(&cur, "%s/cur", out->data);
+		found = stat(cur.data, &st) == 0 && S_ISDIR(st.st_mode);
+		buf_free(&cur);
+		if (!found)
+			buf_reset(out);
+	}
+	if (dir != NULL)
+		closedir(dir);
+done:
+	buf_free(&want);
+	return found;
+}
+
 void maildir_base_name(const char *queue_id, unsigned rcpt, const char *hostname,
     uint64_t size, struct buf *out)
 {

@@ -20,6 +20,9 @@ bool maildir_create(const char *path, struct buf *err);
  * when the name cannot be a folder. Does not check existence. */
 bool maildir_folder_path(const char *maildir, const char *folder, struct buf *out);
 bool maildir_folder_exists(const char *maildir, const char *folder);
+/* The directory of an existing folder, matched exactly or else ignoring
+ * ASCII case; false (out empty) if there is none. */
+bool maildir_folder_find(const char *maildir, const char *folder, struct buf *out);
 
 /* Deterministic base name for (queue id, recipient index), so a retried
  * delivery can find out that it already happened. */

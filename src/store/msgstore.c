@@ -67,7 +67,8 @@ static enum msgstore_result check_quota(const struct msgstore_delivery *d,
 		return fail(err, MSGSTORE_PERMFAIL, "552 5.2.2 Mailbox full: the "
 		    "message (%llu bytes) is larger than the quota (%llu bytes)",
 		    (unsigned long long)total, (unsigned long long)d->quota);
-	uint64_t used = maildir_usage(maildir);
+	uint64_t used = d->used != MSGSTORE_USAGE_UNKNOWN ? d->used :
+	    maildir_usage(maildir);
 	if (used + total > d->quota)
 		return fail(err, MSGSTORE_TEMPFAIL, "452 4.2.2 Mailbox full: "
 		    "%llu of %llu bytes used, the message needs %llu",
@@ -217,8 +218,7 @@ static void target_dir(const struct msgstore_delivery *d, const char *maildir,
     struct buf *out)
 {
 	if (d->folder != NULL && *d->folder != '\0' &&
-	    maildir_folder_exists(maildir, d->folder) &&
-	    maildir_folder_path(maildir, d->folder, out))
+	    maildir_folder_find(maildir, d->folder, out))
 		return;
 	buf_reset(out);
 	buf_addstr(out, maildir);

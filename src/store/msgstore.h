@@ -21,6 +21,8 @@ enum msgstore_result {
 	MSGSTORE_PERMFAIL,  /* will never succeed: bounce it */
 };
 
+#define MSGSTORE_USAGE_UNKNOWN UINT64_MAX
+
 struct msgstore_delivery {
 	const char *mail_dir;       /* root: <mail_dir>/<domain>/<local>/Maildir */
 	const char *address;        /* the user's canonical address */
@@ -31,6 +33,9 @@ struct msgstore_delivery {
 	enum compress_algo algo;    /* config `compression` */
 	int level;                  /* config `compression_level` */
 	uint64_t quota;             /* bytes; 0 means no quota */
+	uint64_t used;              /* the mailbox's current use if the caller
+	                             * knows it (scanning is costly), else
+	                             * MSGSTORE_USAGE_UNKNOWN */
 	const char *headers;        /* prepended verbatim, CRLF lines (see
 	                             * msgstore_delivery_headers) */
 	size_t headers_len;

@@ -76,3 +76,20 @@ TEST(maildir_folders_count_in_usage)
 	CHECK(maildir_usage(md.data) == 520);
 	buf_free(&md); buf_free(&err); buf_free(&f);
 }
+
+TEST(maildir_folder_find_ignores_ascii_case)
+{
+	struct buf md = BUF_INIT, err = BUF_INIT, f = BUF_INIT, out = BUF_INIT;
+	buf_printf(&md, "%s/Maildir", t_tmpdir());
+	CHECK(maildir_create(md.data, &err));
+	CHECK(!maildir_folder_find(md.data, "lists", &out) && out.len == 0);
+	CHECK(maildir_folder_path(md.data, "Lists/Work", &f));
+	CHECK(maildir_create(f.data, &err));
+	CHECK(maildir_folder_find(md.data, "lists/work", &out));
+	CHECK_STR(out.data, f.data);
+	CHECK(maildir_folder_find(md.data, "Lists/Work", &out));
+	CHECK_STR(out.data, f.data);
+	CHECK(!maildir_folder_find(md.data, "lists", &out));
+	CHECK(!maildir_folder_find(md.data, "../Maildir", &out));
+	buf_free(&md); buf_free(&err); buf_free(&f); buf_free(&out);
+}

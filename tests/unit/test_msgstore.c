@@ -71,6 +71,7 @@ static void delivery_init(struct msgstore_delivery *d, const char *root,
 	d->fd = -1;
 	d->queue_id = qid;
 	d->hostname = "mx.example.test";
+	d->used = MSGSTORE_USAGE_UNKNOWN;
 }
 
 static enum msgstore_result deliver_bytes(struct msgstore_delivery *d,
@@ -348,6 +349,14 @@ TEST(msgstore_quota_is_temporary_or_permanent)
 	/* The retry of a delivered message is not refused by the quota. */
 	d.rcpt = 1;
 	CHECK(deliver_bytes(&d, msg, 300 - hl, &err) == MSGSTORE_OK);
+	/* A usage the caller knows is taken instead of a scan. */
+	d.rcpt = 4;
+	d.used = 0;
+	CHECK(deliver_bytes(&d, msg, 1, &err) == MSGSTORE_OK);
+	d.rcpt = 5;
+	d.used = 999;
+	CHECK(deliver_bytes(&d, msg, 1, &err) == MSGSTORE_TEMPFAIL);
+	d.used = MSGSTORE_USAGE_UNKNOWN;
 	d.quota = 0;   /* no quota */
 	d.rcpt = 3;
 	CHECK(deliver_bytes(&d, msg, 2000, &err) == MSGSTORE_OK);
