@@ -10,21 +10,22 @@
 #include "common/log.h"
 #include "mail/address.h"
 #include "store/userdb.h"
+#include "daemon/lookup_int.h"
 
-static struct userdb *db;
+struct userdb *lookup_db;
 
 static bool setup(const struct config *cfg, struct buf *err)
 {
 	struct buf path = BUF_INIT;
 	config_state_path(cfg, USERDB_FILE, &path);
-	db = userdb_open(path.data, true, err);
+	lookup_db = userdb_open(path.data, true, err);
 	buf_free(&path);
-	return db != NULL;
+	return lookup_db != NULL;
 }
 
 static void start(void) {}
 
-static void reply_verdict(enum proc_role to, uint32_t type, uint64_t id,
+void reply_verdict(enum proc_role to, uint32_t type, uint64_t id,
     uint32_t code, const char *enh, const char *text, const struct buf *extra)
 {
 	struct buf p = BUF_INIT;
@@ -49,7 +50,7 @@ static bool encode_dests(const struct userdb_dests *d, struct buf *out,
 		unsigned long long quota = 0;
 		if (x->kind == USERDB_DEST_LOCAL) {
 			struct userdb_user u;
-			if (userdb_user_get(db, x->address, &u, err) != 1)
+			if (userdb_user_get(lookup_db, x->address, &u, err) != 1)
 				return false;
 			quota = u.quota;
 			userdb_user_clear(&u);
@@ -72,7 +73,7 @@ static void rcpt_check(uint64_t id, const char *rcpt, bool authed)
 		    "Recipient address rejected: invalid address", NULL);
 		goto out;
 	}
-	int ours = userdb_domain_exists(db, domain.data, &err);
+	int ours = userdb_domain_exists(lookup_db, domain.data, &err);
 	if (ours < 0) {
 		log_err("lookup: %s", buf_cstr(&err));
 		reply_verdict(PROC_SMTP, MSG_RCPT_RESULT, id, 451, "4.3.0",
@@ -84,7 +85,15 @@ static void rcpt_check(uint64_t id, const char *rcpt, bool authed)
 		    "Relay access denied", NULL);
 		goto out;
 	}
-	enum userdb_resolved r = userdb_resolve(db, canon.data, &dests, &err);
+	if (ours == 0) {
+		/* An authenticated user's mail to another domain: relay it. */
+		struct userdb_dest one = { USERDB_DEST_EXTERNAL, canon.data, NULL };
+		struct userdb_dests remote = { &one, 1 };
+		encode_dests(&remote, &extra, &err);
+		reply_verdict(PROC_SMTP, MSG_RCPT_RESULT, id, 250, "2.1.5", "Ok", &extra);
+		goto out;
+	}
+	enum userdb_resolved r = userdb_resolve(lookup_db, canon.data, &dests, &err);
 	if (r == USERDB_UNKNOWN) {
 		reply_verdict(PROC_SMTP, MSG_RCPT_RESULT, id, 550, "5.1.1",
 		    "Recipient address rejected: User unknown", NULL);
@@ -131,7 +140,7 @@ static void on_user_info(const struct ipc_msg *m)
 	}
 	struct userdb_user u;
 	struct buf err = BUF_INIT, p = BUF_INIT;
-	int found = userdb_user_get(db, address, &u, &err);
+	int found = userdb_user_get(lookup_db, address, &u, &err);
 	if (found < 0)
 		log_err("lookup: %s: %s", address, buf_cstr(&err));
 	/* 2: temporary failure, so delivery retries instead of bouncing. */
@@ -157,6 +166,10 @@ static void message(enum proc_role from, const struct ipc_msg *m)
 		on_rcpt_check(m);
 	else if (from == PROC_DELIVER && m->type == MSG_USER_INFO)
 		on_user_info(m);
+	else if (from == PROC_SMTP && m->type == MSG_AUTH)
+		lookup_on_auth(m);
+	else if (from == PROC_SMTP && m->type == MSG_SENDER_CHECK)
+		lookup_on_sender_check(m);
 	else
 		log_warn("lookup: unexpected message %u from %s", m->type, proc_name(from));
 }

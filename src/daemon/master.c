@@ -334,7 +334,7 @@ static void cleanup(void)
 
 int master_run(const char *conf_path, const char *self, bool foreground)
 {
-	static const enum service served[] = { SVC_SMTP };
+	static const enum service served[] = { SVC_SMTP, SVC_SUBMISSION, SVC_SUBMISSIONS };
 	struct buf err = BUF_INIT;
 	m.conf_path = conf_path;
 	m.self = self;

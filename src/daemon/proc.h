@@ -36,6 +36,10 @@ enum msg_type {
 	MSG_RCPT_CHECK = 100, /* str rcpt, str sender, str client, u64 size, u8 authed */
 	MSG_RCPT_RESULT,      /* u32 code, str enhanced, str text,
 	                       * u32 n, n * (str dest, str folder, u8 kind, u64 quota) */
+	MSG_AUTH,             /* str user, str password, str client */
+	MSG_AUTH_RESULT,      /* u8 auth_result, str canonical user */
+	MSG_SENDER_CHECK,     /* str authenticated user, str sender */
+	MSG_SENDER_RESULT,    /* u32 code, str enhanced, str text */
 
 	/* smtp <-> queue */
 	MSG_QUEUE_CREATE = 200,  /* -> QUEUE_CREATED: str id + write fd */
@@ -58,6 +62,8 @@ enum msg_type {
 };
 
 enum deliver_outcome { DELIVER_OK, DELIVER_TEMPFAIL, DELIVER_PERMFAIL };
+
+enum auth_result { AUTH_OK, AUTH_BAD, AUTH_TEMPFAIL, AUTH_BANNED };
 
 /* Replies carry an SMTP code, an enhanced status code and text. */
 struct smtp_verdict {

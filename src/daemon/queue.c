@@ -114,12 +114,15 @@ static void save_or_remove(struct qmsg *m)
 		qmsg_free(m);
 }
 
+static void apply_result(struct qmsg *m, uint32_t i, uint8_t outcome,
+    const char *reason);
+
 /* Recipients the outbound relay will take; until it exists they wait. */
 static void defer_remote(struct qmsg *m, uint32_t i)
 {
 	m->busy[i] = false;
-	queue_rcpt_deferred(&q.policy, &m->env.rcpts[i], m->env.arrival,
-	    (uint64_t)time(NULL), "outbound relay is not available yet");
+	apply_result(m, i, DELIVER_TEMPFAIL,
+	    "451 4.4.0 outbound relay is not available yet");
 	if (m->inflight == 0)
 		save_or_remove(m);
 }

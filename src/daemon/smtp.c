@@ -69,6 +69,7 @@ static void session_free(struct session *s)
 {
 	tx_reset(s);
 	free(s->quota);
+	free(s->auth_user);
 	buf_free(&s->rcpt_orig);
 	buf_free(&s->wbuf);
 	envelope_free(&s->env);
@@ -143,10 +144,6 @@ static void handle_event(struct session *s, const struct smtp_event *ev)
 	case SMTP_EV_CLOSE:
 		flush_output(s);
 		end_session(s, true);
-		break;
-	case SMTP_EV_AUTH:
-		/* Not offered on this service (submission comes later). */
-		smtp_server_reply(s->srv, 503, "5.5.1", "AUTH not available");
 		break;
 	default:
 		tx_event(s, ev);
@@ -282,9 +279,14 @@ static void start_tls(struct session *s)
 	watch(s);
 }
 
+/* Port 25 takes mail for our domains from anyone; submission (587,
+ * STARTTLS) and submissions (465, TLS from the start) take mail from our
+ * users only, after AUTH under TLS. */
 static unsigned service_flags(enum service svc)
 {
 	unsigned f = g.tls ? SMTP_SRV_TLS_AVAILABLE : 0;
+	if (svc == SVC_SUBMISSION || svc == SVC_SUBMISSIONS)
+		f |= SMTP_SRV_AUTH | SMTP_SRV_AUTH_REQUIRED;
 	if (svc == SVC_SUBMISSIONS)
 		f |= SMTP_SRV_TLS_ACTIVE;
 	return f;

@@ -25,6 +25,8 @@ enum tx_wait {
 	TX_RCPT_QUOTA,   /* deliver: room for the announced size */
 	TX_DATA_QUOTA,   /* deliver: room for the received size */
 	TX_COMMIT,       /* queue: durable */
+	TX_AUTH,         /* lookup: is the password right */
+	TX_SENDER,       /* lookup: may the user send as this address */
 };
 
 struct session {
@@ -35,6 +37,7 @@ struct session {
 	enum service svc;
 	char client[INET6_ADDRSTRLEN];
 	char tls[160];           /* "TLSv1.3 with cipher ..." once under TLS */
+	char *auth_user;         /* canonical address after AUTH, else NULL */
 	bool closing;            /* output is flushed, then the session ends */
 	bool drop;               /* ... or without flushing: the client is gone */
 	time_t close_by;
@@ -50,6 +53,12 @@ struct session {
 	struct buf rcpt_orig;    /* the pending RCPT's address */
 	int qfd;                 /* the queue file being written, or -1 */
 	struct buf wbuf;         /* body bytes not yet written */
+	struct head_scan {       /* submission: is the header complete? */
+		bool active;         /* still in the header section */
+		bool message_id, date;
+		size_t mark;         /* wbuf offset where the header section
+		                      * of the message starts */
+	} head;
 	uint64_t written;
 	int write_errno;
 };

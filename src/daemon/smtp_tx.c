@@ -8,15 +8,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "common/log.h"
 #include "common/str.h"
 #include "common/xmalloc.h"
+#include "common/config.h"
+#include "mail/msgid.h"
 #include "daemon/smtp_int.h"
 
 #define WBUF_FLUSH (64 * 1024)
+#define HEAD_MAX   (1024 * 1024)
 
 static uint64_t next_req;
 
@@ -115,9 +119,34 @@ static void on_mail(struct session *s, const struct smtp_event *ev)
 	    (ev->smtputf8 ? ENV_F_SMTPUTF8 : 0);
 	s->env.size = ev->size;
 	struct buf p = BUF_INIT;
-	if (!ask(s, PROC_QUEUE, MSG_QUEUE_CREATE, TX_CREATE, &p))
+	if (s->auth_user != NULL) {
+		/* Submission: first, is this sender the user's to use? */
+		envelope_set(&s->env.auth_user, s->auth_user);
+		s->env.flags |= ENV_F_SUBMISSION;
+		ipc_w_str(&p, s->auth_user);
+		ipc_w_str(&p, ev->path->mailbox);
+		if (!ask(s, PROC_LOOKUP, MSG_SENDER_CHECK, TX_SENDER, &p))
+			answer(s, 451, "4.3.0", try_later);
+	} else if (!ask(s, PROC_QUEUE, MSG_QUEUE_CREATE, TX_CREATE, &p)) {
 		answer(s, 451, "4.3.0", try_later);
+	}
 	buf_free(&p);
+}
+
+static void on_auth(struct session *s, const struct smtp_event *ev)
+{
+	if (*ev->authzid != '\0' && strcmp(ev->authzid, ev->authcid) != 0) {
+		smtp_server_reply(s->srv, 535, "5.7.8",
+		    "Authentication credentials invalid (no proxy login)");
+		return;
+	}
+	struct buf p = BUF_INIT;
+	ipc_w_str(&p, ev->authcid);
+	ipc_w_str(&p, ev->password);
+	ipc_w_str(&p, s->client);
+	if (!ask(s, PROC_LOOKUP, MSG_AUTH, TX_AUTH, &p))
+		answer(s, 454, "4.7.0", "Temporary authentication failure");
+	buf_free(&p);      /* wipes the password */
 }
 
 static void on_rcpt(struct session *s, const struct smtp_event *ev)
@@ -129,10 +158,18 @@ static void on_rcpt(struct session *s, const struct smtp_event *ev)
 	ipc_w_str(&p, s->env.sender);
 	ipc_w_str(&p, s->client);
 	ipc_w_u64(&p, s->env.size);
-	ipc_w_u8(&p, smtp_server_auth_user(s->srv) != NULL);
+	ipc_w_u8(&p, s->auth_user != NULL);
 	if (!ask(s, PROC_LOOKUP, MSG_RCPT_CHECK, TX_RCPT, &p))
 		answer(s, 451, "4.3.0", try_later);
 	buf_free(&p);
+}
+
+static void rfc5322_date(char *out, size_t len)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+	localtime_r(&now, &tm);
+	strftime(out, len, "%a, %d %b %Y %H:%M:%S %z", &tm);
 }
 
 static const char *with_protocol(const struct session *s)
@@ -148,18 +185,22 @@ static const char *with_protocol(const struct session *s)
 static void write_received(struct session *s)
 {
 	char date[64];
-	time_t now = time(NULL);
-	struct tm tm;
-	localtime_r(&now, &tm);
-	strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S %z", &tm);
-	buf_printf(&s->wbuf, "Received: from %s ([%s])\r\n\tby %s (archmailbox) with %s id %s",
-	    *s->env.helo ? s->env.helo : "unknown", s->client, smtp_hostname(),
-	    with_protocol(s), s->env.id);
+	rfc5322_date(date, sizeof date);
+	const char *helo = *s->env.helo ? s->env.helo : "unknown";
+	if (s->auth_user != NULL && config_bool(child_config(), "mask_src"))
+		buf_printf(&s->wbuf, "Received: by %s (archmailbox) with %s id %s",
+		    smtp_hostname(), with_protocol(s), s->env.id);
+	else
+		buf_printf(&s->wbuf, "Received: from %s ([%s])\r\n\tby %s "
+		    "(archmailbox) with %s id %s", helo, s->client,
+		    smtp_hostname(), with_protocol(s), s->env.id);
 	if (s->tls[0] != '\0')
 		buf_printf(&s->wbuf, "\r\n\t(%s)", s->tls);
 	if (s->env.nrcpts == 1)
 		buf_printf(&s->wbuf, "\r\n\tfor <%s>", s->env.rcpts[0].orig);
 	buf_printf(&s->wbuf, "; %s\r\n", date);
+	s->head = (struct head_scan){ .active = s->auth_user != NULL,
+		.mark = s->wbuf.len };
 }
 
 static void flush_body(struct session *s)
@@ -178,12 +219,66 @@ static void flush_body(struct session *s)
 	buf_reset(&s->wbuf);
 }
 
+/* Puts Date and Message-ID, whichever the message lacks, at off. */
+static void insert_missing(struct session *s, size_t off)
+{
+	struct buf add = BUF_INIT, out = BUF_INIT;
+	char date[64];
+	if (!s->head.date) {
+		rfc5322_date(date, sizeof date);
+		buf_printf(&add, "Date: %s\r\n", date);
+	}
+	if (!s->head.message_id) {
+		buf_addstr(&add, "Message-ID: ");
+		msgid_generate(smtp_hostname(), &add);
+		buf_addstr(&add, "\r\n");
+	}
+	buf_add(&out, s->wbuf.data, off);
+	buf_add(&out, add.data, add.len);
+	buf_add(&out, s->wbuf.data + off, s->wbuf.len - off);
+	buf_free(&s->wbuf);
+	s->wbuf = out;
+	buf_free(&add);
+}
+
+/* Submission: follows the message's header section as it arrives (held
+ * in wbuf until its end is seen) and adds Date and Message-ID at its end
+ * when the mail program left them out. */
+static void scan_head(struct session *s, bool at_end)
+{
+	while (s->head.active) {
+		const char *p = s->wbuf.data + s->head.mark;
+		size_t left = s->wbuf.len - s->head.mark;
+		const char *eol = memmem(p, left, "\r\n", 2);
+		if (eol == NULL) {
+			if (at_end)
+				insert_missing(s, s->wbuf.len);
+			/* A header section this big is not worth holding. */
+			if (at_end || s->wbuf.len > HEAD_MAX)
+				s->head.active = false;
+			return;
+		}
+		size_t n = (size_t)(eol - p);
+		if (n == 0) {
+			insert_missing(s, s->head.mark);
+			s->head.active = false;
+			return;
+		}
+		if (n >= 11 && strncasecmp(p, "Message-ID:", 11) == 0)
+			s->head.message_id = true;
+		if (n >= 5 && strncasecmp(p, "Date:", 5) == 0)
+			s->head.date = true;
+		s->head.mark += n + 2;
+	}
+}
+
 static void on_body(struct session *s, const struct smtp_event *ev)
 {
 	if (s->qfd < 0)
 		return;
 	buf_add(&s->wbuf, ev->data, ev->len);
-	if (s->wbuf.len >= WBUF_FLUSH)
+	scan_head(s, false);
+	if (!s->head.active && s->wbuf.len >= WBUF_FLUSH)
 		flush_body(s);
 }
 
@@ -251,6 +346,7 @@ static void commit(struct session *s)
 
 static void on_data_end(struct session *s)
 {
+	scan_head(s, true);
 	flush_body(s);
 	if (s->qfd >= 0)
 		close(s->qfd);
@@ -283,6 +379,9 @@ void tx_event(struct session *s, const struct smtp_event *ev)
 		break;
 	case SMTP_EV_RCPT:
 		on_rcpt(s, ev);
+		break;
+	case SMTP_EV_AUTH:
+		on_auth(s, ev);
 		break;
 	case SMTP_EV_DATA:
 		write_received(s);
@@ -459,6 +558,51 @@ static void on_queue_result(struct session *s, const struct ipc_msg *m)
 	}
 }
 
+static void on_auth_result(struct session *s, const struct ipc_msg *m)
+{
+	struct ipc_reader r;
+	uint8_t result;
+	const char *user;
+	ipc_reader_init(&r, m);
+	if (!ipc_r_u8(&r, &result) || !ipc_r_str(&r, &user) || !ipc_r_done(&r) ||
+	    (result == AUTH_OK && *user == '\0'))
+		result = AUTH_TEMPFAIL;
+	switch (result) {
+	case AUTH_OK:
+		free(s->auth_user);
+		s->auth_user = xstrdup(user);
+		answer(s, 235, "2.7.0", "Authentication successful");
+		break;
+	case AUTH_BAD:
+		answer(s, 535, "5.7.8", "Authentication credentials invalid");
+		break;
+	case AUTH_BANNED:
+		answer(s, 454, "4.7.0", "Too many failed logins from your address, "
+		    "try again later");
+		break;
+	default:
+		answer(s, 454, "4.7.0", "Temporary authentication failure");
+		break;
+	}
+}
+
+static void on_sender_result(struct session *s, const struct ipc_msg *m)
+{
+	struct ipc_reader r;
+	struct smtp_verdict v;
+	ipc_reader_init(&r, m);
+	if (!read_verdict(&r, &v) || !ipc_r_done(&r))
+		v = (struct smtp_verdict){ 451, "4.3.0", "Temporary lookup failure" };
+	if (v.code != 250) {
+		answer(s, (int)v.code, v.enhanced, v.text);
+		return;
+	}
+	struct buf p = BUF_INIT;
+	if (!ask(s, PROC_QUEUE, MSG_QUEUE_CREATE, TX_CREATE, &p))
+		answer(s, 451, "4.3.0", try_later);
+	buf_free(&p);
+}
+
 /* A reply for a session that has gone: drop what it would have owned. */
 static void orphan(enum proc_role from, const struct ipc_msg *m)
 {
@@ -491,6 +635,11 @@ void tx_peer_message(struct session *sessions, enum proc_role from,
 		on_queue_result(s, m);
 	else if (from == PROC_LOOKUP && m->type == MSG_RCPT_RESULT && s->wait == TX_RCPT)
 		on_rcpt_result(s, m);
+	else if (from == PROC_LOOKUP && m->type == MSG_AUTH_RESULT && s->wait == TX_AUTH)
+		on_auth_result(s, m);
+	else if (from == PROC_LOOKUP && m->type == MSG_SENDER_RESULT &&
+	    s->wait == TX_SENDER)
+		on_sender_result(s, m);
 	else if (from == PROC_DELIVER && m->type == MSG_QUOTA_RESULT &&
 	    (s->wait == TX_RCPT_QUOTA || s->wait == TX_DATA_QUOTA))
 		on_quota_result(s, m);
@@ -502,7 +651,7 @@ static enum proc_role waits_on(enum tx_wait w)
 {
 	switch (w) {
 	case TX_CREATE: case TX_COMMIT: return PROC_QUEUE;
-	case TX_RCPT: return PROC_LOOKUP;
+	case TX_RCPT: case TX_AUTH: case TX_SENDER: return PROC_LOOKUP;
 	case TX_RCPT_QUOTA: case TX_DATA_QUOTA: return PROC_DELIVER;
 	default: return PROC_MASTER;
 	}
@@ -517,8 +666,11 @@ void tx_peer_down(struct session *sessions, enum proc_role peer)
 		case TX_RCPT_QUOTA:
 			drop_new_rcpts(s);
 			/* fall through */
-		case TX_CREATE: case TX_RCPT:
+		case TX_CREATE: case TX_RCPT: case TX_SENDER:
 			answer(s, 451, "4.3.0", try_later);
+			break;
+		case TX_AUTH:
+			answer(s, 454, "4.7.0", "Temporary authentication failure");
 			break;
 		default:
 			/* Mid-commit the queue recovers or drops the file itself. */

@@ -68,8 +68,12 @@ class Server:
     def __init__(self, inst):
         self.inst = inst
         self.smtp_port = free_port()
-        inst.ctl("config", "set", "smtp_listen", f"127.0.0.1:{self.smtp_port}",
-                 check=0)
+        self.submission_port = free_port()
+        self.submissions_port = free_port()
+        for key, port in (("smtp_listen", self.smtp_port),
+                          ("submission_listen", self.submission_port),
+                          ("submissions_listen", self.submissions_port)):
+            inst.ctl("config", "set", key, f"127.0.0.1:{port}", check=0)
         self.log_path = inst.path("mailboxd.log")
         self.proc = None
 
@@ -81,7 +85,7 @@ class Server:
                                      stderr=subprocess.STDOUT)
         deadline = time.time() + 20
         while wait and time.time() < deadline:
-            if "listening for smtp" in self.read_log():
+            if "listening for submissions" in self.read_log():
                 return self
             assert self.proc.poll() is None, self.read_log()
             time.sleep(0.05)

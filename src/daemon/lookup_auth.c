@@ -1,0 +1,191 @@
+/* lookup: passwords for SMTP AUTH and the addresses an authenticated
+ * user may send as. A client address that keeps failing is answered ever
+ * more slowly, then turned away for a while without a password check (as
+ * Postfix's anvil and Dovecot's auth penalty do). Passwords are never
+ * logged and are wiped from our buffers. */
+#include "daemon/roles.h"
+
+#include <string.h>
+#include <time.h>
+
+#include <event2/event.h>
+#include <sodium.h>
+
+#include "common/log.h"
+#include "common/str.h"
+#include "common/xmalloc.h"
+#include "daemon/lookup_int.h"
+#include "mail/address.h"
+#include "store/userdb.h"
+
+#define PENALTY_SLOTS  256
+#define PENALTY_MAX_MS 8000      /* the longest a failure is answered late */
+#define BAN_FAILURES   10        /* within PENALTY_WINDOW: then banned */
+#define BAN_SECONDS    900
+#define PENALTY_WINDOW 3600
+
+struct penalty {
+	char client[64];
+	unsigned failures;
+	time_t last, banned_until;
+};
+
+struct late_reply {
+	struct event *ev;
+	uint64_t id;
+	uint8_t result;
+};
+
+static struct penalty penalties[PENALTY_SLOTS];
+
+static struct penalty *penalty_of(const char *client, bool create)
+{
+	struct penalty *oldest = &penalties[0];
+	time_t now = time(NULL);
+	for (int i = 0; i < PENALTY_SLOTS; i++) {
+		struct penalty *p = &penalties[i];
+		if (p->client[0] != '\0' && strcmp(p->client, client) == 0) {
+			if (now - p->last > PENALTY_WINDOW && now >= p->banned_until)
+				p->failures = 0;
+			return p;
+		}
+		if (p->last < oldest->last)
+			oldest = p;
+	}
+	if (!create)
+		return NULL;
+	memset(oldest, 0, sizeof *oldest);
+	str_copy(oldest->client, sizeof oldest->client, client);
+	return oldest;
+}
+
+static void send_auth_result(uint64_t id, uint8_t result, const char *user)
+{
+	struct buf p = BUF_INIT;
+	ipc_w_u8(&p, result);
+	ipc_w_str(&p, user);
+	struct ipc_chan *ch = child_peer(PROC_SMTP);
+	if (ch != NULL)
+		ipc_send_buf(ch, MSG_AUTH_RESULT, id, -1, &p);
+	buf_free(&p);
+}
+
+static void on_late(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	struct late_reply *l = arg;
+	send_auth_result(l->id, l->result, "");
+	event_free(l->ev);
+	free(l);
+}
+
+/* A failure is answered after a delay that doubles with each failure. */
+static void reply_failure(uint64_t id, struct penalty *p)
+{
+	long ms = 500L << (p->failures < 5 ? p->failures - 1 : 4);
+	if (ms > PENALTY_MAX_MS)
+		ms = PENALTY_MAX_MS;
+	struct late_reply *l = xcalloc(1, sizeof *l);
+	l->id = id;
+	l->result = AUTH_BAD;
+	l->ev = evtimer_new(child_base(), on_late, l);
+	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
+	evtimer_add(l->ev, &tv);
+}
+
+/* MSG_AUTH: str user, str password, str client. */
+void lookup_on_auth(const struct ipc_msg *m)
+{
+	struct ipc_reader r;
+	const char *user, *pw, *client;
+	ipc_reader_init(&r, m);
+	if (!ipc_r_str(&r, &user) || !ipc_r_str(&r, &pw) ||
+	    !ipc_r_str(&r, &client) || !ipc_r_done(&r)) {
+		log_err("lookup: malformed AUTH");
+		return;
+	}
+	struct penalty *p = penalty_of(client, false);
+	time_t now = time(NULL);
+	if (p != NULL && now < p->banned_until) {
+		send_auth_result(m->id, AUTH_BANNED, "");
+		return;
+	}
+	struct buf canon = BUF_INIT, err = BUF_INIT;
+	enum userdb_auth a = addr_canon(user, &canon, &err) ?
+	    userdb_user_check_password(lookup_db, canon.data, pw, strlen(pw), &err) :
+	    USERDB_AUTH_BAD;
+	if (a == USERDB_AUTH_OK) {
+		if (p != NULL)
+			p->failures = 0;
+		log_info("auth: %s logged in from %s", canon.data, client);
+		send_auth_result(m->id, AUTH_OK, canon.data);
+	} else if (a == USERDB_AUTH_ERROR) {
+		log_err("auth: %s", buf_cstr(&err));
+		send_auth_result(m->id, AUTH_TEMPFAIL, "");
+	} else {
+		p = penalty_of(client, true);
+		p->failures++;
+		p->last = now;
+		if (p->failures >= BAN_FAILURES) {
+			p->banned_until = now + BAN_SECONDS;
+			log_warn("auth: %s banned for %d s after %u failures", client,
+			    BAN_SECONDS, p->failures);
+		}
+		log_info("auth: failed for <%s> from %s", buf_cstr(&canon), client);
+		reply_failure(m->id, p);
+	}
+	/* The password lives in the message buffer; wipe it there. */
+	sodium_memzero((void *)m->data, m->len);
+	buf_free(&canon);
+	buf_free(&err);
+}
+
+/* Whether user may use sender: their own address (any +tag), or an
+ * address whose destinations include them (their aliases). */
+static int may_send_as(const char *user, const char *sender, struct buf *err)
+{
+	struct buf canon = BUF_INIT;
+	struct userdb_dests d = { NULL, 0 };
+	int ok = 0;
+	if (!addr_canon(sender, &canon, err)) {
+		ok = 0;
+	} else if (strcmp(canon.data, user) == 0) {
+		ok = 1;
+	} else {
+		enum userdb_resolved r = userdb_resolve(lookup_db, canon.data, &d, err);
+		if (r == USERDB_RESOLVE_ERROR && err->len > 0)
+			ok = -1;
+		for (size_t i = 0; r == USERDB_RESOLVED && i < d.n && ok == 0; i++)
+			ok = d.v[i].kind == USERDB_DEST_LOCAL &&
+			    strcmp(d.v[i].address, user) == 0;
+	}
+	userdb_dests_free(&d);
+	buf_free(&canon);
+	return ok;
+}
+
+/* MSG_SENDER_CHECK: str user, str sender. */
+void lookup_on_sender_check(const struct ipc_msg *m)
+{
+	struct ipc_reader r;
+	const char *user, *sender;
+	ipc_reader_init(&r, m);
+	if (!ipc_r_str(&r, &user) || !ipc_r_str(&r, &sender) || !ipc_r_done(&r)) {
+		log_err("lookup: malformed SENDER_CHECK");
+		return;
+	}
+	struct buf err = BUF_INIT;
+	int ok = *sender == '\0' ? 0 : may_send_as(user, sender, &err);
+	if (ok < 0) {
+		log_err("lookup: sender check %s: %s", sender, buf_cstr(&err));
+		reply_verdict(PROC_SMTP, MSG_SENDER_RESULT, m->id, 451, "4.3.0",
+		    "Temporary lookup failure", NULL);
+	} else if (ok == 0) {
+		reply_verdict(PROC_SMTP, MSG_SENDER_RESULT, m->id, 553, "5.7.1",
+		    "Sender address rejected: not owned by the authenticated user", NULL);
+	} else {
+		reply_verdict(PROC_SMTP, MSG_SENDER_RESULT, m->id, 250, "2.1.0", "Ok", NULL);
+	}
+	buf_free(&err);
+}
