@@ -34,7 +34,8 @@ static bool check_domain(struct ctl *ctl, const char *domain,
 	return ok;
 }
 
-bool ctl_dkim_open(struct ctl *ctl, const char *domain, struct dkim_ctx *c)
+bool ctl_dkim_open(struct ctl *ctl, const char *domain, bool keys,
+    struct dkim_ctx *c)
 {
 	memset(c, 0, sizeof(*c));
 	c->now = (long long)time(NULL);
@@ -45,7 +46,7 @@ bool ctl_dkim_open(struct ctl *ctl, const char *domain, struct dkim_ctx *c)
 	buf_set(&c->resolver, config_str(cfg, "resolver"));
 	config_free(cfg);
 	struct buf err = BUF_INIT;
-	bool ok = dkimkeys_expire(c->dir.data, c->now, &err);
+	bool ok = !keys || dkimkeys_expire(c->dir.data, c->now, &err);
 	if (!ok)
 		ctl_fail("dkim: %s", err.data);
 	buf_free(&err);
@@ -81,7 +82,7 @@ static int dkim_generate(struct ctl *ctl, bool rotate, int argc, char **argv)
 	struct dkimkeys ks;
 	struct buf err = BUF_INIT;
 	int rc = 1;
-	if (!ctl_dkim_open(ctl, argv[optind], &c)) {
+	if (!ctl_dkim_open(ctl, argv[optind], true, &c)) {
 		ctl_dkim_close(&c);
 		return 1;
 	}
@@ -150,7 +151,7 @@ static int dkim_list(struct ctl *ctl, int argc, char **argv)
 	struct dkim_ctx c;
 	struct buf err = BUF_INIT;
 	int rc = 1;
-	if (ctl_dkim_open(ctl, NULL, &c)) {
+	if (ctl_dkim_open(ctl, NULL, true, &c)) {
 		rc = dkimkeys_each_domain(c.dir.data, list_domain, &c, &err) ? 0 : 1;
 		if (rc != 0 && err.len > 0)
 			ctl_fail("dkim list: %s", err.data);
@@ -181,7 +182,7 @@ static int dkim_dns(struct ctl *ctl, int argc, char **argv)
 	struct dkimkeys ks = { 0 };
 	struct buf err = BUF_INIT, rec = BUF_INIT;
 	int rc = 1;
-	if (ctl_dkim_open(ctl, argv[1], &c) &&
+	if (ctl_dkim_open(ctl, argv[1], true, &c) &&
 	    dkimkeys_load(c.dir.data, c.domain.data, &ks, &err)) {
 		rc = 0;
 		for (size_t k = 0; rc == 0 && k < ks.n; k++) {

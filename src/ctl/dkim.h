@@ -8,8 +8,9 @@
 #include "ctl/ctl.h"
 
 /* The state: key directory and, when a DOMAIN is given, its ASCII form
- * after checking that the user database knows it. Expired keys of every
- * domain are removed on the way (any dkim command does that). */
+ * after checking that the user database knows it. With keys, expired keys
+ * of every domain are removed on the way (every dkim command that uses
+ * the key store does that). */
 struct dkim_ctx {
 	struct buf dir;         /* <state_dir>/dkim */
 	struct buf domain;      /* A-label form, lower-case */
@@ -18,7 +19,8 @@ struct dkim_ctx {
 };
 
 /* False after printing why. domain may be NULL. */
-bool ctl_dkim_open(struct ctl *ctl, const char *domain, struct dkim_ctx *c);
+bool ctl_dkim_open(struct ctl *ctl, const char *domain, bool keys,
+    struct dkim_ctx *c);
 void ctl_dkim_close(struct dkim_ctx *c);
 
 /* A message read from a file or stdin ("-" or NULL). */

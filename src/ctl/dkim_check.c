@@ -108,7 +108,7 @@ int ctl_dkim_verify(struct ctl *ctl, int argc, char **argv)
 	struct dkim_ctx c;
 	struct ctl_msg m;
 	int rc = 1;
-	if (ctl_dkim_open(ctl, NULL, &c) && ctl_msg_open(file, &m)) {
+	if (ctl_dkim_open(ctl, NULL, false, &c) && ctl_msg_open(file, &m)) {
 		if (ctl_msg_header(&m)) {
 			struct dkim_verifier *v = dkim_verifier_new(
 			    m.hdr.data ? m.hdr.data : "", m.hdr.len, c.now);

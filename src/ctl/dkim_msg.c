@@ -125,7 +125,7 @@ int ctl_dkim_sign(struct ctl *ctl, int argc, char **argv)
 	struct ctl_msg m;
 	struct buf err = BUF_INIT;
 	int rc = 1;
-	if (ctl_dkim_open(ctl, argv[1], &c) && ctl_msg_open(argv[2], &m)) {
+	if (ctl_dkim_open(ctl, argv[1], true, &c) && ctl_msg_open(argv[2], &m)) {
 		if (load_keys(&c, &sk, &err) && ctl_msg_header(&m) &&
 		    sign_message(&m, &sk, c.now, &err))
 			rc = 0;

@@ -31,10 +31,11 @@ struct dkim_signer {
 };
 
 /* h= in the order of dkim_signed_fields; From one extra time so no From
- * can be added without breaking the signature. */
+ * can be added without breaking the signature. At most DKIM_SIG_MAX_H
+ * names, as many as verifiers here accept (the last instances count). */
 static void build_hlist(struct dkim_signer *s, const char *hdr, size_t len)
 {
-	const char *names[256];
+	const char *names[DKIM_SIG_MAX_H];
 	size_t n = 0;
 	for (size_t k = 0; dkim_signed_fields[k] != NULL; k++) {
 		const char *f = dkim_signed_fields[k];
