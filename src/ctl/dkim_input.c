@@ -33,17 +33,21 @@ bool ctl_msg_header(struct ctl_msg *m)
 	hdr_scan_init(&s, HDR_MAX);
 	for (;;) {
 		size_t n = fread(chunk, 1, sizeof chunk, m->f), used = 0;
+		if (n == 0 && ferror(m->f)) {
+			ctl_fail("dkim: read error");
+			return false;
+		}
 		enum hdr_scan_rc rc = n > 0 ? hdr_scan_feed(&s, chunk, n, &used) :
 		    hdr_scan_eof(&s);
 		buf_add(&m->hdr, chunk, used);
-		if (rc == HDR_SCAN_TOOBIG)
-			return ctl_fail("dkim: header too long"), false;
 		if (rc == HDR_SCAN_DONE) {
 			buf_add(&m->rest, chunk + used, n - used);
 			return true;
 		}
-		if (n == 0)
-			return !ferror(m->f) || (ctl_fail("dkim: read error"), false);
+		if (rc == HDR_SCAN_TOOBIG) {
+			ctl_fail("dkim: header too long");
+			return false;
+		}
 	}
 }
 
