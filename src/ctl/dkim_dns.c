@@ -37,10 +37,16 @@ static struct ub_ctx *make_ctx(const char *resolver)
 		return NULL;
 	struct buf fwd = BUF_INIT;
 	int rc;
-	if (resolver[0] != '\0') {
+	/* The resolver may be local (127.0.0.53, a test server); one chosen
+	 * in the config answers for test. too (RFC 6761 names unbound would
+	 * otherwise answer itself). */
+	rc = ub_ctx_set_option(ctx, "do-not-query-localhost:", "no");
+	if (rc == 0 && resolver[0] != '\0') {
 		forwarder(resolver, &fwd);
 		rc = ub_ctx_set_fwd(ctx, fwd.data);
-	} else {
+		if (rc == 0)
+			rc = ub_ctx_set_option(ctx, "local-zone:", "test. transparent");
+	} else if (rc == 0) {
 		rc = ub_ctx_resolvconf(ctx, NULL);
 	}
 	buf_free(&fwd);

@@ -316,3 +316,77 @@ def test_hostile_signatures_do_not_crash(inst):
     rc, out = our_verify(inst, msg, {"s._domainkey.x.test.": "p="})
     assert rc == 1 and len(out) == len(hdrs)
     assert all(re.match(r"dkim=(permerror|neutral) ", l) for l in out), out
+
+
+class TxtServer:
+    """A UDP DNS server on loopback answering TXT queries from a dict
+    (name -> list of records, each a list of strings); other names get
+    NXDOMAIN, names in `servfail` SERVFAIL."""
+
+    def __init__(self, zone, servfail=()):
+        import socket
+        import threading
+        self.zone = {k.lower(): v for k, v in zone.items()}
+        self.servfail = {n.lower() for n in servfail}
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        self.thread = threading.Thread(target=self.serve, daemon=True)
+        self.thread.start()
+
+    def serve(self):
+        import dns.message
+        import dns.rcode
+        import dns.rdataclass
+        import dns.rdatatype
+        import dns.rrset
+        while True:
+            try:
+                data, peer = self.sock.recvfrom(4096)
+            except OSError:
+                return
+            q = dns.message.from_wire(data)
+            r = dns.message.make_response(q)
+            name = q.question[0].name.to_text().lower()
+            if name in self.servfail:
+                r.set_rcode(dns.rcode.SERVFAIL)
+            elif name in self.zone and q.question[0].rdtype == dns.rdatatype.TXT:
+                texts = [" ".join('"%s"' % s for s in rec)
+                         for rec in self.zone[name]]
+                r.answer.append(dns.rrset.from_text(
+                    name, 60, dns.rdataclass.IN, dns.rdatatype.TXT, *texts))
+            elif name not in self.zone:
+                r.set_rcode(dns.rcode.NXDOMAIN)
+            self.sock.sendto(r.to_wire(), peer)
+
+    def close(self):
+        self.sock.close()
+
+
+def test_verify_looks_keys_up_in_dns(inst, recs):
+    """Without --key, dkim verify asks the configured resolver; a record
+    in several strings (and a second, unrelated TXT record) is fine."""
+    signed = sign(inst, MSG)
+    zone = {}
+    for name, rec in recs.items():
+        zone[name] = [["v=spf1 -all"], [rec[i:i + 100]
+                                        for i in range(0, len(rec), 100)]]
+    srv = TxtServer(zone)
+    try:
+        inst.ctl("config", "set", "resolver", f"127.0.0.1:{srv.port}", check=0)
+        p = inst.ctl("dkim", "verify", input=signed, check=0)
+        assert [l.split()[0] for l in p.out.splitlines()] == ["dkim=pass"] * 2
+        p = inst.ctl("dkim", "verify", input=signed.replace(
+            b"d=example.test", b"d=missing.test"), check=1)
+        assert all(l.startswith("dkim=permerror") and "(no key record)" in l
+                   for l in p.out.splitlines()), p.out
+    finally:
+        srv.close()
+    srv = TxtServer({}, servfail=list(recs))
+    try:
+        inst.ctl("config", "set", "resolver", f"127.0.0.1:{srv.port}", check=0)
+        p = inst.ctl("dkim", "verify", input=signed, check=1)
+        assert all(l.startswith("dkim=temperror") for l in p.out.splitlines())
+    finally:
+        srv.close()
+        inst.ctl("config", "set", "resolver", "", check=0)
