@@ -31,42 +31,20 @@ static void sign_body(const char *p, size_t n, void *arg)
 }
 
 struct sign_keys {
-	struct dkim_sign_key v[DKIM_SIGN_MAX_KEYS];
-	char sel[DKIM_SIGN_MAX_KEYS][DKIMKEYS_SEL_MAX + 1];
+	struct dkimkeys_active active;
+	struct dkim_sign_key v[DKIMKEYS_ACTIVE_MAX];
 	size_t n;
 };
 
-/* The active keys of the domain. */
 static bool load_keys(const struct dkim_ctx *c, struct sign_keys *sk,
     struct buf *err)
 {
-	struct dkimkeys ks;
-	bool ok = dkimkeys_load(c->dir.data, c->domain.data, &ks, err);
-	for (size_t k = 0; ok && k < ks.n && sk->n < DKIM_SIGN_MAX_KEYS; k++) {
-		if (!ks.v[k].active)
-			continue;
-		struct dkim_sign_key *key = &sk->v[sk->n];
-		key->pkey = dkimkeys_read_key(c->dir.data, c->domain.data,
-		    ks.v[k].selector, err);
-		ok = key->pkey != NULL;
-		memcpy(sk->sel[sk->n], ks.v[k].selector, sizeof(sk->sel[0]));
-		key->domain = c->domain.data;
-		key->selector = sk->sel[sk->n];
-		sk->n += ok;
-	}
-	dkimkeys_free(&ks);
-	if (ok && sk->n == 0) {
-		buf_printf(err, "%s has no active keys", c->domain.data);
-		ok = false;
-	}
-	return ok;
-}
-
-static void free_keys(struct sign_keys *sk)
-{
-	for (size_t k = 0; k < sk->n; k++)
-		EVP_PKEY_free(sk->v[k].pkey);
-	sk->n = 0;
+	if (!dkimkeys_load_active(c->dir.data, c->domain.data, &sk->active, err))
+		return false;
+	for (sk->n = 0; sk->n < sk->active.n; sk->n++)
+		sk->v[sk->n] = (struct dkim_sign_key){ c->domain.data,
+		    sk->active.selector[sk->n], sk->active.key[sk->n] };
+	return true;
 }
 
 /* Signature fields with the message's own line ends. */
@@ -121,7 +99,8 @@ int ctl_dkim_sign(struct ctl *ctl, int argc, char **argv)
 	if (argc < 2 || argc > 3)
 		return ctl_usage(DKIM_USAGE);
 	struct dkim_ctx c;
-	struct sign_keys sk = { 0 };
+	struct sign_keys sk;
+	memset(&sk, 0, sizeof(sk));
 	struct ctl_msg m;
 	struct buf err = BUF_INIT;
 	int rc = 1;
@@ -133,7 +112,7 @@ int ctl_dkim_sign(struct ctl *ctl, int argc, char **argv)
 	}
 	if (rc != 0 && err.len > 0)
 		ctl_fail("dkim sign: %s", err.data);
-	free_keys(&sk);
+	dkimkeys_active_free(&sk.active);
 	buf_free(&err);
 	ctl_dkim_close(&c);
 	return rc;

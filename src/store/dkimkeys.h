@@ -59,6 +59,18 @@ bool dkimkeys_expire(const char *dir, long long now, struct buf *err);
 typedef bool dkimkeys_domain_fn(const char *domain, void *arg);
 bool dkimkeys_each_domain(const char *dir, dkimkeys_domain_fn *fn, void *arg,
     struct buf *err);
+/* The active keys of a domain, as the signer loads them. */
+#define DKIMKEYS_ACTIVE_MAX 4
+struct dkimkeys_active {
+	size_t n;
+	char selector[DKIMKEYS_ACTIVE_MAX][DKIMKEYS_SEL_MAX + 1];
+	EVP_PKEY *key[DKIMKEYS_ACTIVE_MAX];
+};
+/* False if the list or a key cannot be read, or there is no active key
+ * ("DOMAIN has no active keys"). */
+bool dkimkeys_load_active(const char *dir, const char *domain,
+    struct dkimkeys_active *out, struct buf *err);
+void dkimkeys_active_free(struct dkimkeys_active *a);
 /* Reads a private key of the store. */
 EVP_PKEY *dkimkeys_read_key(const char *dir, const char *domain,
     const char *selector, struct buf *err);

@@ -182,3 +182,36 @@ EVP_PKEY *dkimkeys_read_key(const char *dir, const char *domain,
 	buf_free(&path);
 	return key;
 }
+
+bool dkimkeys_load_active(const char *dir, const char *domain,
+    struct dkimkeys_active *out, struct buf *err)
+{
+	struct dkimkeys ks;
+	memset(out, 0, sizeof(*out));
+	bool ok = dkimkeys_load(dir, domain, &ks, err);
+	for (size_t k = 0; ok && k < ks.n && out->n < DKIMKEYS_ACTIVE_MAX; k++) {
+		if (!ks.v[k].active)
+			continue;
+		out->key[out->n] = dkimkeys_read_key(dir, domain, ks.v[k].selector,
+		    err);
+		ok = out->key[out->n] != NULL;
+		memcpy(out->selector[out->n], ks.v[k].selector,
+		    sizeof(out->selector[0]));
+		out->n += ok;
+	}
+	dkimkeys_free(&ks);
+	if (ok && out->n == 0) {
+		buf_printf(err, "%s has no active keys", domain);
+		ok = false;
+	}
+	if (!ok)
+		dkimkeys_active_free(out);
+	return ok;
+}
+
+void dkimkeys_active_free(struct dkimkeys_active *a)
+{
+	for (size_t k = 0; k < a->n; k++)
+		EVP_PKEY_free(a->key[k]);
+	a->n = 0;
+}

@@ -48,6 +48,12 @@ TEST(dkim_keys_generate_rotate_expire)
 	CHECK(k != NULL && EVP_PKEY_get_bits(k) == 2048);
 	EVP_PKEY_free(k);
 	dkimkeys_free(&ks);
+	struct dkimkeys_active act;
+	CHECK(dkimkeys_load_active(dir, "example.com", &act, &err) && act.n == 2);
+	CHECK_STR(act.selector[0], "202611-2r");
+	CHECK(EVP_PKEY_get_base_id(act.key[1]) == EVP_PKEY_ED25519);
+	dkimkeys_active_free(&act);
+	CHECK(!dkimkeys_load_active(dir, "other.com", &act, &err));
 	/* A week later the old keys and their files are gone. */
 	CHECK(dkimkeys_expire(dir, T0 + 100 + DKIMKEYS_RETIRE_SECS, &err));
 	CHECK(dkimkeys_load(dir, "example.com", &ks, &err) && ks.n == 2);
