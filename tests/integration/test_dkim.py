@@ -323,13 +323,13 @@ class TxtServer:
     (name -> list of records, each a list of strings); other names get
     NXDOMAIN, names in `servfail` SERVFAIL."""
 
-    def __init__(self, zone, servfail=()):
+    def __init__(self, zone, servfail=(), port=0):
         import socket
         import threading
         self.zone = {k.lower(): v for k, v in zone.items()}
         self.servfail = {n.lower() for n in servfail}
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.sock.bind(("127.0.0.1", 0))
+        self.sock.bind(("127.0.0.1", port))
         self.port = self.sock.getsockname()[1]
         self.thread = threading.Thread(target=self.serve, daemon=True)
         self.thread.start()
@@ -390,3 +390,46 @@ def test_verify_looks_keys_up_in_dns(inst, recs):
     finally:
         srv.close()
         inst.ctl("config", "set", "resolver", "", check=0)
+
+
+def opendkim_testmsg(msg, resolv):
+    """opendkim-testmsg verifying msg with resolv as /etc/resolv.conf (in a
+    private mount namespace); returns (status, stderr)."""
+    p = subprocess.run(
+        ["unshare", "-m", "sh", "-c", f"mount --bind {resolv} /etc/resolv.conf"
+         " && exec opendkim-testmsg"], input=msg, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, timeout=60)
+    return p.returncode, p.stderr.decode()
+
+
+def only_signature(signed, idx):
+    """The message with just its idx-th DKIM-Signature field."""
+    fields = re.findall(rb"DKIM-Signature:.*?\r\n(?=\S)", signed, re.S)
+    rest = signed[sum(len(f) for f in fields):]
+    return fields[idx] + rest
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or not os.path.exists(
+    "/usr/sbin/opendkim-testmsg"), reason="needs root and opendkim-tools")
+def test_our_signatures_pass_opendkim(inst, recs, tmp_path):
+    """OpenDKIM's library, asking a DNS server on 127.0.0.1:53 that serves
+    the records of `dkim dns`, verifies each of our signatures."""
+    zone = {n: [[r[i:i + 255] for i in range(0, len(r), 255)]]
+            for n, r in recs.items()}
+    try:
+        srv = TxtServer(zone, port=53)
+    except OSError:
+        pytest.skip("port 53 is taken")
+    resolv = tmp_path / "resolv.conf"
+    resolv.write_text("nameserver 127.0.0.1\n")
+    try:
+        signed = sign(inst, MSG)
+        for idx in (0, 1):
+            one = only_signature(signed, idx)
+            assert one.count(b"DKIM-Signature") == 1
+            assert opendkim_testmsg(one, resolv) == (0, ""), idx
+            rc, err = opendkim_testmsg(one.replace(b"see you", b"SEE you"),
+                                       resolv)
+            assert rc != 0 and "Bad signature" in err
+    finally:
+        srv.close()
