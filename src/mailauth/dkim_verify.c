@@ -36,21 +36,19 @@ static size_t add_query(struct dkim_verifier *v, const struct dkim_sig *sig)
 	return v->nqueries++;
 }
 
+/* Every signature that gets this far uses SHA-256 (rsa-sha1 is refused
+ * before), so bodies differ only in canonicalisation and l=. */
 static size_t add_body(struct dkim_verifier *v, const struct dkim_sig *sig)
 {
-	enum dkim_alg alg = sig->alg == DKIM_ALG_RSA_SHA1 ? DKIM_ALG_RSA_SHA1 :
-	    DKIM_ALG_RSA_SHA256;       /* both SHA-256 algorithms share */
 	for (size_t k = 0; k < v->nbodies; k++) {
 		struct vbody *b = &v->bodies[k];
-		if (b->canon == sig->bcanon && b->alg == alg && b->limit == sig->l)
+		if (b->canon == sig->bcanon && b->limit == sig->l)
 			return k;
 	}
 	struct vbody *b = &v->bodies[v->nbodies];
 	b->canon = sig->bcanon;
-	b->alg = alg;
 	b->limit = sig->l;
-	b->ok = dkim_body_init(&b->b, sig->bcanon,
-	    alg == DKIM_ALG_RSA_SHA1 ? EVP_sha1() : EVP_sha256(), sig->l);
+	b->ok = dkim_body_init(&b->b, sig->bcanon, EVP_sha256(), sig->l);
 	return v->nbodies++;
 }
 
@@ -62,9 +60,8 @@ static void hash_data(struct vsig *s, const char *hdr, size_t len,
 	const struct dkim_sig *sig = &s->sig;
 	dkim_canon_headers(sig->hcanon, hdr, len, (const char *const *)sig->h,
 	    sig->nh, f->line, &s->hdata);
-	size_t flen = f->line_len;
-	while (flen > 0 && (f->line[flen - 1] == '\n' || f->line[flen - 1] == '\r'))
-		flen--;
+	/* The value ends where the field text does (header.h). */
+	size_t flen = (size_t)(f->value - f->line) + f->value_len;
 	size_t boff = (size_t)(f->value - f->line) + sig->b_off;
 	struct buf field = BUF_INIT;
 	buf_add(&field, f->line, boff);

@@ -17,10 +17,9 @@ struct vquery {
 	const char *why;            /* Q_BADKEY */
 };
 
-/* One body hash per distinct (canonicalisation, digest, l=). */
+/* One body hash per distinct (canonicalisation, l=). */
 struct vbody {
 	enum dkim_canon canon;
-	enum dkim_alg alg;
 	uint64_t limit;
 	struct dkim_body b;
 	bool ok;
