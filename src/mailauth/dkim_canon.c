@@ -115,52 +115,70 @@ void dkim_canon_headers(enum dkim_canon c, const char *hdr, size_t len,
 	free(used);
 }
 
-/* Body: bytes are staged and hashed in blocks; only the first limit
- * canonical bytes are hashed, but all are counted. */
+/* Body: canonical bytes are staged and hashed in blocks; only the first
+ * limit of them are hashed, but all are counted. */
 static void stage_flush(struct dkim_body *b)
 {
-	if (b->nstage > 0)
-		EVP_DigestUpdate(b->md, b->stage, b->nstage);
+	uint64_t room = b->total < b->limit ? b->limit - b->total : 0;
+	size_t n = room < b->nstage ? (size_t)room : b->nstage;
+	if (n > 0)
+		EVP_DigestUpdate(b->md, b->stage, n);
+	b->total += b->nstage;
 	b->nstage = 0;
 }
 
-static void emit(struct dkim_body *b, const char *p, size_t n)
+static inline void put(struct dkim_body *b, char c)
 {
-	uint64_t room = b->total < b->limit ? b->limit - b->total : 0;
-	size_t take = room < n ? (size_t)room : n;
-	b->total += n;
-	while (take > 0) {
+	if (b->nstage == sizeof(b->stage))
+		stage_flush(b);
+	b->stage[b->nstage++] = (unsigned char)c;
+}
+
+/* Before a byte of line content: the empty lines and the space it proves
+ * were not trailing. */
+static void put_pending(struct dkim_body *b)
+{
+	for (; b->blank_lines > 0; b->blank_lines--) {
+		put(b, '\r');
+		put(b, '\n');
+	}
+	if (b->space)
+		put(b, ' ');
+	b->space = false;
+}
+
+/* A run of line content, copied in blocks. */
+static void content_run(struct dkim_body *b, const char *p, size_t n)
+{
+	if (b->blank_lines > 0 || b->space)
+		put_pending(b);
+	while (n > 0) {
 		if (b->nstage == sizeof(b->stage))
 			stage_flush(b);
 		size_t k = sizeof(b->stage) - b->nstage;
-		if (k > take)
-			k = take;
+		if (k > n)
+			k = n;
 		memcpy(b->stage + b->nstage, p, k);
 		b->nstage += k;
 		p += k;
-		take -= k;
+		n -= k;
 	}
+	b->in_line = true;
 }
 
-/* A byte of line content: first the empty lines and the space it proves
- * were not trailing. */
-static void content(struct dkim_body *b, const char *p, size_t n)
+static bool is_plain(char c, bool relaxed)
 {
-	for (; b->blank_lines > 0; b->blank_lines--)
-		emit(b, "\r\n", 2);
-	if (b->space)
-		emit(b, " ", 1);
-	b->space = false;
-	emit(b, p, n);
-	b->in_line = true;
+	return c != '\r' && c != '\n' && !(relaxed && (c == ' ' || c == '\t'));
 }
 
 static void line_end(struct dkim_body *b)
 {
-	if (b->in_line)
-		emit(b, "\r\n", 2);
-	else
+	if (b->in_line) {
+		put(b, '\r');
+		put(b, '\n');
+	} else {
 		b->blank_lines++;
+	}
 	b->in_line = false;
 	b->space = false;
 }
@@ -180,42 +198,32 @@ bool dkim_body_init(struct dkim_body *b, enum dkim_canon c, const EVP_MD *md,
 	return true;
 }
 
-static bool is_special(const struct dkim_body *b, char c)
-{
-	return c == '\r' || c == '\n' ||
-	    (b->canon == DKIM_CANON_RELAXED && is_wsp(c));
-}
-
 void dkim_body_feed(struct dkim_body *b, const void *data, size_t n)
 {
 	const char *p = data;
-	size_t i = 0;
-	while (i < n) {
+	bool relaxed = b->canon == DKIM_CANON_RELAXED;
+	for (size_t i = 0; i < n; i++) {
+		char c = p[i];
 		if (b->cr) {
 			b->cr = false;
-			if (p[i] == '\n') {
+			if (c == '\n') {
 				line_end(b);
-				i++;
 				continue;
 			}
-			content(b, "\r", 1);
+			content_run(b, "\r", 1);
 		}
-		char c = p[i];
 		if (c == '\r') {
 			b->cr = true;
-			i++;
 		} else if (c == '\n') {
 			line_end(b);
-			i++;
-		} else if (b->canon == DKIM_CANON_RELAXED && is_wsp(c)) {
-			b->space = true;
-			i++;
+		} else if (!is_plain(c, relaxed)) {
+			b->space = true;        /* WSP, relaxed */
 		} else {
 			size_t j = i + 1;
-			while (j < n && !is_special(b, p[j]))
+			while (j < n && is_plain(p[j], relaxed))
 				j++;
-			content(b, p + i, j - i);
-			i = j;
+			content_run(b, p + i, j - i);
+			i = j - 1;
 		}
 	}
 }
@@ -224,12 +232,14 @@ bool dkim_body_final(struct dkim_body *b, unsigned char *digest,
     unsigned *dlen, uint64_t *total)
 {
 	if (b->cr)
-		content(b, "\r", 1);
+		content_run(b, "\r", 1);
 	b->cr = false;
 	if (b->in_line)
 		line_end(b);
-	if (b->canon == DKIM_CANON_SIMPLE && b->total == 0)
-		emit(b, "\r\n", 2);
+	if (b->canon == DKIM_CANON_SIMPLE && b->total + b->nstage == 0) {
+		put(b, '\r');       /* an empty body is one CRLF (3.4.3) */
+		put(b, '\n');
+	}
 	stage_flush(b);
 	if (total != NULL)
 		*total = b->total;

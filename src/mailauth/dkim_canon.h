@@ -35,7 +35,7 @@ struct dkim_body {
 	enum dkim_canon canon;
 	EVP_MD_CTX *md;
 	uint64_t limit;
-	uint64_t total;         /* canonical body length so far */
+	uint64_t total;         /* canonical bytes staged and flushed */
 	size_t blank_lines;     /* empty lines held back: dropped at the end */
 	bool cr, space, in_line;
 	size_t nstage;
