@@ -108,6 +108,8 @@ static enum mailindex_rc try_open(struct mailindex *ix, unsigned flags,
 		rc = mi_schema_check(ix, &empty, err);
 	if (rc == MAILINDEX_OK && empty)
 		rc = populate(ix, err);
+	else if (rc == MAILINDEX_OK)
+		rc = mi_sync_mailboxes_if_changed(ix, err);
 	if (rc == MAILINDEX_OK && (flags & MAILINDEX_OPEN_CHECK))
 		rc = quick_check(ix, err);
 	int64_t dv = 0;

@@ -185,6 +185,10 @@ enum mailindex_rc mi_sync_locked(struct mailindex *ix, int64_t mbox,
  * from their files), rows without a folder go. */
 enum mailindex_rc mi_sync_mailboxes_locked(struct mailindex *ix,
     struct buf *err);
+/* The same in its own transaction, skipped when the Maildir directory
+ * has not changed since the last time. */
+enum mailindex_rc mi_sync_mailboxes_if_changed(struct mailindex *ix,
+    struct buf *err);
 
 /* --- keywords (mailindex_kw.c) --- */
 /* Checks a space-separated keyword list (IMAP atoms, no '\'). */

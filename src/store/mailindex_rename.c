@@ -150,8 +150,10 @@ static enum mailindex_rc rename_inbox(struct mailindex *ix, const char *to,
 	struct mailindex_copyuid cu = { 0 };
 	if (rc == MAILINDEX_OK)
 		rc = mi_copy_locked(ix, in.id, NULL, 0, dst.id, true, &cu, u, err);
-	if (rc == MAILINDEX_OK)
+	if (rc == MAILINDEX_OK) {
 		mi_folder_meta_save(ix, dst.id);
+		mi_folder_meta_save(ix, in.id);
+	}
 	mailindex_copyuid_free(&cu);
 	mailindex_mailbox_free(&in);
 	mailindex_mailbox_free(&dst);

@@ -17,6 +17,15 @@
  * show the next change (coarse file system clocks), so no stamp is kept. */
 #define STAMP_SETTLE 2
 
+/* mtime of a directory in ns; 0 when missing or too recent to trust. */
+static int64_t dir_mtime(const char *dir)
+{
+	struct stat sb;
+	if (stat(dir, &sb) != 0 || sb.st_mtim.tv_sec >= time(NULL) - STAMP_SETTLE)
+		return 0;
+	return (int64_t)sb.st_mtim.tv_sec * 1000000000 + sb.st_mtim.tv_nsec;
+}
+
 /* "<new mtime>/<cur mtime>" in ns; empty when not to be trusted. */
 static void dir_stamp(const char *dir, struct buf *out)
 {
@@ -295,8 +304,17 @@ enum mailindex_rc mi_sync_locked(struct mailindex *ix, int64_t mbox,
 	struct mailindex_mailbox mb = { 0 };
 	struct buf dir = BUF_INIT;
 	enum mailindex_rc rc = mi_mailbox_dir(ix, mbox, &mb, &dir, err);
+	uint64_t before = mb.highestmodseq;
 	if (rc == MAILINDEX_OK)
 		rc = sync_folder(ix, mbox, dir.data, force, rebuild, u, err);
+	/* UIDNEXT may have moved past an expunged top UID: keep it for a
+	 * rebuild (inside the transaction; a rollback leaves it too high,
+	 * which is harmless). */
+	struct mailindex_mailbox now = { 0 };
+	if (rc == MAILINDEX_OK && mailindex_mailbox_by_id(ix, mbox, &now, NULL) ==
+	    MAILINDEX_OK && now.highestmodseq != before)
+		mi_folder_meta_save(ix, mbox);
+	mailindex_mailbox_free(&now);
 	mailindex_mailbox_free(&mb);
 	buf_free(&dir);
 	return rc;
@@ -450,4 +468,26 @@ enum mailindex_rc mailindex_sync_mailboxes(struct mailindex *ix,
 	if (rc == MAILINDEX_OK)
 		rc = mi_end(ix, mi_sync_mailboxes_locked(ix, err), err);
 	return rc;
+}
+
+enum mailindex_rc mi_sync_mailboxes_if_changed(struct mailindex *ix,
+    struct buf *err)
+{
+	/* Folders are made, renamed and removed in the Maildir itself, so
+	 * its mtime tells whether a look is needed: a stat per open. */
+	int64_t stamp = dir_mtime(ix->maildir), have = 0;
+	int r = mi_query_int(ix, "SELECT value FROM meta WHERE key = 'root'", 0,
+	    0, 0, &have, err);
+	if (r < 0)
+		return mi_fail(ix, NULL);
+	if (r > 0 && stamp != 0 && have == stamp)
+		return MAILINDEX_OK;
+	enum mailindex_rc rc = mi_begin(ix, err);
+	if (rc != MAILINDEX_OK)
+		return rc;
+	rc = mi_sync_mailboxes_locked(ix, err);
+	if (rc == MAILINDEX_OK)
+		rc = mi_exec(ix, "INSERT OR REPLACE INTO meta(key, value)"
+		    " VALUES('root', ?)", 1, stamp, 0, 0, 0, err);
+	return mi_end(ix, rc, err);
 }

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -36,10 +37,13 @@ static void index_file(const char *md, const char *sfx, struct buf *out)
 static void put_msg(const char *dir, const char *sub, const char *base,
     const char *body, struct buf *out)
 {
-	struct buf p = BUF_INIT;
+	struct buf p = BUF_INIT, t = BUF_INIT, err = BUF_INIT;
 	buf_printf(&p, "%s/%s/%s,S=%zu", dir, sub, base, strlen(body));
-	struct buf err = BUF_INIT;
-	file_write_atomic(p.data, body, strlen(body), 0600, &err);
+	buf_printf(&t, "%s/tmp/%s", dir, base);
+	/* Through tmp/ as delivery does: new/ never holds a partial file. */
+	CHECK(file_write_atomic(t.data, body, strlen(body), 0600, &err));
+	CHECK(rename(t.data, p.data) == 0);
+	buf_free(&t);
 	if (out != NULL)
 		buf_set(out, p.data);
 	buf_free(&p);
@@ -599,6 +603,7 @@ TEST(mailindex_two_handles_see_each_others_changes)
 	struct mailindex *a = mailindex_open(md, 0, &err);
 	struct mailindex *b = mailindex_open(md, MAILINDEX_OPEN_CHECK, &err);
 	CHECK(a != NULL && b != NULL);
+	mailindex_changed(a);          /* b's open may have written */
 	CHECK(mailindex_changed(a) == 0);
 	put_msg(md, "new", "00000000070000000001.R0.host", "hi\r\n", &path);
 	struct mailindex_added ad;
@@ -630,6 +635,61 @@ TEST(mailindex_two_handles_see_each_others_changes)
 	mailindex_close(b);
 	free(md);
 	buf_free(&err); buf_free(&path);
+}
+
+/* One process's share of concurrent deliveries: n files, each indexed,
+ * with a sync of the folder in between (as an IMAP session would). */
+static bool deliver_many(const char *md, int who, int n)
+{
+	struct buf err = BUF_INIT, path = BUF_INIT, base = BUF_INIT;
+	struct mailindex *ix = mailindex_open(md, 0, &err);
+	bool ok = ix != NULL;
+	int64_t in = ok ? mbox_id(ix, "INBOX", NULL) : -1;
+	for (int i = 0; ok && i < n; i++) {
+		buf_reset(&base);
+		buf_printf(&base, "%010d%010d.R%d.host", i, who, who);
+		put_msg(md, "new", base.data, "concurrent\r\n", &path);
+		struct mailindex_added a;
+		ok = mailindex_add(ix, path.data, NULL, &a, &err) == MAILINDEX_OK &&
+		    a.uid > 0;
+		if (ok && i % 8 == 0)
+			ok = mailindex_sync(ix, in, true, &err) == MAILINDEX_OK;
+	}
+	if (!ok)
+		fprintf(stderr, "    process %d: %s\n", who, buf_cstr(&err));
+	mailindex_close(ix);
+	buf_free(&err); buf_free(&path); buf_free(&base);
+	return ok;
+}
+
+TEST(mailindex_concurrent_processes_never_share_a_uid)
+{
+	char *md = maildir_path();
+	struct buf err = BUF_INIT;
+	mailindex_close(mailindex_open(md, 0, &err));
+	pid_t kids[3];
+	for (int k = 0; k < 3; k++) {
+		kids[k] = fork();
+		if (kids[k] == 0)
+			_exit(deliver_many(md, k + 1, 40) ? 0 : 1);
+	}
+	for (int k = 0; k < 3; k++) {
+		int status = -1;
+		CHECK(waitpid(kids[k], &status, 0) == kids[k]);
+		CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	}
+	struct mailindex *ix = mailindex_open(md, MAILINDEX_OPEN_CHECK, &err);
+	int64_t in = mbox_id(ix, "INBOX", NULL);
+	struct mailindex_msgs m;
+	CHECK(mailindex_messages(ix, in, 0, &m, &err) == MAILINDEX_OK);
+	CHECK(m.n == 120);
+	for (size_t i = 0; i < m.n; i++)
+		CHECK(m.v[i].uid == i + 1);
+	mailindex_msgs_free(&m);
+	CHECK(count_files(md, "cur") == 120 && count_files(md, "new") == 0);
+	mailindex_close(ix);
+	free(md);
+	buf_free(&err);
 }
 
 /* A mailbox with history: flags, keywords lost (documented), an expunged
@@ -776,14 +836,13 @@ TEST(mailindex_external_folders_become_mailboxes)
 	struct mailindex *ix = mailindex_open(md, 0, &err);
 	buf_printf(&dir, "%s/.From\\2eOutside", md);
 	CHECK(mkdir(dir.data, 0700) == 0);
-	buf_addstr(&dir, "/cur");
-	CHECK(mkdir(dir.data, 0700) == 0);
-	dir.len -= 4;
-	dir.data[dir.len] = '\0';
-	buf_addstr(&dir, "/new");
-	CHECK(mkdir(dir.data, 0700) == 0);
-	dir.len -= 4;
-	dir.data[dir.len] = '\0';
+	static const char *const subs[] = { "cur", "new", "tmp" };
+	for (int i = 0; i < 3; i++) {
+		struct buf sub = BUF_INIT;
+		buf_printf(&sub, "%s/%s", dir.data, subs[i]);
+		CHECK(mkdir(sub.data, 0700) == 0);
+		buf_free(&sub);
+	}
 	put_msg(dir.data, "new", "00000000010000000009.R0.host", "x\r\n", NULL);
 	CHECK(mailindex_sync_mailboxes(ix, &err) == MAILINDEX_OK);
 	struct mailindex_mailbox mb;
