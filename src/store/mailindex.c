@@ -2,11 +2,14 @@
 #include "store/mailindex_priv.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <sodium.h>
 
 #include "common/xmalloc.h"
 #include "store/maildir.h"
@@ -29,6 +32,7 @@ void mailindex_close(struct mailindex *ix)
 		return;
 	for (int i = 0; i < MI_STMT_CACHE; i++)
 		sqlite3_finalize(ix->stmts[i].st);
+	sodium_free(ix->cache_key);     /* wipes it */
 	sqlite3_close_v2(ix->db);
 	free(ix->maildir);
 	free(ix->path);
@@ -97,8 +101,16 @@ static enum mailindex_rc quick_check(struct mailindex *ix, struct buf *err)
 static enum mailindex_rc try_open(struct mailindex *ix, unsigned flags,
     struct buf *err)
 {
-	if (sqlite3_open_v2(ix->path, &ix->db, SQLITE_OPEN_READWRITE |
-	    SQLITE_OPEN_CREATE, NULL) != SQLITE_OK)
+	/* Made here so it is private (SQLite would follow the umask); its
+	 * -wal and -shm files take the same mode. */
+	int fd = open(ix->path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0) {
+		buf_printf(err, "mail index %s: %s", ix->path, strerror(errno));
+		return MAILINDEX_FAIL;
+	}
+	close(fd);
+	if (sqlite3_open_v2(ix->path, &ix->db, SQLITE_OPEN_READWRITE, NULL) !=
+	    SQLITE_OK)
 		return mi_fail(ix, err);
 	enum mailindex_rc rc = setup(ix, err);
 	if (rc == MAILINDEX_OK)
@@ -152,6 +164,11 @@ static struct mailindex *ix_new(const char *maildir)
 struct mailindex *mailindex_open(const char *maildir, unsigned flags,
     struct buf *err)
 {
+	/* sodium_malloc (the cache key) needs it; it is idempotent. */
+	if (sodium_init() < 0) {
+		buf_addstr(err, "libsodium cannot start");
+		return NULL;
+	}
 	if (!maildir_create(maildir, err))
 		return NULL;
 	for (int attempt = 0; attempt < 2; attempt++) {

@@ -145,6 +145,10 @@ struct mailindex_uids {
 void mailindex_msgs_free(struct mailindex_msgs *m);
 void mailindex_uids_free(struct mailindex_uids *u);
 
+/* One message (mailindex_msg_free after). */
+enum mailindex_rc mailindex_message(struct mailindex *ix, int64_t mbox,
+    uint32_t uid, struct mailindex_msg *out, struct buf *err);
+void mailindex_msg_free(struct mailindex_msg *m);
 /* Messages whose MODSEQ is above `since` (0: all), in UID order. */
 enum mailindex_rc mailindex_messages(struct mailindex *ix, int64_t mbox,
     uint64_t since, struct mailindex_msgs *out, struct buf *err);
@@ -235,14 +239,34 @@ enum mailindex_rc mailindex_usage(struct mailindex *ix, uint64_t *bytes,
     uint64_t *messages, struct buf *err);
 
 /* The per-message cache (envelope, body structure, search text: the
- * caller's format). With pk (the user encrypts) the blob is stored
- * sealed to it (crypto_box_seal); NULL pk stores it as given. get with
- * sk opens sealed blobs and treats plain ones as absent; without sk a
- * sealed blob is absent. 1 found (out set), 0 absent, -1 error. */
+ * caller's format), one blob per message, copied along by COPY/MOVE.
+ * With pk (the user encrypts) the index never holds it in the clear:
+ * - put with pk alone (deliver) seals it to pk (crypto_box_seal);
+ * - after mailindex_cache_unlock(pk, sk) (an IMAP session), put encrypts
+ *   it with the user's cache key (XChaCha20-Poly1305), a key kept in the
+ *   index sealed to pk: reading it back is then cheap symmetric work.
+ * NULL pk stores it as given (a user without encryption).
+ * get with sk opens either encrypted form (unlocking the cache key on
+ * first use) and treats a plain blob as absent; without sk an encrypted
+ * blob is absent. Returns 1 found (appended to out), 2 found in the
+ * slow sealed form (put it again after unlocking to speed up later
+ * reads), 0 absent, -1 error. */
 #define MAILINDEX_CACHE_MAX (16u << 20)
+enum mailindex_rc mailindex_cache_unlock(struct mailindex *ix,
+    const unsigned char *pk, const unsigned char *sk, struct buf *err);
 enum mailindex_rc mailindex_cache_put(struct mailindex *ix, int64_t mbox,
     uint32_t uid, const void *data, size_t len, const unsigned char *pk,
     struct buf *err);
+/* Many blobs in one transaction (FETCH filling the cache); messages that
+ * no longer exist are skipped. */
+struct mailindex_cache_item {
+	uint32_t uid;
+	const void *data;
+	size_t len;
+};
+enum mailindex_rc mailindex_cache_put_many(struct mailindex *ix, int64_t mbox,
+    const struct mailindex_cache_item *items, size_t n,
+    const unsigned char *pk, struct buf *err);
 int mailindex_cache_get(struct mailindex *ix, int64_t mbox, uint32_t uid,
     const unsigned char *pk, const unsigned char *sk, struct buf *out,
     struct buf *err);

@@ -105,6 +105,22 @@ enum mailindex_rc mi_take_uid(struct mailindex *ix, int64_t mbox,
 	return r > 0 ? MAILINDEX_OK : r == 0 ? MAILINDEX_FAIL : mi_fail(ix, NULL);
 }
 
+enum mailindex_rc mailindex_message(struct mailindex *ix, int64_t mbox,
+    uint32_t uid, struct mailindex_msg *out, struct buf *err)
+{
+	memset(out, 0, sizeof *out);
+	int r = mi_msg_get(ix, mbox, uid, out, err);
+	if (r == 0)
+		buf_printf(err, "message %u does not exist", (unsigned)uid);
+	return r > 0 ? MAILINDEX_OK : r == 0 ? MAILINDEX_NOTFOUND :
+	    mi_fail(ix, NULL);
+}
+
+void mailindex_msg_free(struct mailindex_msg *m)
+{
+	mi_msg_free(m);
+}
+
 /* One message row: 1 found, 0 none, -1 error. */
 int mi_msg_get(struct mailindex *ix, int64_t mbox, uint32_t uid,
     struct mailindex_msg *out, struct buf *err)

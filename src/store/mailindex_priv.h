@@ -22,6 +22,8 @@ struct mailindex {
 	char *path;                 /* index.sqlite */
 	long long data_version;
 	struct mi_stmt_slot stmts[MI_STMT_CACHE];
+	unsigned char *cache_key;   /* sodium_malloc'd once unlocked */
+	unsigned char cache_pk[32]; /* the user key it is sealed to */
 };
 
 /* --- database helpers (mailindex_db.c) --- */

@@ -156,17 +156,23 @@ static enum mailindex_rc sync_rows(struct sync_ctx *c, struct buf *err)
 	return rc;
 }
 
-/* 1 if the mailbox has a message with this UID or base already. */
+/* 1 if the mailbox has a message with this UID (uid != 0) or else this
+ * base already, 0 if not, -1 error. Two lookups, each on an index. */
 static int taken(struct sync_ctx *c, uint32_t uid, const char *base,
     struct buf *err)
 {
-	sqlite3_stmt *st = mi_stmt(c->ix, "SELECT 1 FROM messages WHERE"
-	    " mailbox = ?1 AND (uid = ?2 OR base = ?3)", err);
+	sqlite3_stmt *st = uid != 0 ?
+	    mi_stmt(c->ix, "SELECT 1 FROM messages WHERE mailbox = ? AND uid = ?",
+	    err) :
+	    mi_stmt(c->ix, "SELECT 1 FROM messages WHERE mailbox = ? AND base = ?",
+	    err);
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, c->mbox);
-	sqlite3_bind_int64(st, 2, uid);
-	sqlite3_bind_text(st, 3, base, -1, SQLITE_TRANSIENT);
+	if (uid != 0)
+		sqlite3_bind_int64(st, 2, uid);
+	else
+		sqlite3_bind_text(st, 2, base, -1, SQLITE_TRANSIENT);
 	int r = mi_row(c->ix, st, err);
 	mi_done(st);
 	return r;
@@ -220,7 +226,9 @@ static enum mailindex_rc sync_keep_uids(struct sync_ctx *c, struct buf *err)
 		struct mi_entry *e = &c->ents[i];
 		if (c->used[i] || e->in_new || e->uid == 0 || e->uid == UINT32_MAX)
 			continue;
-		int t = taken(c, e->uid, e->base, err);
+		int t = taken(c, e->uid, NULL, err);
+		if (t == 0)
+			t = taken(c, 0, e->base, err);
 		if (t < 0)
 			return mi_fail(c->ix, NULL);
 		if (t > 0)

@@ -878,16 +878,34 @@ TEST(mailindex_cache_is_sealed_to_the_users_key)
 	static const char marker[] = "Subject: MARKER-7c1f-top-secret-plans";
 	CHECK(mailindex_cache_put(ix, in, 1, marker, strlen(marker), pk, &err) ==
 	    MAILINDEX_OK);
-	CHECK(mailindex_cache_get(ix, in, 1, pk, sk, &out, &err) == 1);
+	CHECK(mailindex_cache_get(ix, in, 1, pk, sk, &out, &err) == 2);
 	CHECK_MEM(out.data, out.len, marker, strlen(marker));
 	buf_reset(&out);
-	CHECK(mailindex_cache_get(ix, in, 1, NULL, sk, &out, &err) == 1);
+	CHECK(mailindex_cache_get(ix, in, 1, NULL, sk, &out, &err) == 2);
 	buf_reset(&out);
 	CHECK(mailindex_cache_get(ix, in, 1, NULL, NULL, &out, &err) == 0);
 	CHECK(mailindex_cache_get(ix, in, 1, pk2, sk2, &out, &err) == 0);
 	CHECK(mailindex_cache_get(ix, in, 2, pk, sk, &out, &err) == 0);
 	CHECK(out.len == 0);
 	CHECK(mailindex_cache_put(ix, in, 77, "x", 1, pk, &err) == MAILINDEX_NOTFOUND);
+	/* A session with the secret key: the fast keyed form. */
+	CHECK(mailindex_cache_unlock(ix, pk, sk, &err) == MAILINDEX_OK);
+	struct mailindex_cache_item items[] = {
+		{ 1, marker, strlen(marker) }, { 3, "", 0 }, { 99, "gone", 4 },
+	};
+	CHECK(mailindex_cache_put_many(ix, in, items, 3, pk, &err) == MAILINDEX_OK);
+	buf_reset(&out);
+	CHECK(mailindex_cache_get(ix, in, 1, pk, sk, &out, &err) == 1);
+	CHECK_MEM(out.data, out.len, marker, strlen(marker));
+	CHECK(mailindex_cache_get(ix, in, 3, pk, sk, &out, &err) == 1);
+	CHECK(mailindex_cache_get(ix, in, 1, pk2, sk2, &out, &err) == 0);
+	CHECK(mailindex_cache_unlock(ix, pk, sk2, &err) == MAILINDEX_FAIL);
+	mailindex_close(ix);
+	/* Another handle opens the same cache key from the index. */
+	ix = mailindex_open(md, 0, &err);
+	buf_reset(&out);
+	CHECK(mailindex_cache_get(ix, in, 1, NULL, sk, &out, &err) == 1);
+	CHECK_MEM(out.data, out.len, marker, strlen(marker));
 	mailindex_close(ix);
 	static const char *const sfx[] = { "", "-wal" };
 	for (int i = 0; i < 2; i++) {
