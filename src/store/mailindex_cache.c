@@ -25,78 +25,122 @@
 #define NONCE_LEN crypto_aead_xchacha20poly1305_ietf_NPUBBYTES
 #define TAG_LEN   crypto_aead_xchacha20poly1305_ietf_ABYTES
 
-/* The sealed cache key of pk: 1 found (opened into key), 0 none, -1
- * error or a box that sk does not open. */
-static int load_key(struct mailindex *ix, const unsigned char *pk,
-    const unsigned char *sk, unsigned char *key, struct buf *err)
+/* Anyone can seal a key to pk, so a key in the index also carries a tag
+ * that only a holder of sk can make: a process with pk alone (deliver,
+ * or whoever writes the file) cannot plant a key it knows. */
+static void key_tag(const unsigned char *key, const unsigned char *sk,
+    unsigned char tag[crypto_auth_BYTES])
 {
-	sqlite3_stmt *st = mi_stmt(ix, "SELECT sealed FROM cache_keys WHERE"
-	    " pk = ?", err);
+	static const char ctx[] = "archmailbox cache key tag";
+	unsigned char a[crypto_auth_KEYBYTES];
+	crypto_generichash(a, sizeof a, (const unsigned char *)ctx,
+	    sizeof ctx - 1, sk, TREES_SK_LEN);
+	crypto_auth(tag, key, KEY_LEN, a);
+	sodium_memzero(a, sizeof a);
+}
+
+/* The cache key of pk: 1 found and genuine (opened into key), 0 none or
+ * not genuine (*present tells which), -1 error. */
+static int load_key(struct mailindex *ix, const unsigned char *pk,
+    const unsigned char *sk, unsigned char *key, bool *present,
+    struct buf *err)
+{
+	sqlite3_stmt *st = mi_stmt(ix, "SELECT sealed, tag FROM cache_keys"
+	    " WHERE pk = ?", err);
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_blob(st, 1, pk, TREES_PK_LEN, SQLITE_STATIC);
 	int r = mi_row(ix, st, err);
+	*present = r > 0;
 	if (r > 0) {
 		const unsigned char *b = sqlite3_column_blob(st, 0);
+		const unsigned char *t = sqlite3_column_blob(st, 1);
 		size_t n = (size_t)sqlite3_column_bytes(st, 0);
-		if (n != KEY_LEN + crypto_box_SEALBYTES ||
-		    crypto_box_seal_open(key, b, n, pk, sk) != 0) {
-			buf_addstr(err, "the cache key does not open with this key");
-			r = -1;
+		unsigned char want[crypto_auth_BYTES];
+		r = n == KEY_LEN + crypto_box_SEALBYTES &&
+		    sqlite3_column_bytes(st, 1) == crypto_auth_BYTES &&
+		    crypto_box_seal_open(key, b, n, pk, sk) == 0;
+		if (r) {
+			key_tag(key, sk, want);
+			r = sodium_memcmp(want, t, sizeof want) == 0;
 		}
 	}
 	mi_done(st);
 	return r;
 }
 
-/* A fresh key, sealed to pk; a concurrent session may win the race, so
- * the caller loads whatever is there afterwards. */
+/* A fresh key, sealed to pk, replacing one that was not genuine. Made
+ * in a transaction with the check, so concurrent sessions agree. */
 static enum mailindex_rc make_key(struct mailindex *ix, const unsigned char *pk,
-    struct buf *err)
+    const unsigned char *sk, unsigned char *key, struct buf *err)
 {
-	unsigned char key[KEY_LEN], sealed[KEY_LEN + crypto_box_SEALBYTES];
-	randombytes_buf(key, sizeof key);
-	int bad = crypto_box_seal(sealed, key, sizeof key, pk);
-	sodium_memzero(key, sizeof key);
-	if (bad) {
+	unsigned char sealed[KEY_LEN + crypto_box_SEALBYTES], tag[crypto_auth_BYTES];
+	enum mailindex_rc rc = mi_begin(ix, err);
+	if (rc != MAILINDEX_OK)
+		return rc;
+	bool planted = false;
+	int r = load_key(ix, pk, sk, key, &planted, err);
+	if (r != 0)
+		return mi_end(ix, r > 0 ? MAILINDEX_OK : MAILINDEX_FAIL, err);
+	randombytes_buf(key, KEY_LEN);
+	key_tag(key, sk, tag);
+	if (crypto_box_seal(sealed, key, KEY_LEN, pk) != 0) {
 		buf_addstr(err, "cannot seal a cache key");
-		return MAILINDEX_FAIL;
+		return mi_end(ix, MAILINDEX_FAIL, err);
 	}
-	sqlite3_stmt *st = mi_stmt(ix, "INSERT OR IGNORE INTO cache_keys(pk,"
-	    " sealed) VALUES(?, ?)", err);
-	if (st == NULL)
-		return MAILINDEX_FAIL;
-	sqlite3_bind_blob(st, 1, pk, TREES_PK_LEN, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 2, sealed, sizeof sealed, SQLITE_STATIC);
-	return mi_run(ix, st, err);
+	sqlite3_stmt *st = mi_stmt(ix, "INSERT OR REPLACE INTO cache_keys(pk,"
+	    " sealed, tag) VALUES(?, ?, ?)", err);
+	if (st != NULL) {
+		sqlite3_bind_blob(st, 1, pk, TREES_PK_LEN, SQLITE_STATIC);
+		sqlite3_bind_blob(st, 2, sealed, sizeof sealed, SQLITE_STATIC);
+		sqlite3_bind_blob(st, 3, tag, sizeof tag, SQLITE_STATIC);
+		rc = mi_run(ix, st, err);
+	} else {
+		rc = MAILINDEX_FAIL;
+	}
+	/* Blobs under a replaced key are not to be trusted. */
+	if (rc == MAILINDEX_OK && planted)
+		rc = mi_exec(ix, "DELETE FROM caches WHERE substr(data, 1, 1) ="
+		    " x'02'", 0, 0, 0, 0, 0, err);
+	return mi_end(ix, rc, err);
 }
 
-enum mailindex_rc mailindex_cache_unlock(struct mailindex *ix,
-    const unsigned char *pk, const unsigned char *sk, struct buf *err)
+/* Opens (with create: or makes) the cache key of the user of sk. */
+static enum mailindex_rc unlock_key(struct mailindex *ix,
+    const unsigned char *pk, const unsigned char *sk, bool create,
+    struct buf *err)
 {
 	unsigned char derived[TREES_PK_LEN];
-	if (pk == NULL) {
-		crypto_scalarmult_base(derived, sk);
-		pk = derived;
+	crypto_scalarmult_base(derived, sk);
+	/* A wrong secret key would otherwise replace the real cache key. */
+	if (pk != NULL && sodium_memcmp(pk, derived, TREES_PK_LEN) != 0) {
+		buf_addstr(err, "the secret key does not belong to the public key");
+		return MAILINDEX_BADNAME;
 	}
+	pk = derived;
 	if (ix->cache_key != NULL && !memcmp(ix->cache_pk, pk, TREES_PK_LEN))
 		return MAILINDEX_OK;
 	unsigned char *key = sodium_malloc(KEY_LEN);
 	if (key == NULL)
 		xoom();
-	int r = load_key(ix, pk, sk, key, err);
-	if (r == 0 && make_key(ix, pk, err) == MAILINDEX_OK)
-		r = load_key(ix, pk, sk, key, err);
-	if (r <= 0) {
+	bool present;
+	int r = load_key(ix, pk, sk, key, &present, err);
+	enum mailindex_rc rc = r > 0 ? MAILINDEX_OK : r < 0 || !create ?
+	    MAILINDEX_FAIL : make_key(ix, pk, sk, key, err);
+	if (rc != MAILINDEX_OK) {
 		sodium_free(key);
-		if (r == 0)
-			buf_addstr(err, "no cache key");
-		return MAILINDEX_FAIL;
+		return rc;
 	}
 	sodium_free(ix->cache_key);
 	ix->cache_key = key;
 	memcpy(ix->cache_pk, pk, TREES_PK_LEN);
 	return MAILINDEX_OK;
+}
+
+enum mailindex_rc mailindex_cache_unlock(struct mailindex *ix,
+    const unsigned char *pk, const unsigned char *sk, struct buf *err)
+{
+	return unlock_key(ix, pk, sk, true, err);
 }
 
 static bool key_for(struct mailindex *ix, const unsigned char *pk)
@@ -211,9 +255,11 @@ static bool unseal(const unsigned char *b, size_t n, const unsigned char *pk,
 static bool unkey(struct mailindex *ix, const unsigned char *b, size_t n,
     const unsigned char *pk, const unsigned char *sk, struct buf *out)
 {
+	/* One handle serves one user: a key once unlocked is theirs. */
 	struct buf ignore = BUF_INIT;
-	bool ok = n >= NONCE_LEN + TAG_LEN &&
-	    mailindex_cache_unlock(ix, pk, sk, &ignore) == MAILINDEX_OK;
+	bool ok = n >= NONCE_LEN + TAG_LEN && (ix->cache_key != NULL &&
+	    (pk == NULL || key_for(ix, pk)) ?
+	    true : unlock_key(ix, pk, sk, false, &ignore) == MAILINDEX_OK);
 	buf_free(&ignore);
 	if (!ok)
 		return false;

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <sodium.h>
+#include <sqlite3.h>
 
 #include "common/buf.h"
 #include "common/fileutil.h"
@@ -899,7 +900,7 @@ TEST(mailindex_cache_is_sealed_to_the_users_key)
 	CHECK_MEM(out.data, out.len, marker, strlen(marker));
 	CHECK(mailindex_cache_get(ix, in, 3, pk, sk, &out, &err) == 1);
 	CHECK(mailindex_cache_get(ix, in, 1, pk2, sk2, &out, &err) == 0);
-	CHECK(mailindex_cache_unlock(ix, pk, sk2, &err) == MAILINDEX_FAIL);
+	CHECK(mailindex_cache_unlock(ix, pk, sk2, &err) == MAILINDEX_BADNAME);
 	mailindex_close(ix);
 	/* Another handle opens the same cache key from the index. */
 	ix = mailindex_open(md, 0, &err);
@@ -912,6 +913,22 @@ TEST(mailindex_cache_is_sealed_to_the_users_key)
 		index_file(md, sfx[i], &p);
 		CHECK(!file_has(p.data, "MARKER-7c1f"));
 	}
+	/* A key planted by someone without sk (pk is public) is not used:
+	 * it is replaced, and what was under the old key is a miss. */
+	sqlite3 *db = NULL;
+	index_file(md, "", &p);
+	CHECK(sqlite3_open(p.data, &db) == SQLITE_OK);
+	CHECK(sqlite3_exec(db, "UPDATE cache_keys SET tag = zeroblob(32)", NULL,
+	    NULL, NULL) == SQLITE_OK);
+	sqlite3_close(db);
+	ix = mailindex_open(md, 0, &err);
+	CHECK(mailindex_cache_get(ix, in, 1, pk, sk, &out, &err) == 0);
+	CHECK(mailindex_cache_unlock(ix, pk, sk, &err) == MAILINDEX_OK);
+	CHECK(mailindex_cache_put(ix, in, 1, "new", 3, pk, &err) == MAILINDEX_OK);
+	buf_reset(&out);
+	CHECK(mailindex_cache_get(ix, in, 1, pk, sk, &out, &err) == 1);
+	CHECK_STR(buf_cstr(&out), "new");
+	mailindex_close(ix);
 	/* The same check sees a plain blob, so it is a real check. */
 	ix = mailindex_open(md, 0, &err);
 	CHECK(mailindex_cache_put(ix, in, 2, marker, strlen(marker), NULL, &err) ==
