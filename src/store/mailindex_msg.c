@@ -304,8 +304,10 @@ static enum mailindex_rc add_locked(struct mailindex *ix, const char *path,
 	if (rc != MAILINDEX_OK || out->uid != 0)
 		goto out;
 	struct stat sb;
-	if (stat(path, &sb) != 0) {
-		buf_printf(err, "%s: %s", path, strerror(errno));
+	errno = 0;
+	if (lstat(path, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+		buf_printf(err, "%s: %s", path, errno ? strerror(errno) :
+		    "not a regular file");
 		rc = MAILINDEX_FAIL;
 		goto out;
 	}

@@ -185,10 +185,12 @@ static enum mailindex_rc sync_new(struct sync_ctx *c, struct mi_entry *e,
 	struct buf from = BUF_INIT, to = BUF_INIT, base = BUF_INIT;
 	struct mailindex_msg m = { .flags = e->flags, .keywords = (char *)"" };
 	struct stat sb;
-	enum mailindex_rc rc = modseq(c, err);
+	enum mailindex_rc rc = MAILINDEX_OK;
 	entry_path(c, e, &from);
-	if (rc == MAILINDEX_OK && stat(from.data, &sb) != 0)
-		goto out;   /* gone meanwhile: nothing to index */
+	/* Gone meanwhile, or not a message (a directory, a link): skipped. */
+	if (lstat(from.data, &sb) != 0 || !S_ISREG(sb.st_mode))
+		goto out;
+	rc = modseq(c, err);
 	int t = rc == MAILINDEX_OK ? taken(c, 0, e->base, err) : 0;
 	if (t < 0)
 		rc = mi_fail(c->ix, NULL);

@@ -854,6 +854,65 @@ TEST(mailindex_external_folders_become_mailboxes)
 	buf_free(&err); buf_free(&dir);
 }
 
+/* Whatever a Maildir holds, sync indexes its regular files once, and a
+ * rebuild gives them the same UIDs. */
+TEST(mailindex_sync_survives_odd_file_names)
+{
+	char *md = maildir_path();
+	struct buf err = BUF_INIT, p = BUF_INIT, longname = BUF_INIT;
+	struct mailindex *ix = mailindex_open(md, 0, &err);
+	static const char *const files[] = {
+		"new/plain", "cur/x,U=0:2,S", "cur/y,U=99999999999:2,FS",
+		"cur/z:2,ZZZ", "new/w,U=5", "new/dup,S=1", "cur/dup,S=1:2,S",
+		"cur/v,U=7:1,experimental", "new/u,U=", "new/t:2,",
+	};
+	size_t nf = sizeof files / sizeof files[0];
+	for (size_t i = 0; i < nf; i++) {
+		buf_reset(&p);
+		buf_printf(&p, "%s/%s", md, files[i]);
+		CHECK(file_write_atomic(p.data, "x", 1, 0600, &err));
+	}
+	buf_printf(&longname, "%s/new/", md);
+	for (int i = 0; i < 240; i++)
+		buf_addch(&longname, 'l');
+	CHECK(file_write_atomic(longname.data, "x", 1, 0600, &err));
+	buf_reset(&p);
+	buf_printf(&p, "%s/cur/adir", md);
+	CHECK(mkdir(p.data, 0700) == 0);
+	buf_reset(&p);
+	buf_printf(&p, "%s/cur/alink", md);
+	CHECK(symlink("/etc/passwd", p.data) == 0);
+	int64_t in = mbox_id(ix, "INBOX", NULL);
+	CHECK(mailindex_sync(ix, in, true, &err) == MAILINDEX_OK);
+	struct mailindex_msgs m, again;
+	CHECK(mailindex_messages(ix, in, 0, &m, &err) == MAILINDEX_OK);
+	CHECK(m.n == nf + 1);
+	CHECK(count_files(md, "new") == 0 && count_files(md, "cur") == nf + 3);
+	struct mailindex_mailbox mb;
+	mbox_id(ix, "INBOX", &mb);
+	uint64_t ms = mb.highestmodseq;
+	mailindex_mailbox_free(&mb);
+	CHECK(mailindex_sync(ix, in, true, &err) == MAILINDEX_OK);
+	mbox_id(ix, "INBOX", &mb);
+	CHECK(mb.highestmodseq == ms);             /* nothing to do twice */
+	mailindex_mailbox_free(&mb);
+	mailindex_close(ix);
+	CHECK(mailindex_rebuild(md, &err) == MAILINDEX_OK);
+	ix = mailindex_open(md, 0, &err);
+	CHECK(mailindex_messages(ix, in, 0, &again, &err) == MAILINDEX_OK);
+	CHECK(again.n == m.n);
+	for (size_t i = 0; i < m.n && i < again.n; i++) {
+		CHECK(again.v[i].uid == m.v[i].uid);
+		CHECK_STR(again.v[i].base, m.v[i].base);
+		CHECK(again.v[i].flags == m.v[i].flags);
+	}
+	mailindex_msgs_free(&m);
+	mailindex_msgs_free(&again);
+	mailindex_close(ix);
+	free(md);
+	buf_free(&err); buf_free(&p); buf_free(&longname);
+}
+
 /* Does the file at path contain needle? */
 static bool file_has(const char *path, const char *needle)
 {
