@@ -54,16 +54,9 @@ struct copy_ctx {
 static enum mailindex_rc copy_cache(struct mailindex *ix, int64_t src,
     uint32_t suid, int64_t dst, uint32_t duid, struct buf *err)
 {
-	sqlite3_stmt *st = mi_stmt(ix, "INSERT INTO caches(mailbox, uid, data)"
-	    " SELECT ?, ?, data FROM caches WHERE mailbox = ? AND uid = ?", err);
-	if (st == NULL)
-		return MAILINDEX_FAIL;
-	sqlite3_bind_int64(st, 1, dst);
-	sqlite3_bind_int64(st, 2, duid);
-	sqlite3_bind_int64(st, 3, src);
-	sqlite3_bind_int64(st, 4, suid);
-	enum mailindex_rc rc = mi_run(ix, st, err);
-	return rc;
+	return mi_exec(ix, "INSERT INTO caches(mailbox, uid, data) SELECT ?, ?,"
+	    " data FROM caches WHERE mailbox = ? AND uid = ?", 4, dst, duid, src,
+	    suid, err);
 }
 
 static enum mailindex_rc copy_one(struct copy_ctx *c, struct mailindex_msg *m,
@@ -91,12 +84,19 @@ static enum mailindex_rc copy_one(struct copy_ctx *c, struct mailindex_msg *m,
 		mi_base_unique(m->base, &base);
 	d.base = base.data;
 	d.modseq = c->dst_modseq;
+	struct buf sinfo = BUF_INIT, dinfo = BUF_INIT;
+	if (rc == MAILINDEX_OK)
+		rc = mi_info(c->ix, c->src, m->flags, m->keywords, false, &sinfo, err);
+	if (rc == MAILINDEX_OK)
+		rc = mi_info(c->ix, c->dst, d.flags, d.keywords, true, &dinfo, err);
 	if (rc == MAILINDEX_OK && !mi_msg_find(c->src_dir, m->base, m->uid,
-	    m->flags, &from)) {
+	    sinfo.data, &from)) {
 		buf_printf(err, "message %u: its file is gone", (unsigned)m->uid);
 		rc = MAILINDEX_FAIL;
 	}
-	mi_msg_file(c->dst_dir, d.base, d.uid, d.flags, &to);
+	mi_msg_file(c->dst_dir, d.base, d.uid, buf_cstr(&dinfo), &to);
+	buf_free(&sinfo);
+	buf_free(&dinfo);
 	if (rc == MAILINDEX_OK && !(c->move ?
 	    mi_file_move(c->undo, from.data, to.data, err) :
 	    mi_file_link(c->undo, from.data, to.data, err)))

@@ -1,4 +1,5 @@
-/* Message file names: "<base>,U=<uid>:2,<flags>" in cur/, "<base>" in new/. */
+/* Message file names: "<base>,U=<uid>:2,<info>" in cur/, "<base>" in new/;
+ * <info> is the flag letters, then keyword letters a..z (Dovecot's). */
 #include "store/mailindex_priv.h"
 
 #include <dirent.h>
@@ -32,13 +33,18 @@ void mi_flags_letters(unsigned flags, struct buf *out)
 			buf_addch(out, letters[i].letter);
 }
 
-static unsigned flags_from_info(const char *info)
+static unsigned flags_from_info(const char *info, char kw[27])
 {
 	unsigned f = 0;
-	for (; *info; info++)
+	size_t k = 0;
+	for (; *info; info++) {
 		for (size_t i = 0; i < sizeof letters / sizeof letters[0]; i++)
 			if (*info == letters[i].letter)
 				f |= letters[i].flag;
+		if (*info >= 'a' && *info <= 'z' && k < 26 && !memchr(kw, *info, k))
+			kw[k++] = *info;
+	}
+	kw[k] = '\0';
 	return f;
 }
 
@@ -67,7 +73,9 @@ void mi_entry_parse(const char *name, bool in_new, struct mi_entry *e)
 	e->in_new = in_new;
 	e->uid = trailing_uid(name, n, &start);
 	e->base = xstrndup(name, start);
-	e->flags = colon && !strncmp(colon, ":2,", 3) ? flags_from_info(colon + 3) : 0;
+	e->kw[0] = '\0';
+	e->flags = colon && !strncmp(colon, ":2,", 3) ?
+	    flags_from_info(colon + 3, e->kw) : 0;
 }
 
 void mi_entry_free(struct mi_entry *e)
@@ -135,10 +143,9 @@ bool mi_entries_read(const char *dir, struct mi_entry **out, size_t *n,
 }
 
 void mi_msg_file(const char *dir, const char *base, uint32_t uid,
-    unsigned flags, struct buf *out)
+    const char *info, struct buf *out)
 {
-	buf_printf(out, "%s/cur/%s,U=%" PRIu32 ":2,", dir, base, uid);
-	mi_flags_letters(flags, out);
+	buf_printf(out, "%s/cur/%s,U=%" PRIu32 ":2,%s", dir, base, uid, info);
 }
 
 bool mi_base_size(const char *base, uint64_t *size)
@@ -165,10 +172,10 @@ void mi_base_unique(const char *base, struct buf *out)
 }
 
 bool mi_msg_find(const char *dir, const char *base, uint32_t uid,
-    unsigned flags, struct buf *out)
+    const char *info, struct buf *out)
 {
 	size_t mark = out->len;
-	mi_msg_file(dir, base, uid, flags, out);
+	mi_msg_file(dir, base, uid, info, out);
 	if (access(out->data, F_OK) == 0)
 		return true;
 	/* Another process may have just renamed it (new flags). */

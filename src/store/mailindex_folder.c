@@ -93,26 +93,32 @@ bool mi_folder_meta_read(const char *dir, struct mi_folder_meta *m)
 	return ok;
 }
 
-void mi_folder_meta_write(const char *dir, const struct mi_folder_meta *m)
+void mi_folder_file_write(const char *dir, const char *name, const char *data,
+    size_t len)
 {
-	/* Not synced: losing the last update costs at most a new UIDVALIDITY
-	 * or a UID above the true one after a rebuild, never a reused UID
-	 * below what a synced version said. */
-	struct buf p = BUF_INIT, t = BUF_INIT, data = BUF_INIT;
-	buf_printf(&p, "%s/%s", dir, MAILINDEX_UIDVALIDITY_FILE);
-	buf_printf(&t, "%s/tmp/%s.%ld", dir, MAILINDEX_UIDVALIDITY_FILE,
-	    (long)getpid());
-	buf_printf(&data, "%" PRIu32 " %" PRIu32 " %u\n", m->uidvalidity,
-	    m->uidnext, m->special);
+	/* Not synced: these files only help a rebuild, and losing the last
+	 * update costs at most a new UIDVALIDITY, a UID above the true one
+	 * or a keyword, never a reused UID. */
+	struct buf p = BUF_INIT, t = BUF_INIT;
+	buf_printf(&p, "%s/%s", dir, name);
+	buf_printf(&t, "%s/tmp/%s.%ld", dir, name, (long)getpid());
 	int fd = open(t.data, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC |
 	    O_NOFOLLOW, 0600);
-	bool ok = fd >= 0 && write(fd, data.data, data.len) == (ssize_t)data.len;
+	bool ok = fd >= 0 && write(fd, data, len) == (ssize_t)len;
 	if (fd >= 0)
 		ok = close(fd) == 0 && ok;
 	if (!ok || rename(t.data, p.data) != 0)
 		unlink(t.data);
 	buf_free(&p);
 	buf_free(&t);
+}
+
+void mi_folder_meta_write(const char *dir, const struct mi_folder_meta *m)
+{
+	struct buf data = BUF_INIT;
+	buf_printf(&data, "%" PRIu32 " %" PRIu32 " %u\n", m->uidvalidity,
+	    m->uidnext, m->special);
+	mi_folder_file_write(dir, MAILINDEX_UIDVALIDITY_FILE, data.data, data.len);
 	buf_free(&data);
 }
 

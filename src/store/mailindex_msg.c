@@ -77,8 +77,7 @@ enum mailindex_rc mi_msg_insert(struct mailindex *ix, int64_t mbox,
 	sqlite3_bind_int64(st, 6, (int64_t)m->modseq);
 	sqlite3_bind_int64(st, 7, m->internaldate);
 	sqlite3_bind_int64(st, 8, (int64_t)m->size);
-	enum mailindex_rc rc = mi_run(ix, st, err);
-	return rc;
+	return mi_run(ix, st, err);
 }
 
 enum mailindex_rc mi_msg_expunge_row(struct mailindex *ix, int64_t mbox,
@@ -229,10 +228,15 @@ enum mailindex_rc mailindex_msg_path(struct mailindex *ix, int64_t mbox,
 			buf_printf(err, "message %u does not exist", (unsigned)uid);
 		rc = r == 0 ? MAILINDEX_NOTFOUND : mi_fail(ix, NULL);
 	}
-	if (rc == MAILINDEX_OK && !mi_msg_find(dir.data, m.base, uid, m.flags, out)) {
+	struct buf info = BUF_INIT;
+	if (rc == MAILINDEX_OK)
+		rc = mi_info(ix, mbox, m.flags, m.keywords, false, &info, err);
+	if (rc == MAILINDEX_OK && !mi_msg_find(dir.data, m.base, uid,
+	    buf_cstr(&info), out)) {
 		buf_printf(err, "message %u: its file is gone", (unsigned)uid);
 		rc = MAILINDEX_NOTFOUND;
 	}
+	buf_free(&info);
 	mi_msg_free(&m);
 	mailindex_mailbox_free(&mb);
 	buf_free(&dir);
@@ -320,8 +324,11 @@ static enum mailindex_rc add_locked(struct mailindex *ix, const char *path,
 	    (rc = mi_next_modseq(ix, mb.id, &m.modseq, err)) != MAILINDEX_OK)
 		goto out;
 	mi_folder_dir(ix, mbname, &dir);
-	mi_msg_file(dir.data, e.base, m.uid, m.flags, &to);
-	if (!mi_file_move(u, path, to.data, err))
+	struct buf info = BUF_INIT;
+	rc = mi_info(ix, mb.id, m.flags, m.keywords, true, &info, err);
+	mi_msg_file(dir.data, e.base, m.uid, buf_cstr(&info), &to);
+	buf_free(&info);
+	if (rc == MAILINDEX_OK && !mi_file_move(u, path, to.data, err))
 		rc = MAILINDEX_FAIL;
 	if (rc == MAILINDEX_OK)
 		rc = mi_msg_insert(ix, mb.id, &m, err);

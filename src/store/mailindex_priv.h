@@ -96,6 +96,9 @@ struct mi_folder_meta {
 	unsigned special;
 };
 bool mi_folder_meta_read(const char *dir, struct mi_folder_meta *m);
+/* Replaces dir/name with data (through dir/tmp, not synced). */
+void mi_folder_file_write(const char *dir, const char *name, const char *data,
+    size_t len);
 void mi_folder_meta_write(const char *dir, const struct mi_folder_meta *m);
 /* Saves the current row of mailbox `mbox` into its folder's file. */
 void mi_folder_meta_save(struct mailindex *ix, int64_t mbox);
@@ -107,6 +110,7 @@ struct mi_entry {
 	char *base;              /* without ,U= and the :2, info */
 	uint32_t uid;            /* from ,U=; 0 none */
 	unsigned flags;          /* from the :2, info */
+	char kw[27];             /* its keyword letters a..z */
 	bool in_new;
 };
 void mi_entry_parse(const char *name, bool in_new, struct mi_entry *e);
@@ -115,9 +119,9 @@ void mi_entry_free(struct mi_entry *e);
 bool mi_entries_read(const char *dir, struct mi_entry **out, size_t *n,
     struct buf *err);
 void mi_entries_free(struct mi_entry *v, size_t n);
-/* "cur/<base>,U=<uid>:2,<letters>" under dir. */
+/* "cur/<base>,U=<uid>:2,<info>" under dir (info from mi_info). */
 void mi_msg_file(const char *dir, const char *base, uint32_t uid,
-    unsigned flags, struct buf *out);
+    const char *info, struct buf *out);
 void mi_flags_letters(unsigned flags, struct buf *out);
 /* RFC822.SIZE from ",S=" of a base name; false if it has none. */
 bool mi_base_size(const char *base, uint64_t *size);
@@ -126,7 +130,7 @@ void mi_base_unique(const char *base, struct buf *out);
 /* Finds the file of (base, uid) in dir: the expected name first, else a
  * scan of cur/ and new/. */
 bool mi_msg_find(const char *dir, const char *base, uint32_t uid,
-    unsigned flags, struct buf *out);
+    const char *info, struct buf *out);
 
 /* File renames and links made inside a transaction, undone if it does
  * not commit. */
@@ -191,6 +195,21 @@ enum mailindex_rc mi_sync_mailboxes_locked(struct mailindex *ix,
  * has not changed since the last time. */
 enum mailindex_rc mi_sync_mailboxes_if_changed(struct mailindex *ix,
     struct buf *err);
+
+/* --- keyword letters in file names (mailindex_kwfile.c) --- */
+/* The Maildir info of flags and keywords: flag letters, then the letters
+ * a..z of those keywords that have one in this mailbox (Dovecot's
+ * dovecot-keywords file). With learn, a keyword without a letter gets
+ * the next free one (26 at most) and the folder's file is rewritten. */
+enum mailindex_rc mi_info(struct mailindex *ix, int64_t mbox, unsigned flags,
+    const char *keywords, bool learn, struct buf *out, struct buf *err);
+/* Keyword names of the letters a..z in `letters`, space-separated. */
+enum mailindex_rc mi_keywords_of_letters(struct mailindex *ix, int64_t mbox,
+    const char *letters, struct buf *out, struct buf *err);
+/* Loads a folder's dovecot-keywords into the mailbox's letters (found
+ * folder, rebuild). */
+enum mailindex_rc mi_keywords_load(struct mailindex *ix, int64_t mbox,
+    const char *dir, struct buf *err);
 
 /* --- keywords (mailindex_kw.c) --- */
 /* Checks a space-separated keyword list (IMAP atoms, no '\'). */

@@ -127,8 +127,7 @@ static enum mailindex_rc rename_subscriptions(struct mailindex *ix,
 		return MAILINDEX_FAIL;
 	sqlite3_bind_text(st, 1, from, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, 2, to, -1, SQLITE_TRANSIENT);
-	enum mailindex_rc rc = mi_run(ix, st, err);
-	return rc;
+	return mi_run(ix, st, err);
 }
 
 /* RFC 3501: INBOX's messages go to a new mailbox; INBOX stays, empty. */

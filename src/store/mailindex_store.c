@@ -56,12 +56,20 @@ static enum mailindex_rc store_one(struct store_ctx *c, uint32_t uid,
 	if (c->modseq == 0 &&
 	    (rc = mi_next_modseq(c->ix, c->mbox, &c->modseq, err)) != MAILINDEX_OK)
 		goto out;
-	/* The file name mirrors the flags, for rebuilds and other readers. */
-	if (flags != m.flags && mi_msg_find(c->dir, m.base, uid, m.flags, &from)) {
-		mi_msg_file(c->dir, m.base, uid, flags, &to);
+	/* The file name mirrors flags and keywords, for rebuilds and other
+	 * readers. */
+	struct buf oinfo = BUF_INIT, ninfo = BUF_INIT;
+	if ((rc = mi_info(c->ix, c->mbox, m.flags, m.keywords, false, &oinfo,
+	    err)) == MAILINDEX_OK)
+		rc = mi_info(c->ix, c->mbox, flags, kw.data, true, &ninfo, err);
+	if (rc == MAILINDEX_OK && strcmp(buf_cstr(&oinfo), buf_cstr(&ninfo)) &&
+	    mi_msg_find(c->dir, m.base, uid, buf_cstr(&oinfo), &from)) {
+		mi_msg_file(c->dir, m.base, uid, buf_cstr(&ninfo), &to);
 		if (!mi_file_move(&c->undo, from.data, to.data, err))
 			rc = MAILINDEX_FAIL;
 	}
+	buf_free(&oinfo);
+	buf_free(&ninfo);
 	sqlite3_stmt *s = rc == MAILINDEX_OK ? mi_stmt(c->ix, "UPDATE messages SET"
 	    " flags = ?, keywords = ?, modseq = ? WHERE mailbox = ? AND uid = ?",
 	    err) : NULL;
@@ -131,14 +139,17 @@ enum mailindex_rc mi_expunge_one(struct mailindex *ix, int64_t mbox,
     const char *dir, const struct mailindex_msg *m, uint64_t modseq,
     struct buf *err)
 {
-	struct buf path = BUF_INIT;
-	enum mailindex_rc rc = MAILINDEX_OK;
-	if (mi_msg_find(dir, m->base, m->uid, m->flags, &path) &&
+	struct buf path = BUF_INIT, info = BUF_INIT;
+	enum mailindex_rc rc = mi_info(ix, mbox, m->flags, m->keywords, false,
+	    &info, err);
+	if (rc == MAILINDEX_OK &&
+	    mi_msg_find(dir, m->base, m->uid, buf_cstr(&info), &path) &&
 	    unlink(path.data) != 0 && errno != ENOENT) {
 		buf_printf(err, "%s: %s", path.data, strerror(errno));
 		rc = MAILINDEX_FAIL;
 	}
 	buf_free(&path);
+	buf_free(&info);
 	return rc == MAILINDEX_OK ?
 	    mi_msg_expunge_row(ix, mbox, m->uid, modseq, err) : rc;
 }

@@ -21,8 +21,7 @@ enum mailindex_rc mi_subscribe_locked(struct mailindex *ix, const char *name,
 	if (st == NULL)
 		return MAILINDEX_FAIL;
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
-	enum mailindex_rc rc = mi_run(ix, st, err);
-	return rc;
+	return mi_run(ix, st, err);
 }
 
 enum mailindex_rc mailindex_subscribe(struct mailindex *ix, const char *name,

@@ -136,13 +136,16 @@ static enum mailindex_rc sync_row(struct sync_ctx *c, struct mailindex_msg *m,
 	if (!e->in_new && e->uid == m->uid)
 		return e->flags == m->flags ? MAILINDEX_OK :
 		    set_flags(c, m->uid, e->flags, err);
-	struct buf from = BUF_INIT, to = BUF_INIT;
+	struct buf from = BUF_INIT, to = BUF_INIT, info = BUF_INIT;
 	entry_path(c, e, &from);
-	mi_msg_file(c->dir, m->base, m->uid, m->flags, &to);
-	enum mailindex_rc rc = mi_file_move(&c->undo, from.data, to.data, err) ?
-	    MAILINDEX_OK : MAILINDEX_FAIL;
+	enum mailindex_rc rc = mi_info(c->ix, c->mbox, m->flags, m->keywords,
+	    true, &info, err);
+	mi_msg_file(c->dir, m->base, m->uid, buf_cstr(&info), &to);
+	if (rc == MAILINDEX_OK && !mi_file_move(&c->undo, from.data, to.data, err))
+		rc = MAILINDEX_FAIL;
 	buf_free(&from);
 	buf_free(&to);
+	buf_free(&info);
 	return rc;
 }
 
@@ -182,8 +185,9 @@ static int taken(struct sync_ctx *c, uint32_t uid, const char *base,
 static enum mailindex_rc sync_new(struct sync_ctx *c, struct mi_entry *e,
     bool keep_uid, struct buf *err)
 {
-	struct buf from = BUF_INIT, to = BUF_INIT, base = BUF_INIT;
-	struct mailindex_msg m = { .flags = e->flags, .keywords = (char *)"" };
+	struct buf from = BUF_INIT, to = BUF_INIT, base = BUF_INIT, kw = BUF_INIT,
+	    info = BUF_INIT;
+	struct mailindex_msg m = { .flags = e->flags };
 	struct stat sb;
 	enum mailindex_rc rc = MAILINDEX_OK;
 	entry_path(c, e, &from);
@@ -206,12 +210,21 @@ static enum mailindex_rc sync_new(struct sync_ctx *c, struct mi_entry *e,
 	m.internaldate = sb.st_mtime;
 	if (!mi_base_size(m.base, &m.size))
 		m.size = (uint64_t)sb.st_size;
-	mi_msg_file(c->dir, m.base, m.uid, m.flags, &to);
+	/* Keyword letters of the name count where the folder's file knows
+	 * them (a rebuild); unknown letters are dropped from the name. */
+	if (rc == MAILINDEX_OK)
+		rc = mi_keywords_of_letters(c->ix, c->mbox, e->kw, &kw, err);
+	m.keywords = kw.data;
+	if (rc == MAILINDEX_OK)
+		rc = mi_info(c->ix, c->mbox, m.flags, m.keywords, false, &info, err);
+	mi_msg_file(c->dir, m.base, m.uid, buf_cstr(&info), &to);
 	if (rc == MAILINDEX_OK && !mi_file_move(&c->undo, from.data, to.data, err))
 		rc = MAILINDEX_FAIL;
 	if (rc == MAILINDEX_OK)
 		rc = mi_msg_insert(c->ix, c->mbox, &m, err);
 out:
+	buf_free(&kw);
+	buf_free(&info);
 	buf_free(&from);
 	buf_free(&to);
 	buf_free(&base);
@@ -273,8 +286,7 @@ static enum mailindex_rc save_stamp(struct mailindex *ix, int64_t mbox,
 	else
 		sqlite3_bind_null(st, 1);
 	sqlite3_bind_int64(st, 2, mbox);
-	enum mailindex_rc rc = mi_run(ix, st, err);
-	return rc;
+	return mi_run(ix, st, err);
 }
 
 static enum mailindex_rc sync_folder(struct mailindex *ix, int64_t mbox,
@@ -408,6 +420,8 @@ static enum mailindex_rc discover(struct mailindex *ix, const char *name,
 		rc = mi_mailbox_insert(ix, name, known ? m.uidvalidity : 0,
 		    m.uidnext, m.special, modseq, &id, err);
 	struct mi_undo u = { 0 };
+	if (rc == MAILINDEX_OK)
+		rc = mi_keywords_load(ix, id, dir.data, err);
 	if (rc == MAILINDEX_OK)
 		rc = sync_folder(ix, id, dir.data, true, true, &u, err);
 	mi_undo_free(&u);

@@ -435,8 +435,13 @@ TEST(mailindex_store_flags_with_modseq_and_unchangedsince)
 	mailindex_msgs_free(&ch);
 	mailindex_uids_free(&mod);
 	CHECK(mailindex_msg_path(ix, in, 1, &p, &err) == MAILINDEX_OK);
-	CHECK(p.len > 2 && !strcmp(p.data + p.len - 2, ":2,S") == 0);
-	CHECK(strstr(p.data, ",U=1:2,S") != NULL);
+	CHECK(strstr(buf_cstr(&p), ",U=1:2,Sa") != NULL);  /* a: $Label1 */
+	struct buf kwf = BUF_INIT, kwdata = BUF_INIT;
+	buf_printf(&kwf, "%s/dovecot-keywords", md);
+	CHECK(file_read_all(kwf.data, 1000, &kwdata, &err));
+	CHECK_STR(buf_cstr(&kwdata), "0 $Label1\n");
+	buf_free(&kwf);
+	buf_free(&kwdata);
 	mbox_id(ix, "INBOX", &mb);
 	CHECK(mb.unseen == 1 && mb.highestmodseq == ms1);
 	mailindex_mailbox_free(&mb);
@@ -471,6 +476,22 @@ TEST(mailindex_store_flags_with_modseq_and_unchangedsince)
 	CHECK(ch.n == 1 && ch.v[0].flags == MAILINDEX_DRAFT);
 	mailindex_msgs_free(&ch);
 	mailindex_uids_free(&mod);
+	/* More keywords than letters: all kept in the index, 26 in the name. */
+	struct buf many = BUF_INIT;
+	for (int i = 0; i < 30; i++)
+		buf_printf(&many, "%skw%d", i ? " " : "", i);
+	struct mailindex_store lots = { MAILINDEX_STORE_SET, 0, many.data, 0 };
+	uint32_t three[] = { 3 };
+	CHECK(mailindex_store(ix, in, three, 1, &lots, &ch, &mod, &err) ==
+	    MAILINDEX_OK);
+	CHECK(ch.n == 1 && !strcmp(ch.v[0].keywords, many.data));
+	mailindex_msgs_free(&ch);
+	mailindex_uids_free(&mod);
+	buf_reset(&p);
+	CHECK(mailindex_msg_path(ix, in, 3, &p, &err) == MAILINDEX_OK);
+	/* a and b went to $Label1 and x before: kw0..kw23 get c..z. */
+	CHECK(strstr(buf_cstr(&p), ",U=3:2,cdefghijklmnopqrstuvwxyz") != NULL);
+	buf_free(&many);
 	struct mailindex_store bad = { MAILINDEX_STORE_ADD, 0x100, NULL, 0 };
 	CHECK(mailindex_store(ix, in, uids, 1, &bad, &ch, &mod, &err) ==
 	    MAILINDEX_BADNAME);
@@ -711,13 +732,15 @@ static void populate(const char *md, struct before *bf)
 	mbox_id(ix, "INBOX", &in);
 	CHECK(mailindex_sync(ix, in.id, true, &err) == MAILINDEX_OK);
 	uint32_t u[] = { 1, 3 };
-	struct mailindex_store st = { MAILINDEX_STORE_ADD, MAILINDEX_SEEN, NULL, 0 };
+	struct mailindex_store st = { MAILINDEX_STORE_ADD, MAILINDEX_SEEN,
+	    "$Forwarded Work", 0 };
 	struct mailindex_msgs ch;
 	struct mailindex_uids mod;
 	CHECK(mailindex_store(ix, in.id, u, 1, &st, &ch, &mod, &err) == MAILINDEX_OK);
 	mailindex_msgs_free(&ch);
 	mailindex_uids_free(&mod);
 	st.flags = MAILINDEX_DELETED;
+	st.keywords = NULL;
 	CHECK(mailindex_store(ix, in.id, u + 1, 1, &st, &ch, &mod, &err) == MAILINDEX_OK);
 	mailindex_msgs_free(&ch);
 	mailindex_uids_free(&mod);
@@ -760,9 +783,13 @@ static void check_rebuilt(const char *md, const struct before *bf)
 	struct mailindex_msgs m;
 	CHECK(mailindex_messages(ix, in.id, 0, &m, &err) == MAILINDEX_OK);
 	CHECK(m.n == 2);
-	if (m.n == 2)
+	if (m.n == 2) {
 		CHECK(m.v[0].uid == 1 && m.v[0].flags == MAILINDEX_SEEN &&
 		    m.v[1].uid == 2 && m.v[1].flags == 0);
+		/* Keywords come back through the letters of the file name. */
+		CHECK_STR(m.v[0].keywords, "$Forwarded Work");
+		CHECK_STR(m.v[1].keywords, "");
+	}
 	mailindex_msgs_free(&m);
 	struct mailindex_uids gone;
 	bool complete = true;
