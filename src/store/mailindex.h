@@ -10,9 +10,10 @@
  *     <base>,U=<uid>:2,<flags>
  * where <base> is the delivered name (".../msgstore.h", ending ",S=<size>"),
  * <flags> the Maildir letters D F R S T of \Draft \Flagged \Answered
- * \Seen \Deleted. Each folder also keeps a small file
- * "archmailbox-uidvalidity". With those, a lost or damaged index is
- * rebuilt with the same UIDVALIDITY, UIDs and flags (see DESIGN.md).
+ * \Seen \Deleted, then letters a..z of up to 26 keywords (Dovecot's
+ * dovecot-keywords file in the folder). Each folder also keeps a small
+ * file "archmailbox-uidvalidity". With those, a lost or damaged index is
+ * rebuilt with the same UIDVALIDITY, UIDs, flags and keywords (DESIGN.md).
  *
  * Mailbox names are canonical UTF-8 IMAP names with '/' (store/mboxname.h);
  * functions taking a name canonicalise it and refuse invalid ones. */
@@ -149,6 +150,10 @@ void mailindex_uids_free(struct mailindex_uids *u);
 enum mailindex_rc mailindex_message(struct mailindex *ix, int64_t mbox,
     uint32_t uid, struct mailindex_msg *out, struct buf *err);
 void mailindex_msg_free(struct mailindex_msg *m);
+/* Every keyword in use in the mailbox or known to its folder (the FLAGS
+ * response), space-separated, appended to out. */
+enum mailindex_rc mailindex_keywords(struct mailindex *ix, int64_t mbox,
+    struct buf *out, struct buf *err);
 /* Messages whose MODSEQ is above `since` (0: all), in UID order. */
 enum mailindex_rc mailindex_messages(struct mailindex *ix, int64_t mbox,
     uint64_t since, struct mailindex_msgs *out, struct buf *err);

@@ -166,3 +166,30 @@ enum mailindex_rc mi_keywords_load(struct mailindex *ix, int64_t mbox,
 	buf_free(&why);
 	return rc;
 }
+
+/* Adds the words of list to out (space-separated, no case-insensitive
+ * duplicates). */
+static void add_list(struct buf *out, const char *list)
+{
+	struct buf merged = BUF_INIT;
+	mi_keywords_apply(buf_cstr(out), MAILINDEX_STORE_ADD, list, &merged);
+	buf_set(out, merged.data);
+	buf_free(&merged);
+}
+
+enum mailindex_rc mailindex_keywords(struct mailindex *ix, int64_t mbox,
+    struct buf *out, struct buf *err)
+{
+	enum mailindex_rc rc = mailindex_mailbox_by_id(ix, mbox, NULL, err);
+	sqlite3_stmt *st = rc == MAILINDEX_OK ? mi_stmt(ix, "SELECT name FROM"
+	    " keyword_letters WHERE mailbox = ?1 UNION SELECT DISTINCT keywords"
+	    " FROM messages WHERE mailbox = ?1 AND keywords != ''", err) : NULL;
+	if (st == NULL)
+		return rc == MAILINDEX_OK ? MAILINDEX_FAIL : rc;
+	sqlite3_bind_int64(st, 1, mbox);
+	int r;
+	while ((r = mi_row(ix, st, err)) > 0)
+		add_list(out, (const char *)sqlite3_column_text(st, 0));
+	mi_done(st);
+	return r < 0 ? mi_fail(ix, NULL) : MAILINDEX_OK;
+}

@@ -492,6 +492,15 @@ TEST(mailindex_store_flags_with_modseq_and_unchangedsince)
 	/* a and b went to $Label1 and x before: kw0..kw23 get c..z. */
 	CHECK(strstr(buf_cstr(&p), ",U=3:2,cdefghijklmnopqrstuvwxyz") != NULL);
 	buf_free(&many);
+	struct buf all = BUF_INIT;
+	CHECK(mailindex_keywords(ix, in, &all, &err) == MAILINDEX_OK);
+	size_t words = all.len > 0;
+	for (size_t i = 0; i < all.len; i++)
+		words += all.data[i] == ' ';
+	CHECK(words == 32);     /* $Label1 (has a letter), x, kw0..kw29 */
+	CHECK(strstr(buf_cstr(&all), "$Label1") != NULL);
+	CHECK(strstr(buf_cstr(&all), "kw29") != NULL);
+	buf_free(&all);
 	struct mailindex_store bad = { MAILINDEX_STORE_ADD, 0x100, NULL, 0 };
 	CHECK(mailindex_store(ix, in, uids, 1, &bad, &ch, &mod, &err) ==
 	    MAILINDEX_BADNAME);
