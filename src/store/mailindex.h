@@ -186,7 +186,9 @@ enum mailindex_rc mailindex_add(struct mailindex *ix, const char *path,
 
 /* STORE: set, add or remove flags and keywords of the given UIDs (UIDs
  * that do not exist are skipped). With unchangedsince > 0 (CONDSTORE) a
- * message whose MODSEQ is higher is left alone and listed in `modified`.
+ * message whose MODSEQ is higher is left alone and listed in `modified`
+ * (UNCHANGEDSINCE 0 fails for every message: the caller answers it
+ * without a call).
  * `changed` gets the new state of each message that changed, with its
  * new MODSEQ; an unchanged message keeps its MODSEQ. */
 enum mailindex_store_op {
