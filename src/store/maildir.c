@@ -12,6 +12,7 @@
 
 #include "common/fileutil.h"
 #include "common/xmalloc.h"
+#include "store/mboxname.h"
 
 static void add_escaped(struct buf *out, const char *s, size_t n)
 {
@@ -72,22 +73,17 @@ bool maildir_create(const char *path, struct buf *err)
 
 bool maildir_folder_path(const char *maildir, const char *folder, struct buf *out)
 {
-	if (*folder == '\0' || strcasecmp(folder, "INBOX") == 0) {
-		buf_addstr(out, maildir);
-		return true;
-	}
-	size_t n = strlen(folder);
-	/* Maildir++ uses '.' as its separator, so it cannot be in a name;
-	 * empty levels and path characters are refused. */
-	if (folder[0] == '/' || folder[n - 1] == '/' || strstr(folder, "//") ||
-	    strchr(folder, '.') || n > 255)
+	/* The same mapping as the mail index's (store/mboxname.h), so a
+	 * folder of user+folder@domain is the mailbox IMAP shows. */
+	struct buf f = BUF_INIT;
+	if (!mboxname_to_folder(folder, strlen(folder), &f, NULL) && *folder) {
+		buf_free(&f);
 		return false;
-	for (size_t i = 0; i < n; i++)
-		if ((unsigned char)folder[i] < 0x20 || folder[i] == 0x7f)
-			return false;
-	buf_printf(out, "%s/.", maildir);
-	for (size_t i = 0; i < n; i++)
-		buf_addch(out, folder[i] == '/' ? '.' : folder[i]);
+	}
+	buf_addstr(out, maildir);
+	if (f.len > 0)
+		buf_printf(out, "/%s", f.data);
+	buf_free(&f);
 	return true;
 }
 
@@ -165,7 +161,8 @@ bool maildir_has(const char *dir, const char *base)
 	struct dirent *e;
 	while (d != NULL && !found && (e = readdir(d)) != NULL)
 		found = strncmp(e->d_name, base, blen) == 0 &&
-		    (e->d_name[blen] == '\0' || e->d_name[blen] == ':');
+		    (e->d_name[blen] == '\0' || e->d_name[blen] == ':' ||
+		    e->d_name[blen] == ',');  /* ",U=<uid>" of the mail index */
 	if (d)
 		closedir(d);
 	buf_free(&p);

@@ -16,8 +16,9 @@ void maildir_user_path(const char *mail_dir, const char *address, struct buf *ou
  * Here and in maildir_deliver_begin/commit, errno tells why a call failed
  * (ENOSPC and EDQUOT are a full disk, worth a retry). */
 bool maildir_create(const char *path, struct buf *err);
-/* The directory of a folder ("" or "INBOX" is the Maildir itself); false
- * when the name cannot be a folder. Does not check existence. */
+/* The directory of a folder, a mailbox name as store/mboxname.h maps it
+ * ("" or "INBOX" is the Maildir itself); false when the name cannot be a
+ * mailbox. Does not check existence. */
 bool maildir_folder_path(const char *maildir, const char *folder, struct buf *out);
 bool maildir_folder_exists(const char *maildir, const char *folder);
 /* The directory of an existing folder, matched exactly or else ignoring
@@ -28,7 +29,8 @@ bool maildir_folder_find(const char *maildir, const char *folder, struct buf *ou
  * delivery can find out that it already happened. */
 void maildir_base_name(const char *queue_id, unsigned rcpt, const char *hostname,
     uint64_t size, struct buf *out);
-/* Whether a message with this base name is in new/ or cur/. */
+/* Whether a message with this base name is in new/ or cur/ (also once
+ * the mail index renamed it to "<base>,U=<uid>:2,<flags>"). */
 bool maildir_has(const char *dir, const char *base);
 
 struct maildir_delivery {

@@ -20,7 +20,9 @@ TEST(maildir_paths_escape_unsafe_bytes)
 	buf_reset(&p);
 	CHECK(maildir_folder_path("/md", "inbox", &p));
 	CHECK_STR(p.data, "/md");
-	CHECK(!maildir_folder_path("/md", "a.b", &p));
+	buf_reset(&p);
+	CHECK(maildir_folder_path("/md", "a.b", &p));     /* '.' is escaped */
+	CHECK_STR(p.data, "/md/.a\\2eb");
 	CHECK(!maildir_folder_path("/md", "../x", &p));
 	CHECK(!maildir_folder_path("/md", "/abs", &p));
 	CHECK(!maildir_folder_path("/md", "a//b", &p));
