@@ -260,11 +260,11 @@ void spf_frame_done(struct spf *s, enum spf_result r)
 	}
 }
 
-static void on_record(struct spf *s, enum spf_rcode rc,
-    const struct spf_rr *rr, size_t n)
+static void on_record(struct spf *s, enum authdns_rcode rc,
+    const struct authdns_rr *rr, size_t n)
 {
 	struct spf_frame *f = spf_top(s);
-	if (rc == SPF_DNS_TEMPFAIL) {
+	if (rc == AUTHDNS_TEMPFAIL) {
 		spf_finish(s, SPF_RESULT_TEMPERROR, "DNS error fetching a record");
 		return;
 	}
@@ -272,7 +272,7 @@ static void on_record(struct spf *s, enum spf_rcode rc,
 	for (size_t i = 0; i < n; i++)
 		txt[i] = (struct spf_txt){ rr[i].data, rr[i].data ? rr[i].len : 0 };
 	size_t which = 0;
-	enum spf_select sel = rc == SPF_DNS_OK ?
+	enum spf_select sel = rc == AUTHDNS_OK ?
 	    spf_record_select(txt, n, &which) : SPF_SELECT_NONE;
 	free(txt);
 	if (sel == SPF_SELECT_MANY) {
@@ -311,11 +311,11 @@ static void exp_fetch(struct spf *s, struct spf_frame *f)
 	buf_free(&name);
 }
 
-static void on_exp(struct spf *s, enum spf_rcode rc, const struct spf_rr *rr,
+static void on_exp(struct spf *s, enum authdns_rcode rc, const struct authdns_rr *rr,
     size_t n)
 {
 	struct spf_frame *f = spf_top(s);
-	if (rc != SPF_DNS_OK || n != 1 || rr[0].data == NULL ||
+	if (rc != AUTHDNS_OK || n != 1 || rr[0].data == NULL ||
 	    !spf_macro_valid(rr[0].data, rr[0].len, true)) {
 		spf_finish(s, SPF_RESULT_FAIL, NULL);
 		return;
@@ -375,7 +375,7 @@ enum spf_status spf_step(struct spf *s, struct spf_query *q)
 	return SPF_QUERY;
 }
 
-void spf_answer(struct spf *s, enum spf_rcode rc, const struct spf_rr *rr,
+void spf_answer(struct spf *s, enum authdns_rcode rc, const struct authdns_rr *rr,
     size_t n)
 {
 	if (!s->pending || s->done)

@@ -16,6 +16,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "mailauth/authdns.h"
+
 enum spf_result {
 	SPF_RESULT_NONE,
 	SPF_RESULT_NEUTRAL,
@@ -29,23 +31,9 @@ enum spf_result {
 enum spf_qtype { SPF_QTYPE_TXT, SPF_QTYPE_A, SPF_QTYPE_AAAA, SPF_QTYPE_MX,
 	SPF_QTYPE_PTR };
 
-enum spf_rcode {
-	SPF_DNS_OK,          /* NOERROR, with zero or more records */
-	SPF_DNS_NXDOMAIN,    /* name error */
-	SPF_DNS_TEMPFAIL,    /* SERVFAIL, timeout or any other failure */
-};
-
 struct spf_query {
 	enum spf_qtype type;
 	const char *name;    /* valid until the next spf_answer */
-};
-
-/* One answer record. TXT: the record's character-strings concatenated.
- * A: 4 octets; AAAA: 16 octets (network order). MX: the exchange name;
- * PTR: the target name (text, trailing dot optional). */
-struct spf_rr {
-	const void *data;
-	size_t len;
 };
 
 enum spf_status { SPF_DONE, SPF_QUERY };
@@ -70,7 +58,7 @@ bool spf_start_helo(struct spf *s, const char *ip, const char *helo);
 /* Runs until a DNS answer is needed (SPF_QUERY, *q filled) or the result
  * is known (SPF_DONE). Call spf_answer before stepping again. */
 enum spf_status spf_step(struct spf *s, struct spf_query *q);
-void spf_answer(struct spf *s, enum spf_rcode rc, const struct spf_rr *rr,
+void spf_answer(struct spf *s, enum authdns_rcode rc, const struct authdns_rr *rr,
     size_t n);
 
 enum spf_result spf_result(const struct spf *s);

@@ -165,7 +165,7 @@ void spf_eval_advance(struct spf *s, struct spf_frame *f)
 	}
 }
 
-static void on_mx(struct spf *s, struct spf_frame *f, const struct spf_rr *rr,
+static void on_mx(struct spf *s, struct spf_frame *f, const struct authdns_rr *rr,
     size_t n)
 {
 	if (n > SPF_MAX_NAMES) {
@@ -183,16 +183,16 @@ static void on_mx(struct spf *s, struct spf_frame *f, const struct spf_rr *rr,
 	f->state = SPF_FS_MXHOSTS;
 }
 
-void spf_eval_answer(struct spf *s, enum spf_rcode rc,
-    const struct spf_rr *rr, size_t n)
+void spf_eval_answer(struct spf *s, enum authdns_rcode rc,
+    const struct authdns_rr *rr, size_t n)
 {
 	struct spf_frame *f = spf_top(s);
 	const struct spf_term *t = cur_term(f);
-	if (rc == SPF_DNS_TEMPFAIL) {
+	if (rc == AUTHDNS_TEMPFAIL) {
 		spf_finish(s, SPF_RESULT_TEMPERROR, "DNS error in a mechanism");
 		return;
 	}
-	if (rc == SPF_DNS_NXDOMAIN)
+	if (rc == AUTHDNS_NXDOMAIN)
 		n = 0;
 	if (s->wait == SPF_W_MXHOST) {
 		if (spf_rr_has_ip(s, rr, n, t->cidr4, t->cidr6)) {

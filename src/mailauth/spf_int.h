@@ -89,21 +89,21 @@ void spf_frame_clear(struct spf_frame *f);
 
 /* spf_eval.c */
 void spf_eval_advance(struct spf *s, struct spf_frame *f);
-void spf_eval_answer(struct spf *s, enum spf_rcode rc,
-    const struct spf_rr *rr, size_t n);
+void spf_eval_answer(struct spf *s, enum authdns_rcode rc,
+    const struct authdns_rr *rr, size_t n);
 
 /* spf_ptr.c */
 bool spf_ptr_ready(struct spf *s);
 void spf_ptr_advance(struct spf *s);
-void spf_ptr_answer(struct spf *s, enum spf_rcode rc,
-    const struct spf_rr *rr, size_t n);
+void spf_ptr_answer(struct spf *s, enum authdns_rcode rc,
+    const struct authdns_rr *rr, size_t n);
 const char *spf_ptr_choose(const struct spf *s, const char *domain);
 bool spf_ptr_match(const struct spf *s, const char *target);
 void spf_ptr_clear(struct spf_ptr *p);
 /* True if one of the address records equals the client address. */
-bool spf_rr_has_ip(const struct spf *s, const struct spf_rr *rr, size_t n,
+bool spf_rr_has_ip(const struct spf *s, const struct authdns_rr *rr, size_t n,
     int cidr4, int cidr6);
 /* Copies a name from an answer record, made a usable query name. */
-bool spf_rr_name(const struct spf_rr *rr, struct buf *out);
+bool spf_rr_name(const struct authdns_rr *rr, struct buf *out);
 
 #endif

@@ -44,7 +44,7 @@ void spf_ptr_advance(struct spf *s)
 	}
 }
 
-bool spf_rr_name(const struct spf_rr *rr, struct buf *out)
+bool spf_rr_name(const struct authdns_rr *rr, struct buf *out)
 {
 	buf_reset(out);
 	if (rr->data == NULL || rr->len > SPF_NAME_MAX + 1 ||
@@ -54,7 +54,7 @@ bool spf_rr_name(const struct spf_rr *rr, struct buf *out)
 	return spf_query_name(out);
 }
 
-bool spf_rr_has_ip(const struct spf *s, const struct spf_rr *rr, size_t n,
+bool spf_rr_has_ip(const struct spf *s, const struct authdns_rr *rr, size_t n,
     int cidr4, int cidr6)
 {
 	size_t want = s->ip.family == AF_INET ? 4 : 16;
@@ -68,17 +68,17 @@ bool spf_rr_has_ip(const struct spf *s, const struct spf_rr *rr, size_t n,
 	return false;
 }
 
-void spf_ptr_answer(struct spf *s, enum spf_rcode rc,
-    const struct spf_rr *rr, size_t n)
+void spf_ptr_answer(struct spf *s, enum authdns_rcode rc,
+    const struct authdns_rr *rr, size_t n)
 {
 	struct spf_ptr *p = &s->ptr;
 	if (s->wait == SPF_W_PTRADDR) {
-		if (rc == SPF_DNS_OK)
+		if (rc == AUTHDNS_OK)
 			p->valid[p->i] = spf_rr_has_ip(s, rr, n, 32, 128);
 		p->i++;
 		return;
 	}
-	if (rc != SPF_DNS_OK)
+	if (rc != AUTHDNS_OK)
 		return;
 	struct buf name = BUF_INIT;
 	for (size_t i = 0; i < n && i < SPF_MAX_NAMES; i++)

@@ -62,15 +62,15 @@ static void run_check(const uint8_t *data, size_t size)
 	struct spf_query q;
 	size_t steps = 0;
 	while (spf_step(s, &q) == SPF_QUERY) {
-		struct spf_rr rr;
+		struct authdns_rr rr;
 		switch (q.type) {
-		case SPF_QTYPE_TXT: rr = (struct spf_rr){ data, size }; break;
-		case SPF_QTYPE_A:   rr = (struct spf_rr){ addr, 4 }; break;
-		case SPF_QTYPE_MX:  rr = (struct spf_rr){ "mx.example.com", 14 }; break;
-		case SPF_QTYPE_PTR: rr = (struct spf_rr){ "example.com", 11 }; break;
-		default:            rr = (struct spf_rr){ NULL, 0 }; break;
+		case SPF_QTYPE_TXT: rr = (struct authdns_rr){ data, size }; break;
+		case SPF_QTYPE_A:   rr = (struct authdns_rr){ addr, 4 }; break;
+		case SPF_QTYPE_MX:  rr = (struct authdns_rr){ "mx.example.com", 14 }; break;
+		case SPF_QTYPE_PTR: rr = (struct authdns_rr){ "example.com", 11 }; break;
+		default:            rr = (struct authdns_rr){ NULL, 0 }; break;
 		}
-		spf_answer(s, SPF_DNS_OK, &rr, 1);
+		spf_answer(s, AUTHDNS_OK, &rr, 1);
 		if (++steps > 400)
 			abort();        /* limits must end every check */
 	}

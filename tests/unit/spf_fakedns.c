@@ -20,8 +20,8 @@ static int same_name(const char *a, const char *b)
 	return na == nb && strncasecmp(a, b, na) == 0;
 }
 
-enum spf_rcode zone_lookup(struct zone *z, enum spf_qtype type,
-    const char *name, struct spf_rr *rr, unsigned char (*bin)[16],
+enum authdns_rcode zone_lookup(struct zone *z, enum spf_qtype type,
+    const char *name, struct authdns_rr *rr, unsigned char (*bin)[16],
     size_t max, size_t *n)
 {
 	int exists = 0, timeout = 0;
@@ -40,18 +40,18 @@ enum spf_rcode zone_lookup(struct zone *z, enum spf_qtype type,
 			int af = type == SPF_QTYPE_A ? AF_INET : AF_INET6;
 			if (inet_pton(af, r->data, bin[*n]) != 1)
 				continue;
-			rr[*n] = (struct spf_rr){ bin[*n], af == AF_INET ? 4 : 16 };
+			rr[*n] = (struct authdns_rr){ bin[*n], af == AF_INET ? 4 : 16 };
 		} else {
-			rr[*n] = (struct spf_rr){ r->data,
+			rr[*n] = (struct authdns_rr){ r->data,
 			    r->len ? r->len : strlen(r->data) };
 		}
 		(*n)++;
 	}
 	if (*n > 0)
-		return SPF_DNS_OK;
+		return AUTHDNS_OK;
 	if (timeout)
-		return SPF_DNS_TEMPFAIL;
-	return exists ? SPF_DNS_OK : SPF_DNS_NXDOMAIN;
+		return AUTHDNS_TEMPFAIL;
+	return exists ? AUTHDNS_OK : AUTHDNS_NXDOMAIN;
 }
 
 enum spf_result zone_spf(struct zone *z, struct spf *s, const char *ip,
@@ -63,10 +63,10 @@ enum spf_result zone_spf(struct zone *z, struct spf *s, const char *ip,
 		spf_start(s, ip, sender, helo);
 	struct spf_query q;
 	while (spf_step(s, &q) == SPF_QUERY) {
-		struct spf_rr rr[64];
+		struct authdns_rr rr[64];
 		unsigned char bin[64][16];
 		size_t n;
-		enum spf_rcode rc = zone_lookup(z, q.type, q.name, rr, bin, 64, &n);
+		enum authdns_rcode rc = zone_lookup(z, q.type, q.name, rr, bin, 64, &n);
 		spf_answer(s, rc, rr, n);
 	}
 	return spf_result(s);

@@ -21,8 +21,8 @@ struct zone {
 };
 
 /* Answers q from the zone into rr/bufs (at most max records). */
-enum spf_rcode zone_lookup(struct zone *z, enum spf_qtype type,
-    const char *name, struct spf_rr *rr, unsigned char (*bin)[16],
+enum authdns_rcode zone_lookup(struct zone *z, enum spf_qtype type,
+    const char *name, struct authdns_rr *rr, unsigned char (*bin)[16],
     size_t max, size_t *n);
 /* Runs a whole check against the zone. helo_id: check the HELO identity. */
 enum spf_result zone_spf(struct zone *z, struct spf *s, const char *ip,

@@ -460,12 +460,12 @@ TEST(spf_step_api_misuse)
 	CHECK(!spf_start(s, "not-an-ip", "a@example.com", "h"));
 	CHECK(!spf_start(s, "192.0.2.1\n", "a@example.com", "h"));
 	CHECK(spf_start(s, "192.0.2.1", "a@example.com", NULL));
-	spf_answer(s, SPF_DNS_OK, NULL, 0);      /* nothing asked yet: ignored */
+	spf_answer(s, AUTHDNS_OK, NULL, 0);      /* nothing asked yet: ignored */
 	CHECK(spf_step(s, &q) == SPF_QUERY);
 	CHECK(q.type == SPF_QTYPE_TXT);
 	CHECK_STR(q.name, "example.com");
 	CHECK(spf_step(s, &q) == SPF_QUERY);     /* same question again */
-	spf_answer(s, SPF_DNS_OK, NULL, 5);      /* NULL records: none */
+	spf_answer(s, AUTHDNS_OK, NULL, 5);      /* NULL records: none */
 	CHECK(spf_step(s, &q) == SPF_DONE);
 	CHECK(spf_result(s) == SPF_RESULT_NONE);
 	CHECK(spf_step(s, &q) == SPF_DONE);
@@ -480,15 +480,15 @@ TEST(spf_step_api_misuse)
 }
 
 /* Feeds a hostile answer to the first question after the record. */
-static enum spf_result hostile(const char *record, const struct spf_rr *rr,
-    size_t n, enum spf_rcode rc)
+static enum spf_result hostile(const char *record, const struct authdns_rr *rr,
+    size_t n, enum authdns_rcode rc)
 {
 	struct spf *s = spf_new();
 	struct spf_query q;
 	spf_start(s, "192.0.2.1", "x@example.com", "h.example.net");
 	CHECK(spf_step(s, &q) == SPF_QUERY);
-	struct spf_rr rec = { record, strlen(record) };
-	spf_answer(s, SPF_DNS_OK, &rec, 1);
+	struct authdns_rr rec = { record, strlen(record) };
+	spf_answer(s, AUTHDNS_OK, &rec, 1);
 	int rounds = 0;
 	while (spf_step(s, &q) == SPF_QUERY && rounds++ < 100)
 		spf_answer(s, rc, rr, n);
@@ -499,43 +499,43 @@ static enum spf_result hostile(const char *record, const struct spf_rr *rr,
 
 TEST(spf_hostile_dns_answers)
 {
-	static struct spf_rr many[1000];
+	static struct authdns_rr many[1000];
 	static const unsigned char addr[4] = { 192, 0, 2, 1 };
 	for (size_t i = 0; i < 1000; i++)
-		many[i] = (struct spf_rr){ "v=spf1 -all", 11 };
+		many[i] = (struct authdns_rr){ "v=spf1 -all", 11 };
 	struct spf *s = spf_new();
 	struct spf_query q;
 	spf_start(s, "192.0.2.1", "x@example.com", "h.example.net");
 	spf_step(s, &q);
-	spf_answer(s, SPF_DNS_OK, many, 1000);    /* 1000 SPF records */
+	spf_answer(s, AUTHDNS_OK, many, 1000);    /* 1000 SPF records */
 	CHECK(spf_step(s, &q) == SPF_DONE);
 	CHECK(spf_result(s) == SPF_RESULT_PERMERROR);
 	spf_free(s);
 	/* A answers of the wrong size, then one right one */
-	struct spf_rr odd[3] = { { "\xc0\x00", 2 }, { NULL, 4 }, { addr, 4 } };
-	CHECK(hostile("v=spf1 a -all", odd, 2, SPF_DNS_OK) == SPF_RESULT_FAIL);
-	CHECK(hostile("v=spf1 a -all", odd, 3, SPF_DNS_OK) == SPF_RESULT_PASS);
-	CHECK(hostile("v=spf1 a -all", odd, 3, SPF_DNS_TEMPFAIL) ==
+	struct authdns_rr odd[3] = { { "\xc0\x00", 2 }, { NULL, 4 }, { addr, 4 } };
+	CHECK(hostile("v=spf1 a -all", odd, 2, AUTHDNS_OK) == SPF_RESULT_FAIL);
+	CHECK(hostile("v=spf1 a -all", odd, 3, AUTHDNS_OK) == SPF_RESULT_PASS);
+	CHECK(hostile("v=spf1 a -all", odd, 3, AUTHDNS_TEMPFAIL) ==
 	    SPF_RESULT_TEMPERROR);
 	/* MX names: NUL, too long, empty; 11 of them is a permerror */
 	char longname[300];
 	memset(longname, 'm', sizeof longname);
-	struct spf_rr mx[11] = { { "a\0b.example", 11 }, { longname, 300 },
+	struct authdns_rr mx[11] = { { "a\0b.example", 11 }, { longname, 300 },
 		{ "", 0 }, { ".", 1 } };
 	for (size_t i = 4; i < 11; i++)
-		mx[i] = (struct spf_rr){ "mx.example.com", 14 };
-	CHECK(hostile("v=spf1 mx -all", mx, 4, SPF_DNS_OK) == SPF_RESULT_FAIL);
-	CHECK(hostile("v=spf1 mx -all", mx, 11, SPF_DNS_OK) ==
+		mx[i] = (struct authdns_rr){ "mx.example.com", 14 };
+	CHECK(hostile("v=spf1 mx -all", mx, 4, AUTHDNS_OK) == SPF_RESULT_FAIL);
+	CHECK(hostile("v=spf1 mx -all", mx, 11, AUTHDNS_OK) ==
 	    SPF_RESULT_PERMERROR);
 	/* 1000 PTR names: only 10 are looked up */
-	static struct spf_rr ptrs[1000];
+	static struct authdns_rr ptrs[1000];
 	for (size_t i = 0; i < 1000; i++)
-		ptrs[i] = (struct spf_rr){ "p.example.com", 13 };
-	CHECK(hostile("v=spf1 ptr -all", ptrs, 1000, SPF_DNS_OK) ==
+		ptrs[i] = (struct authdns_rr){ "p.example.com", 13 };
+	CHECK(hostile("v=spf1 ptr -all", ptrs, 1000, AUTHDNS_OK) ==
 	    SPF_RESULT_FAIL);
 	/* exists with void answers: the third is a permerror */
 	CHECK(hostile("v=spf1 exists:a.%{d} exists:b.%{d} -all", NULL, 0,
-	    SPF_DNS_NXDOMAIN) == SPF_RESULT_FAIL);
+	    AUTHDNS_NXDOMAIN) == SPF_RESULT_FAIL);
 	CHECK(hostile("v=spf1 exists:a.%{d} exists:b.%{d} a:c.%{d} -all", NULL,
-	    0, SPF_DNS_NXDOMAIN) == SPF_RESULT_PERMERROR);
+	    0, AUTHDNS_NXDOMAIN) == SPF_RESULT_PERMERROR);
 }
