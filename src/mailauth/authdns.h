@@ -2,6 +2,7 @@
  * them from their caller, who does the lookups. */
 #ifndef AMB_MAILAUTH_AUTHDNS_H
 #define AMB_MAILAUTH_AUTHDNS_H
+#include <stdbool.h>
 #include <stddef.h>
 
 enum authdns_rcode {
@@ -17,5 +18,10 @@ struct authdns_rr {
 	const void *data;
 	size_t len;
 };
+
+/* A plausible host name to check: letter, digit, hyphen or underscore
+ * labels of 1..63 octets, at least two of them, at most max octets (one
+ * trailing dot allowed). Literals, single labels and UTF-8 are not. */
+bool authdns_host_ok(const char *name, size_t max);
 
 #endif

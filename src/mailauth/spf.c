@@ -2,7 +2,6 @@
  * and the explanation. Mechanisms are in spf_eval.c, PTR in spf_ptr.c. */
 #include "mailauth/spf.h"
 
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -108,31 +107,6 @@ bool spf_push(struct spf *s, const char *domain, bool include)
 	return true;
 }
 
-/* A plausible host name to check (RFC 7208 4.3): LDH or underscore labels
- * of 1..63 octets, at least two of them, at most 253 octets. */
-static bool identity_domain_ok(const char *d)
-{
-	size_t n = strlen(d), labels = 0, label = 0;
-	if (n > 0 && d[n - 1] == '.')
-		n--;
-	if (n == 0 || n > SPF_NAME_MAX)
-		return false;
-	for (size_t i = 0; i <= n; i++) {
-		if (i == n || d[i] == '.') {
-			if (label == 0 || label > 63)
-				return false;
-			labels++;
-			label = 0;
-		} else if (isalnum((unsigned char)d[i]) || d[i] == '-' ||
-		    d[i] == '_') {
-			label++;
-		} else {
-			return false;
-		}
-	}
-	return labels >= 2;
-}
-
 static bool start(struct spf *s, const char *ip, const char *sender,
     const char *helo)
 {
@@ -167,7 +141,7 @@ static bool start(struct spf *s, const char *ip, const char *sender,
 	size_t dn = strlen(s->sender_domain);
 	if (dn > 0 && s->sender_domain[dn - 1] == '.')
 		s->sender_domain[dn - 1] = '\0';
-	if (!identity_domain_ok(s->sender_domain))
+	if (!authdns_host_ok(s->sender_domain, SPF_NAME_MAX))
 		spf_finish(s, SPF_RESULT_NONE, "not a valid domain name");
 	else
 		spf_push(s, s->sender_domain, false);
