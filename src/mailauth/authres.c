@@ -28,7 +28,8 @@ static bool is_address(const char *s, size_t n)
 	size_t ln = (size_t)(at - s);
 	for (size_t i = 0; i < ln; i++) {
 		unsigned char c = (unsigned char)s[i];
-		if (!(c > 0x20 && c < 0x7f && strchr("()<>@,;:\\\"[]", c) == NULL))
+		if (c <= 0x20 || c >= 0x7f ||
+		    strchr("()<>@,;:\\\"[]", c) != NULL)
 			return false;
 	}
 	return (ln == 0 || (s[0] != '.' && s[ln - 1] != '.')) &&

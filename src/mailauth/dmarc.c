@@ -73,7 +73,8 @@ enum dmarc_status dmarc_step(struct dmarc *d, const char **name)
 	if (d->state == DS_ASK_FROM || d->state == DS_ASK_ORG) {
 		d->at_org = d->state == DS_ASK_ORG;
 		buf_reset(&d->qname);
-		buf_printf(&d->qname, "_dmarc.%s", d->at_org ? d->org : d->from);
+		buf_printf(&d->qname, "_dmarc.%s",
+		    d->at_org ? d->org : d->from);
 		d->state = DS_WAIT;
 	}
 	if (d->state != DS_WAIT)
@@ -107,7 +108,9 @@ void dmarc_answer(struct dmarc *d, enum authdns_rcode rc,
 		return;
 	}
 	size_t which = 0;
-	int sel = rc == AUTHDNS_OK && rr != NULL ? select_record(rr, n, &which) : 0;
+	int sel = 0;
+	if (rc == AUTHDNS_OK && rr != NULL)
+		sel = select_record(rr, n, &which);
 	if (sel == 0) {
 		if (!d->at_org && strcmp(d->org, d->from) != 0)
 			d->state = DS_ASK_ORG;

@@ -52,7 +52,8 @@ static bool split_tag(const char *s, size_t n, struct tag *t)
 
 static bool tag_is(const struct tag *t, const char *name)
 {
-	return strlen(name) == t->nlen && strncasecmp(t->name, name, t->nlen) == 0;
+	return strlen(name) == t->nlen &&
+	    strncasecmp(t->name, name, t->nlen) == 0;
 }
 
 static bool val_is(const struct tag *t, const char *v)
@@ -143,8 +144,10 @@ static void parse_uris(const struct tag *t, char **uris, size_t *n)
 			len = (size_t)(bang - u);
 		bool ok = len > 0 && len <= DMARC_URI_MAX &&
 		    isalpha((unsigned char)u[0]) && memchr(u, ':', len) != NULL;
-		for (size_t i = 0; ok && i < len; i++)
-			ok = (unsigned char)u[i] > 0x20 && (unsigned char)u[i] < 0x7f;
+		for (size_t i = 0; ok && i < len; i++) {
+			unsigned char ch = (unsigned char)u[i];
+			ok = ch > 0x20 && ch < 0x7f;
+		}
 		if (ok)
 			uris[(*n)++] = xstrndup(u, len);
 		if (c == NULL)
@@ -215,7 +218,8 @@ bool dmarc_record_parse(const char *txt, size_t len, struct dmarc_record *r,
 	if (p_ok != 1 || sp_ok == 0) {
 		/* RFC 7489 6.6.3 step 6: with a usable rua, act as p=none */
 		if (r->nrua == 0) {
-			buf_addstr(err, p_ok == -1 ? "no p= tag" : "bad p= or sp=");
+			buf_addstr(err, p_ok == -1 ? "no p= tag" :
+			    "bad p= or sp=");
 			dmarc_record_free(r);
 			return false;
 		}

@@ -114,7 +114,8 @@ static bool start(struct spf *s, const char *ip, const char *sender,
 	if (!spf_ip_parse(ip, &s->ip))
 		return false;
 	helo = helo ? helo : "";
-	if (strlen(helo) > SPF_IDENTITY_MAX || strlen(sender) > SPF_IDENTITY_MAX) {
+	if (strlen(helo) > SPF_IDENTITY_MAX ||
+	    strlen(sender) > SPF_IDENTITY_MAX) {
 		s->helo = xstrdup("");
 		s->sender = xstrdup("");
 		s->local = xstrdup("");
@@ -137,6 +138,12 @@ static bool start(struct spf *s, const char *ip, const char *sender,
 		size_t ln = (size_t)(at - s->sender);
 		s->local = ln ? xstrndup(s->sender, ln) : xstrdup("postmaster");
 		s->sender_domain = xstrdup(at + 1);
+		if (ln == 0) {          /* RFC 7208 4.3: "@example.com" */
+			free(s->sender);
+			struct buf pm = BUF_INIT;
+			buf_printf(&pm, "postmaster@%s", s->sender_domain);
+			s->sender = buf_detach(&pm);
+		}
 	}
 	size_t dn = strlen(s->sender_domain);
 	if (dn > 0 && s->sender_domain[dn - 1] == '.')
@@ -216,7 +223,8 @@ void spf_frame_done(struct spf *s, enum spf_result r)
 	struct spf_frame *parent = spf_top(s);
 	switch (r) {
 	case SPF_RESULT_PASS:      /* RFC 7208 5.2: the include matches */
-		spf_frame_done(s, spf_qual_result(parent->rec.terms[parent->term].qual));
+		spf_frame_done(s,
+		    spf_qual_result(parent->rec.terms[parent->term].qual));
 		break;
 	case SPF_RESULT_FAIL:
 	case SPF_RESULT_SOFTFAIL:
@@ -239,12 +247,14 @@ static void on_record(struct spf *s, enum authdns_rcode rc,
 {
 	struct spf_frame *f = spf_top(s);
 	if (rc == AUTHDNS_TEMPFAIL) {
-		spf_finish(s, SPF_RESULT_TEMPERROR, "DNS error fetching a record");
+		spf_finish(s, SPF_RESULT_TEMPERROR,
+		    "DNS error fetching a record");
 		return;
 	}
 	struct spf_txt *txt = xreallocarray(NULL, n + 1, sizeof *txt);
 	for (size_t i = 0; i < n; i++)
-		txt[i] = (struct spf_txt){ rr[i].data, rr[i].data ? rr[i].len : 0 };
+		txt[i] = (struct spf_txt){ rr[i].data,
+		    rr[i].data ? rr[i].len : 0 };
 	size_t which = 0;
 	enum spf_select sel = rc == AUTHDNS_OK ?
 	    spf_record_select(txt, n, &which) : SPF_SELECT_NONE;
@@ -285,8 +295,8 @@ static void exp_fetch(struct spf *s, struct spf_frame *f)
 	buf_free(&name);
 }
 
-static void on_exp(struct spf *s, enum authdns_rcode rc, const struct authdns_rr *rr,
-    size_t n)
+static void on_exp(struct spf *s, enum authdns_rcode rc,
+    const struct authdns_rr *rr, size_t n)
 {
 	struct spf_frame *f = spf_top(s);
 	if (rc != AUTHDNS_OK || n != 1 || rr[0].data == NULL ||
@@ -306,8 +316,16 @@ static void exp_text(struct spf *s, struct spf_frame *f)
 	struct spf_macro_env env;
 	macro_env(s, f, &env);
 	struct buf out = BUF_INIT;
-	if (spf_macro_expand(&env, f->exp_text, n, true, &out))
+	if (spf_macro_expand(&env, f->exp_text, n, true, &out)) {
+		/* it goes into an SMTP reply: one line, bounded */
+		if (out.len > SPF_EXP_MAX)
+			out.data[out.len = SPF_EXP_MAX] = '\0';
+		for (size_t i = 0; i < out.len; i++)
+			if ((unsigned char)out.data[i] < 0x20 ||
+			    out.data[i] == 0x7f)
+				out.data[i] = '?';
 		s->explanation = buf_detach(&out);
+	}
 	buf_free(&out);
 	spf_finish(s, SPF_RESULT_FAIL, NULL);
 }
@@ -349,8 +367,8 @@ enum spf_status spf_step(struct spf *s, struct spf_query *q)
 	return SPF_QUERY;
 }
 
-void spf_answer(struct spf *s, enum authdns_rcode rc, const struct authdns_rr *rr,
-    size_t n)
+void spf_answer(struct spf *s, enum authdns_rcode rc,
+    const struct authdns_rr *rr, size_t n)
 {
 	if (!s->pending || s->done)
 		return;

@@ -4,7 +4,7 @@
  *	spf_start(s, "192.0.2.1", "user@example.com", "mx.example.com");
  *	struct spf_query q;
  *	while (spf_step(s, &q) == SPF_QUERY)
- *		spf_answer(s, rcode, records, n);    (answer q.type for q.name)
+ *		spf_answer(s, rcode, records, n);   (q.type of q.name)
  *	spf_result(s), spf_explanation(s) ...
  *
  * Limits enforced: 10 DNS-querying mechanisms and redirects per check,
@@ -58,11 +58,12 @@ bool spf_start_helo(struct spf *s, const char *ip, const char *helo);
 /* Runs until a DNS answer is needed (SPF_QUERY, *q filled) or the result
  * is known (SPF_DONE). Call spf_answer before stepping again. */
 enum spf_status spf_step(struct spf *s, struct spf_query *q);
-void spf_answer(struct spf *s, enum authdns_rcode rc, const struct authdns_rr *rr,
-    size_t n);
+void spf_answer(struct spf *s, enum authdns_rcode rc,
+    const struct authdns_rr *rr, size_t n);
 
 enum spf_result spf_result(const struct spf *s);
-/* For fail: the domain's exp= text, macro-expanded; NULL if none. */
+/* For fail: the domain's exp= text, macro-expanded, at most 400 octets
+ * of printable text (control characters become '?'); NULL if none. */
 const char *spf_explanation(const struct spf *s);
 /* For none, permerror and temperror: a short reason; NULL otherwise. */
 const char *spf_problem(const struct spf *s);

@@ -86,7 +86,8 @@ static void dns_mech(struct spf *s, struct spf_frame *f)
 	} else if (tg == SPF_TGT_BAD) {
 		/* No query can be made for it: nothing there to match. */
 		if (t->mech == SPF_MECH_INCLUDE)
-			spf_finish(s, SPF_RESULT_PERMERROR, "bad include target");
+			spf_finish(s, SPF_RESULT_PERMERROR,
+			    "bad include target");
 		else
 			f->term++;
 	} else if (tg == SPF_TGT_OK) {
@@ -165,8 +166,8 @@ void spf_eval_advance(struct spf *s, struct spf_frame *f)
 	}
 }
 
-static void on_mx(struct spf *s, struct spf_frame *f, const struct authdns_rr *rr,
-    size_t n)
+static void on_mx(struct spf *s, struct spf_frame *f,
+    const struct authdns_rr *rr, size_t n)
 {
 	if (n > SPF_MAX_NAMES) {
 		spf_finish(s, SPF_RESULT_PERMERROR, "more than 10 MX records");

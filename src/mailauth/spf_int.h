@@ -11,6 +11,7 @@
 #define SPF_MAX_NAMES    10   /* MX and PTR names per mechanism */
 #define SPF_MAX_FRAMES   (SPF_MAX_LOOKUPS + 2)
 #define SPF_IDENTITY_MAX 1024 /* longer senders and HELO names: none */
+#define SPF_EXP_MAX      400  /* explanations are cut to this length */
 
 enum spf_wait {
 	SPF_W_RECORD, SPF_W_ADDR, SPF_W_MX, SPF_W_MXHOST, SPF_W_EXISTS,
@@ -101,8 +102,8 @@ const char *spf_ptr_choose(const struct spf *s, const char *domain);
 bool spf_ptr_match(const struct spf *s, const char *target);
 void spf_ptr_clear(struct spf_ptr *p);
 /* True if one of the address records equals the client address. */
-bool spf_rr_has_ip(const struct spf *s, const struct authdns_rr *rr, size_t n,
-    int cidr4, int cidr6);
+bool spf_rr_has_ip(const struct spf *s, const struct authdns_rr *rr,
+    size_t n, int cidr4, int cidr6);
 /* Copies a name from an answer record, made a usable query name. */
 bool spf_rr_name(const struct authdns_rr *rr, struct buf *out);
 

@@ -54,7 +54,7 @@ static size_t macro_parse(const char *s, size_t n, bool explain,
 		i++;
 	}
 	if (digits && m->keep == 0)
-		return 0;               /* RFC 7208 7.3: DIGIT must be nonzero */
+		return 0;               /* 7.3: DIGIT must be nonzero */
 	if (i < n && (s[i] == 'r' || s[i] == 'R')) {
 		m->reverse = true;
 		i++;
@@ -229,7 +229,8 @@ static bool transform(struct expand *x, const struct macro *m)
 			buf_addch(x->out, '.');
 		for (size_t i = 0; i < parts[k].len; i++) {
 			unsigned char c = (unsigned char)v[parts[k].off + i];
-			if (m->upper && !isalnum(c) && strchr("-._~", c) == NULL)
+			bool keep = isalnum(c) || strchr("-._~", c) != NULL;
+			if (m->upper && !keep)
 				buf_printf(x->out, "%%%02X", c);
 			else
 				buf_addch(x->out, (char)c);

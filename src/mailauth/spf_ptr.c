@@ -47,15 +47,20 @@ void spf_ptr_advance(struct spf *s)
 bool spf_rr_name(const struct authdns_rr *rr, struct buf *out)
 {
 	buf_reset(out);
-	if (rr->data == NULL || rr->len > SPF_NAME_MAX + 1 ||
-	    memchr(rr->data, '\0', rr->len) != NULL)
+	if (rr->data == NULL || rr->len > SPF_NAME_MAX + 1)
 		return false;
+	/* only printable names: they may end up in %{p} and in the
+	 * explanation the SMTP reply carries */
+	const unsigned char *p = rr->data;
+	for (size_t i = 0; i < rr->len; i++)
+		if (p[i] <= 0x20 || p[i] >= 0x7f)
+			return false;
 	buf_add(out, rr->data, rr->len);
 	return spf_query_name(out);
 }
 
-bool spf_rr_has_ip(const struct spf *s, const struct authdns_rr *rr, size_t n,
-    int cidr4, int cidr6)
+bool spf_rr_has_ip(const struct spf *s, const struct authdns_rr *rr,
+    size_t n, int cidr4, int cidr6)
 {
 	size_t want = s->ip.family == AF_INET ? 4 : 16;
 	for (size_t i = 0; i < n; i++) {

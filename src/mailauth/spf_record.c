@@ -21,10 +21,10 @@ enum spf_select spf_record_select(const struct spf_txt *txt, size_t n,
 {
 	size_t found = 0;
 	for (size_t i = 0; i < n; i++) {
-		if (txt[i].data != NULL && is_version(txt[i].data, txt[i].len)) {
-			if (found++ == 0)
-				*which = i;
-		}
+		if (txt[i].data == NULL || !is_version(txt[i].data, txt[i].len))
+			continue;
+		if (found++ == 0)
+			*which = i;
 	}
 	return found == 0 ? SPF_SELECT_NONE :
 	    found == 1 ? SPF_SELECT_ONE : SPF_SELECT_MANY;
@@ -226,8 +226,9 @@ bool spf_record_parse(const char *txt, size_t len, struct spf_record *rec,
 		return false;
 	}
 	for (size_t i = 0; i < len; i++) {
-		if ((unsigned char)txt[i] < 0x20 || (unsigned char)txt[i] > 0x7e) {
-			buf_addstr(err, "record has a control or non-ASCII byte");
+		unsigned char c = (unsigned char)txt[i];
+		if (c < 0x20 || c > 0x7e) {
+			buf_addstr(err, "control or non-ASCII byte in record");
 			return false;
 		}
 	}

@@ -539,3 +539,33 @@ TEST(spf_hostile_dns_answers)
 	CHECK(hostile("v=spf1 exists:a.%{d} exists:b.%{d} a:c.%{d} -all", NULL,
 	    0, AUTHDNS_NXDOMAIN) == SPF_RESULT_PERMERROR);
 }
+
+TEST(spf_explanation_is_safe_for_smtp)
+{
+	static const struct zrr zone[] = {
+		{ "example.com", "TXT", "v=spf1 -all exp=why.%{d}", 0 },
+		{ "why.example.com", "TXT", "from %{p} %{l}%{l}%{l}%{l}%{l}", 0 },
+		{ "1.2.0.192.in-addr.arpa", "PTR", "evil\r\n250 ok.example.com", 0 },
+		{ "1.2.0.192.in-addr.arpa", "PTR", "ok.example.com", 0 },
+		{ "ok.example.com", "A", "192.0.2.1", 0 },
+		{ "evil\r\n250 ok.example.com", "A", "192.0.2.1", 0 },
+	};
+	struct zone z = ZONE(zone);
+	struct spf *s = spf_new();
+	char local[201];
+	memset(local, 'x', 200);
+	local[200] = '\0';
+	char sender[260];
+	snprintf(sender, sizeof sender, "%s@example.com", local);
+	CHECK(zone_spf(&z, s, "192.0.2.1", sender, "h.example.net", 0) ==
+	    SPF_RESULT_FAIL);
+	const char *e = spf_explanation(s);
+	CHECK(e != NULL && strncmp(e, "from ok.example.com xxx", 23) == 0);
+	CHECK(e != NULL && strlen(e) == 400);
+	CHECK(e != NULL && strpbrk(e, "\r\n") == NULL);
+	/* "@example.com": the sender becomes postmaster@example.com */
+	CHECK(zone_spf(&z, s, "192.0.2.1", "@example.com", "h.example.net", 0)
+	    == SPF_RESULT_FAIL);
+	CHECK_STR(spf_sender(s), "postmaster@example.com");
+	spf_free(s);
+}
