@@ -16,8 +16,7 @@ static void expand(const struct spf_macro_env *env, const char *s, bool exp)
 	if (spf_macro_expand(env, s, strlen(s), exp, &out) &&
 	    out.len > SPF_MACRO_MAX_OUT)
 		abort();
-	spf_query_name(&out);
-	if (out.len > SPF_NAME_MAX + 1)
+	if (spf_query_name(&out) && out.len > SPF_NAME_MAX)
 		abort();
 	buf_free(&out);
 }
@@ -52,7 +51,8 @@ static void parse_and_expand(const uint8_t *data, size_t size)
 }
 
 /* Every TXT query returns the input; every name has one address and one
- * MX; PTR points back into the zone. */
+ * MX; PTR points back into the zone. The input's bytes also pick which
+ * answers are NXDOMAIN, empty or temporary failures. */
 static void run_check(const uint8_t *data, size_t size)
 {
 	static const unsigned char addr[4] = { 192, 0, 2, 1 };
@@ -62,19 +62,35 @@ static void run_check(const uint8_t *data, size_t size)
 	struct spf_query q;
 	size_t steps = 0;
 	while (spf_step(s, &q) == SPF_QUERY) {
-		struct authdns_rr rr;
+		struct authdns_rr rr = { NULL, 0 };
 		switch (q.type) {
 		case SPF_QTYPE_TXT: rr = (struct authdns_rr){ data, size }; break;
 		case SPF_QTYPE_A:   rr = (struct authdns_rr){ addr, 4 }; break;
-		case SPF_QTYPE_MX:  rr = (struct authdns_rr){ "mx.example.com", 14 }; break;
-		case SPF_QTYPE_PTR: rr = (struct authdns_rr){ "example.com", 11 }; break;
-		default:            rr = (struct authdns_rr){ NULL, 0 }; break;
+		case SPF_QTYPE_MX:
+			rr = (struct authdns_rr){ "mx.example.com", 14 };
+			break;
+		case SPF_QTYPE_PTR:
+			rr = (struct authdns_rr){ "example.com", 11 };
+			break;
+		default:
+			break;
 		}
-		spf_answer(s, AUTHDNS_OK, &rr, 1);
+		unsigned pick = size > 0 ? data[steps % size] >> 6 : 0;
+		if (steps == 0 || pick == 0 || q.type == SPF_QTYPE_TXT)
+			spf_answer(s, AUTHDNS_OK, &rr, 1);
+		else if (pick == 1)
+			spf_answer(s, AUTHDNS_NXDOMAIN, NULL, 0);
+		else if (pick == 2)
+			spf_answer(s, AUTHDNS_OK, NULL, 0);
+		else
+			spf_answer(s, AUTHDNS_TEMPFAIL, NULL, 0);
 		if (++steps > 400)
 			abort();        /* limits must end every check */
 	}
 	if (spf_result(s) > SPF_RESULT_PERMERROR)
+		abort();
+	const char *e = spf_explanation(s);
+	if (e != NULL && (strlen(e) > 400 || strpbrk(e, "\r\n") != NULL))
 		abort();
 	spf_free(s);
 }
