@@ -116,11 +116,14 @@ void dmarc_answer(struct dmarc *d, enum authdns_rcode rc,
 			d->state = DS_ASK_ORG;
 		return;                  /* else no policy: result none */
 	}
-	if (sel > 1)
-		return;                  /* 6.6.3 step 5: no DMARC processing */
+	/* Several records or a broken one: no DMARC processing (6.6.3
+	 * steps 5, 6), reported as permerror (11.2). */
+	d->result = DMARC_RESULT_PERMERROR;
 	struct buf err = BUF_INIT;
-	if (dmarc_record_parse(rr[which].data, rr[which].len, &d->rec, &err)) {
+	if (sel == 1 &&
+	    dmarc_record_parse(rr[which].data, rr[which].len, &d->rec, &err)) {
 		d->have_rec = true;
+		d->result = DMARC_RESULT_NONE;
 		d->policy_domain = xstrdup(d->at_org ? d->org : d->from);
 	}
 	buf_free(&err);

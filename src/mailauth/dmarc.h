@@ -74,7 +74,8 @@ struct dmarc_auth {
 };
 
 struct dmarc_verdict {
-	enum dmarc_result result;
+	enum dmarc_result result;       /* permerror: several or broken
+	                                   records, nothing to apply */
 	enum dmarc_policy policy;       /* published p (or sp) */
 	enum dmarc_policy disposition;  /* what to do after pct sampling */
 	bool spf_aligned, dkim_aligned;

@@ -39,6 +39,13 @@ TEST(authres_build_all_methods)
 	CHECK_STR(buf_cstr(&out), "Authentication-Results: mx.example.org;"
 	    " spf=permerror (bad \\(record\\))\r\n smtp.helo=mail.example.com\r\n");
 	buf_reset(&out);
+	struct dmarc_verdict pe = { .result = DMARC_RESULT_PERMERROR,
+		.from_domain = "x.example" };
+	authres_add_dmarc(&ar, &pe);
+	authres_finish(&ar, &out);
+	CHECK_STR(buf_cstr(&out), "Authentication-Results: mx.example.org;"
+	    " dmarc=permerror header.from=x.example\r\n");
+	buf_reset(&out);
 	authres_finish(&ar, &out);
 	CHECK_STR(buf_cstr(&out), "Authentication-Results: mx.example.org; none\r\n");
 	authres_free(&ar);

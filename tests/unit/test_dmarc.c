@@ -203,11 +203,12 @@ TEST(dmarc_discovery_and_policy)
 	CHECK(r.v.result == DMARC_RESULT_NONE);
 	CHECK(r.queries == 1);               /* it is its own org domain */
 	r = check(d, "two.example", SPF_RESULT_NONE, "", NULL, 0);
-	CHECK(r.v.result == DMARC_RESULT_NONE);
+	CHECK(r.v.result == DMARC_RESULT_PERMERROR);
+	CHECK(r.v.disposition == DMARC_POLICY_NONE);
 	r = check(d, "slow.example", SPF_RESULT_NONE, "", NULL, 0);
 	CHECK(r.v.result == DMARC_RESULT_TEMPERROR);
 	r = check(d, "broken.example", SPF_RESULT_NONE, "", NULL, 0);
-	CHECK(r.v.result == DMARC_RESULT_NONE);
+	CHECK(r.v.result == DMARC_RESULT_PERMERROR && r.queries == 1);
 	/* a record at a subdomain is not inherited by deeper names */
 	r = check(d, "deep.sub.nopolicy.example", SPF_RESULT_NONE, "", NULL, 0);
 	CHECK(r.v.result == DMARC_RESULT_NONE && r.queries == 2);
