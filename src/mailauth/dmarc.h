@@ -57,7 +57,8 @@ bool dmarc_record_is_dmarc(const char *txt, size_t len);
  * itself if it is a public suffix. */
 void dmarc_org_domain(const char *domain, struct buf *out);
 /* Loads the Public Suffix List (Debian's publicsuffix package through
- * libpsl); call before chroot. Done lazily otherwise. */
+ * libpsl, or libpsl's built-in copy). Call once at start-up, before
+ * chroot and before any threads; done lazily (not thread-safe) otherwise. */
 void dmarc_org_init(void);
 
 enum dmarc_result { DMARC_RESULT_NONE, DMARC_RESULT_PASS, DMARC_RESULT_FAIL,
