@@ -5,7 +5,7 @@ VARIANT ?= rel
 OUT     := $(BUILD)/$(VARIANT)
 
 PKGS := libsodium sqlite3 liblzma libzstd libevent libevent_openssl openssl \
-        libidn2 libunbound libcurl jansson
+        libidn2 libunbound libcurl jansson libpsl
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS)) -lunistring -pthread
 
