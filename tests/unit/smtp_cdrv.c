@@ -20,6 +20,16 @@ void cdrv_open(struct cdrv *d, const struct smtp_client_params *p)
 	d->c = smtp_client_new(p);
 }
 
+void cdrv_start(struct cdrv *d, const struct smtp_client_msg *msgs, size_t n,
+    const char *body)
+{
+	struct smtp_client_params p = cdrv_params();
+	cdrv_open(d, &p);
+	d->msgs = msgs;
+	d->nmsgs = n;
+	d->body = body;
+}
+
 void cdrv_close(struct cdrv *d)
 {
 	smtp_client_free(d->c);
@@ -45,11 +55,12 @@ static void log_result(struct cdrv *d, const char *tag,
 
 static void feed_body(struct cdrv *d)
 {
-	size_t len = strlen(d->body);
+	const char *body = d->body != NULL ? d->body : "";
+	size_t len = strlen(body);
 	size_t chunk = d->body_chunk ? d->body_chunk : len;
 	for (size_t i = 0; i < len; i += chunk) {
 		size_t n = len - i < chunk ? len - i : chunk;
-		smtp_client_body(d->c, d->body + i, n);
+		smtp_client_body(d->c, body + i, n);
 		collect(d);
 	}
 	smtp_client_body_end(d->c);

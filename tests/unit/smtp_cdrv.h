@@ -22,6 +22,9 @@ struct cdrv {
 /* Default params: helo "client.test", peer "mx.test[192.0.2.1]". */
 struct smtp_client_params cdrv_params(void);
 void cdrv_open(struct cdrv *d, const struct smtp_client_params *p);
+/* cdrv_open with the default params, sending msgs[n] with body. */
+void cdrv_start(struct cdrv *d, const struct smtp_client_msg *msgs, size_t n,
+    const char *body);
 void cdrv_close(struct cdrv *d);
 /* Feeds one turn of server replies, then pumps every event. */
 void cdrv_turn(struct cdrv *d, const char *replies);

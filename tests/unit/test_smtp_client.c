@@ -48,12 +48,8 @@ static const char pipelined_log[] =
 
 static bool run_pipelined(size_t feed_chunk, size_t body_chunk)
 {
-	struct smtp_client_params p = cdrv_params();
 	struct cdrv d;
-	cdrv_open(&d, &p);
-	d.msgs = &msg_two;
-	d.nmsgs = 1;
-	d.body = "Subject: hi\r\n\r\n.leading dot\r\nlast\r\n";
+	cdrv_start(&d, &msg_two, 1, "Subject: hi\r\n\r\n.leading dot\r\nlast\r\n");
 	d.feed_chunk = feed_chunk;
 	d.body_chunk = body_chunk;
 	cdrv_script(&d, pipelined_script);
@@ -77,12 +73,8 @@ TEST(smtpc_pipelined_session_byte_by_byte)
 
 TEST(smtpc_one_command_at_a_time)
 {
-	struct smtp_client_params p = cdrv_params();
 	struct cdrv d;
-	cdrv_open(&d, &p);
-	d.msgs = &msg_two;
-	d.nmsgs = 1;
-	d.body = "x\r\n";
+	cdrv_start(&d, &msg_two, 1, "x\r\n");
 	cdrv_turn(&d, GREET);
 	CHECK_STR(cdrv_take(&d), "EHLO client.test\r\n");
 	cdrv_turn(&d, EHLO_PLAIN);
@@ -120,12 +112,8 @@ TEST(smtpc_connection_reuse_with_rset)
 		{ "", r1, 1, 0, false, false },
 		{ "alice@client.test", r2, 1, 0, false, false },
 	};
-	struct smtp_client_params p = cdrv_params();
 	struct cdrv d;
-	cdrv_open(&d, &p);
-	d.msgs = msgs;
-	d.nmsgs = 2;
-	d.body = "";
+	cdrv_start(&d, msgs, 2, "");
 	const char *script[] = {
 		GREET, EHLO_PIPE,
 		"250 ok\r\n550 no\r\n554 5.5.1 no valid recipients\r\n",
@@ -151,11 +139,8 @@ TEST(smtpc_connection_reuse_with_rset)
  * later replies are read and ignored, no RSET is needed. */
 TEST(smtpc_pipelined_mail_refused)
 {
-	struct smtp_client_params p = cdrv_params();
 	struct cdrv d;
-	cdrv_open(&d, &p);
-	d.msgs = &msg_two;
-	d.nmsgs = 1;
+	cdrv_start(&d, &msg_two, 1, NULL);
 	const char *script[] = {
 		GREET, EHLO_PIPE,
 		"553 5.7.1 sender refused\r\n503 5.5.1 no MAIL\r\n"
@@ -176,11 +161,8 @@ TEST(smtpc_pipelined_mail_refused)
 /* RFC 2920 3.1: 354 though nobody was accepted: an empty body, then RSET. */
 TEST(smtpc_354_without_recipients_sends_lone_dot)
 {
-	struct smtp_client_params p = cdrv_params();
 	struct cdrv d;
-	cdrv_open(&d, &p);
-	d.msgs = &msg_two;
-	d.nmsgs = 1;
+	cdrv_start(&d, &msg_two, 1, NULL);
 	const char *script[] = {
 		GREET, EHLO_PIPE, "250 ok\r\n550 no\r\n550 no\r\n354 go\r\n",
 		"554 no valid recipients\r\n", "250 ok\r\n", "221 bye\r\n", NULL,
@@ -194,11 +176,8 @@ TEST(smtpc_354_without_recipients_sends_lone_dot)
 
 TEST(smtpc_multiline_greeting_and_reply_text)
 {
-	struct smtp_client_params p = cdrv_params();
 	struct cdrv d;
-	cdrv_open(&d, &p);
-	d.msgs = &msg_two;
-	d.nmsgs = 1;
+	cdrv_start(&d, &msg_two, 1, NULL);
 	const char *script[] = {
 		"220-mx.test ESMTP\r\n220-second line\r\n220\r\n", EHLO_PIPE,
 		"250 ok\r\n550-5.1.1 The account\r\n550-5.1.1 does not\n"
@@ -219,12 +198,8 @@ TEST(smtpc_helo_fallback_and_need_7bit)
 		{ "alice@client.test", r, 1, 10, true, false },
 		{ "alice@client.test", r, 1, 10, false, false },
 	};
-	struct smtp_client_params p = cdrv_params();
 	struct cdrv d;
-	cdrv_open(&d, &p);
-	d.msgs = msgs;
-	d.nmsgs = 2;
-	d.body = "hi\r\n";
+	cdrv_start(&d, msgs, 2, "hi\r\n");
 	const char *script[] = {
 		GREET, "502 5.5.2 EHLO not understood\r\n", "250 mx.test\r\n",
 		"250 ok\r\n", "250 ok\r\n", "354 go\r\n", "250 ok\r\n", NULL,
@@ -247,12 +222,8 @@ TEST(smtpc_8bit_params_and_size_limit)
 		{ "alice@client.test", r, 1, 1001, false, false },
 		{ "alice@client.test", r, 1, 1000, true, false },
 	};
-	struct smtp_client_params p = cdrv_params();
 	struct cdrv d;
-	cdrv_open(&d, &p);
-	d.msgs = msgs;
-	d.nmsgs = 2;
-	d.body = "caf\xc3\xa9\r\n";
+	cdrv_start(&d, msgs, 2, "caf\xc3\xa9\r\n");
 	const char *script[] = {
 		GREET, EHLO_PIPE, "250 ok\r\n250 ok\r\n354 go\r\n", "250 ok\r\n",
 		NULL,
@@ -274,12 +245,8 @@ TEST(smtpc_smtputf8)
 		{ "\xc3\xa4@client.test", r + 1, 1, 0, false, false },
 		{ "alice@client.test", r + 1, 1, 0, true, true },
 	};
-	struct smtp_client_params p = cdrv_params();
 	struct cdrv d;
-	cdrv_open(&d, &p);
-	d.msgs = msgs;
-	d.nmsgs = 3;
-	d.body = "x\r\n";
+	cdrv_start(&d, msgs, 3, "x\r\n");
 	const char *script[] = {
 		GREET, EHLO_PIPE, "250 ok\r\n250 ok\r\n354 go\r\n", "250 ok\r\n",
 		NULL,
@@ -308,12 +275,8 @@ TEST(smtpc_smtputf8_offered)
 {
 	static const char *const r[] = { "b\xc3\xb6@mx.test" };
 	const struct smtp_client_msg m = { "a@client.test", r, 1, 0, false, false };
-	struct smtp_client_params p = cdrv_params();
 	struct cdrv d;
-	cdrv_open(&d, &p);
-	d.msgs = &m;
-	d.nmsgs = 1;
-	d.body = "x\r\n";
+	cdrv_start(&d, &m, 1, "x\r\n");
 	const char *script[] = {
 		GREET, "250-mx.test\r\n250-SMTPUTF8\r\n250 PIPELINING\r\n",
 		"250 ok\r\n250 ok\r\n354 go\r\n", "250 ok\r\n", NULL,
@@ -332,11 +295,8 @@ TEST(smtpc_bad_addresses_never_reach_the_wire)
 		{ "a@x\r\nDATA", r + 2, 1, 0, false, false },
 		{ "alice@x", r, 3, 0, false, false },
 	};
-	struct smtp_client_params p = cdrv_params();
 	struct cdrv d;
-	cdrv_open(&d, &p);
-	d.msgs = msgs;
-	d.nmsgs = 2;
+	cdrv_start(&d, msgs, 2, NULL);
 	d.no_quit = true;
 	const char *script[] = { GREET, EHLO_PIPE,
 	    "250 ok\r\n250 ok\r\n554 5.5.1 no\r\n", NULL };
@@ -466,12 +426,8 @@ TEST(smtpc_greeting_refused)
 /* The body is dot-stuffed and line ends made CRLF, whatever the pieces. */
 static bool stuffed(const char *body, size_t chunk, const char *want)
 {
-	struct smtp_client_params p = cdrv_params();
 	struct cdrv d;
-	cdrv_open(&d, &p);
-	d.msgs = &msg_two;
-	d.nmsgs = 1;
-	d.body = body;
+	cdrv_start(&d, &msg_two, 1, body);
 	d.body_chunk = chunk;
 	d.no_quit = true;
 	const char *script[] = { GREET, EHLO_PIPE,
