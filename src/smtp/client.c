@@ -247,18 +247,25 @@ static void dispatch(struct smtp_client *c)
 	}
 }
 
+static void connection_ended(struct smtp_client *c)
+{
+	if (c->phase == CP_QUIT)
+		quit_closed(c);
+	else
+		fail_connection(c);
+}
+
 /* One reply, or the end of the connection; false when waiting. */
 static bool step(struct smtp_client *c)
 {
-	if (c->phase == CP_CLOSED || c->phase == CP_TLS)
+	if (c->phase == CP_CLOSED)
 		return false;
-	if (c->timed_out) {
-		if (c->phase == CP_QUIT)
-			quit_closed(c);
-		else
-			fail_connection(c);
+	if (c->timed_out || (c->phase == CP_TLS && c->eof)) {
+		connection_ended(c);
 		return true;
 	}
+	if (c->phase == CP_TLS)
+		return false;   /* the glue is doing the handshake */
 	switch (cli_read_reply(c)) {
 	case RD_DONE:
 		dispatch(c);
@@ -270,10 +277,7 @@ static bool step(struct smtp_client *c)
 	}
 	if (!c->eof)
 		return false;
-	if (c->phase == CP_QUIT)
-		quit_closed(c);
-	else
-		fail_connection(c);
+	connection_ended(c);
 	return true;
 }
 

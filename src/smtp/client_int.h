@@ -22,7 +22,7 @@ enum cli_phase {
 
 /* What the reply in question answers, for texts. */
 enum cli_stage {
-	ST_GREETING, ST_EHLO, ST_HELO, ST_STARTTLS, ST_AUTH, ST_MAIL,
+	ST_GREETING, ST_EHLO, ST_HELO, ST_STARTTLS, ST_TLS, ST_AUTH, ST_MAIL,
 	ST_RCPT, ST_DATA, ST_BODY, ST_DATA_END, ST_RSET, ST_QUIT, ST_IDLE,
 };
 

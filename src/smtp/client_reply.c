@@ -176,6 +176,7 @@ static const char *stage_command(enum cli_stage st)
 	case ST_EHLO:      return "EHLO";
 	case ST_HELO:      return "HELO";
 	case ST_STARTTLS:  return "STARTTLS";
+	case ST_TLS:       return NULL;
 	case ST_AUTH:      return "AUTH";
 	case ST_MAIL:      return "MAIL FROM";
 	case ST_RCPT:      return "RCPT TO";
@@ -206,6 +207,7 @@ const char *cli_stage_while(enum cli_stage st)
 	case ST_EHLO:      return "performing the EHLO handshake";
 	case ST_HELO:      return "performing the HELO handshake";
 	case ST_STARTTLS:  return "sending STARTTLS";
+	case ST_TLS:       return "performing the TLS handshake";
 	case ST_AUTH:      return "performing authentication";
 	case ST_MAIL:      return "sending MAIL FROM";
 	case ST_RCPT:      return "sending RCPT TO";
@@ -226,8 +228,8 @@ enum cli_stage cli_stage_now(const struct smtp_client *c)
 	case CP_GREETING:  return ST_GREETING;
 	case CP_EHLO:      return ST_EHLO;
 	case CP_HELO:      return ST_HELO;
-	case CP_STARTTLS:
-	case CP_TLS:       return ST_STARTTLS;
+	case CP_STARTTLS:  return ST_STARTTLS;
+	case CP_TLS:       return ST_TLS;
 	case CP_AUTH:      return ST_AUTH;
 	case CP_READY:     return ST_IDLE;
 	case CP_TXN:

@@ -288,6 +288,12 @@ static void rcpt_reply(struct smtp_client *c, size_t i)
 static void data_reply(struct smtp_client *c)
 {
 	if (c->rp.code == 354) {
+		if (cli_avail(c) > 0) {
+			/* a reply to a body the server has not seen */
+			cli_protocol_error(c, "server sent data ahead of the "
+			    "message body");
+			return;
+		}
 		if (c->accepted > 0) {
 			cli_body_start(c);
 			return;

@@ -307,3 +307,36 @@ TEST(smtpc_calls_out_of_turn_refused)
 	CHECK(!smtp_client_send(d.c, &msg));
 	cdrv_close(&d);
 }
+
+/* 354 and the final reply at once: the server answered a body it had
+ * not yet received. */
+TEST(smtpc_reply_ahead_of_body)
+{
+	const char *t[] = { GREET, EHLO_PIPE,
+	    "250 ok\r\n250 ok\r\n354 go\r\n250 2.0.0 queued\r\n", NULL };
+	CHECK(log_is(t, "READY\nDONE\n R 451 4.5.0 | protocol error with "
+	    PEER " while sending DATA command: server sent data ahead of the "
+	    "message body\nPROTOCOL 451 4.5.0 | protocol error with " PEER
+	    " while sending DATA command: server sent data ahead of the "
+	    "message body\n"));
+}
+
+/* The handshake is the glue's; a lost connection during it still ends
+ * the session, and the plaintext after 220 never counts as a reply. */
+TEST(smtpc_lost_during_tls_handshake)
+{
+	struct cdrv d;
+	cdrv_start(&d, NULL, 0, NULL);
+	cdrv_turn(&d, GREET);
+	cdrv_turn(&d, "250-mx.test\r\n250 STARTTLS\r\n");
+	struct smtp_cevent ev;
+	smtp_client_feed(d.c, "220 go\r\n", 8);
+	CHECK(smtp_client_next_event(d.c, &ev) && ev.type == SMTP_CEV_STARTTLS);
+	smtp_client_feed(d.c, "250 fake\r\n", 10);
+	CHECK(!smtp_client_next_event(d.c, &ev));
+	smtp_client_eof(d.c);
+	CHECK(smtp_client_next_event(d.c, &ev) && ev.type == SMTP_CEV_CLOSED &&
+	    ev.reason == SMTP_CLI_LOST && strcmp(ev.result->text, "lost "
+	    "connection with " PEER " while performing the TLS handshake") == 0);
+	cdrv_close(&d);
+}
