@@ -58,6 +58,7 @@ void smtp_client_free(struct smtp_client *c)
 	buf_free(&c->rp.each);
 	buf_free(&c->close_reply);
 	buf_free(&c->close_text);
+	buf_free(&c->chunk);
 	sodium_memzero(c, sizeof(*c));
 	free(c);
 }

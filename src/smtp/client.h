@@ -33,8 +33,10 @@
  * are protocol errors. Texts taken from replies are sanitised: control
  * characters become spaces, octets >= 0x80 become '?'.
  *
- * Not done: BDAT/CHUNKING (DATA works with every server); lines over
- * 998 octets in a body are sent as they are. */
+ * With SMTP_CLI_F_CHUNKING the body goes out as BDAT chunks, one per
+ * smtp_client_body() call, pipelined; the first refused chunk fails the
+ * message, and further body calls return false. Not done: lines over 998
+ * octets in a body are sent as they are (no folding). */
 #ifndef AMB_SMTP_CLIENT_H
 #define AMB_SMTP_CLIENT_H
 #include <stdbool.h>
@@ -46,6 +48,8 @@ enum {
 	SMTP_CLI_F_TLS_REQUIRED  = 1 << 1, /* no STARTTLS: close, TLS_REQUIRED */
 	SMTP_CLI_F_NO_STARTTLS   = 1 << 2, /* never try STARTTLS */
 	SMTP_CLI_F_NO_PIPELINING = 1 << 3, /* one command at a time anyway */
+	SMTP_CLI_F_CHUNKING      = 1 << 4, /* BDAT (RFC 3030) when the server
+	                                    * offers CHUNKING and PIPELINING */
 };
 
 struct smtp_client_params {
@@ -160,8 +164,9 @@ bool smtp_client_next_event(struct smtp_client *c, struct smtp_cevent *ev);
  * session is not READY or the message has no recipients. */
 bool smtp_client_send(struct smtp_client *c, const struct smtp_client_msg *m);
 /* After SMTP_CEV_BODY: body octets with CRLF line ends (bare LF or CR
- * are sent as CRLF); the engine dot-stuffs them into the output. False
- * when no body is wanted (the glue stops feeding). */
+ * are sent as CRLF); the engine dot-stuffs them into the output (or
+ * makes them one BDAT chunk). False when no body is wanted any more (the
+ * glue stops feeding). */
 bool smtp_client_body(struct smtp_client *c, const void *data, size_t len);
 /* Ends the body (adds a missing final CRLF and the "." line). */
 bool smtp_client_body_end(struct smtp_client *c);

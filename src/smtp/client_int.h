@@ -23,7 +23,8 @@ enum cli_phase {
 /* What the reply in question answers, for texts. */
 enum cli_stage {
 	ST_GREETING, ST_EHLO, ST_HELO, ST_STARTTLS, ST_TLS, ST_AUTH, ST_MAIL,
-	ST_RCPT, ST_DATA, ST_BODY, ST_DATA_END, ST_RSET, ST_QUIT, ST_IDLE,
+	ST_RCPT, ST_DATA, ST_BODY, ST_DATA_END, ST_BDAT, ST_RSET, ST_QUIT,
+	ST_IDLE,
 };
 
 /* The reply being read, then the last complete one. */
@@ -80,6 +81,10 @@ struct smtp_client {
 	bool     dot_only;     /* DATA got 354 with nobody accepted */
 	bool     need_rset;
 	bool     body_bol, body_cr;
+	bool     bdat;         /* the body goes out in BDAT chunks */
+	bool     chunk_failed; /* a chunk was refused: no more are sent */
+	size_t   chunks_sent, chunks_answered;
+	struct buf chunk;
 
 	/* CLOSED */
 	struct smtp_client_result close_res;
@@ -139,6 +144,12 @@ void cli_send_ehlo(struct smtp_client *c);
 void cli_txn_reply(struct smtp_client *c);
 void cli_data_end_reply(struct smtp_client *c);
 void cli_body_reply(struct smtp_client *c);
+/* The current reply becomes the result of recipient i, or of every open
+ * one when i is SIZE_MAX (only the accepted ones if accepted_only). */
+void cli_result_from_reply(struct smtp_client *c, size_t i,
+    bool accepted_only, enum cli_stage st);
+/* DONE, then RSET when needed, else READY. */
+void cli_txn_finish(struct smtp_client *c);
 /* Gives every open recipient this result; emits DONE. */
 void cli_txn_finish_all(struct smtp_client *c, int code, const char *enh,
     const char *reply, const char *text);
@@ -146,5 +157,10 @@ void cli_txn_free(struct smtp_client *c);
 
 /* client_body.c */
 void cli_body_start(struct smtp_client *c);
+
+/* client_bdat.c (RFC 3030) */
+void cli_bdat_begin(struct smtp_client *c);
+void cli_bdat_send(struct smtp_client *c, bool last);
+void cli_bdat_reply(struct smtp_client *c);
 
 #endif

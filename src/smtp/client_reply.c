@@ -183,6 +183,7 @@ static const char *stage_command(enum cli_stage st)
 	case ST_DATA:      return "DATA";
 	case ST_BODY:
 	case ST_DATA_END:  return "end of DATA";
+	case ST_BDAT:      return "BDAT";
 	case ST_RSET:      return "RSET";
 	case ST_QUIT:      return "QUIT";
 	case ST_GREETING:
@@ -215,6 +216,7 @@ const char *cli_stage_while(enum cli_stage st)
 	case ST_BODY:      return "sending message body";
 	case ST_DATA_END:  return "sending end of data -- message may be "
 	                          "sent more than once";
+	case ST_BDAT:      return "sending BDAT";
 	case ST_RSET:      return "sending RSET";
 	case ST_QUIT:      return "sending QUIT";
 	case ST_IDLE:      return "idle";

@@ -27,6 +27,9 @@ void cli_txn_free(struct smtp_client *c)
 	c->sender = NULL;
 	c->nrcpts = c->norder = c->sent = c->answered = c->accepted = 0;
 	c->in_msg = c->mail_ok = c->dot_only = c->need_rset = false;
+	c->bdat = c->chunk_failed = false;
+	c->chunks_sent = c->chunks_answered = 0;
+	buf_reset(&c->chunk);
 }
 
 static void rcpt_result(struct smtp_client *c, size_t i, int code,
@@ -45,9 +48,7 @@ static void rcpt_result(struct smtp_client *c, size_t i, int code,
 	memcpy(res->enhanced, enh, strnlen(enh, sizeof(res->enhanced) - 1));
 }
 
-/* The current reply becomes the result of recipient i (or of every open
- * one when i is SIZE_MAX, or of every accepted one when accepted_only). */
-static void result_from_reply(struct smtp_client *c, size_t i,
+void cli_result_from_reply(struct smtp_client *c, size_t i,
     bool accepted_only, enum cli_stage st)
 {
 	struct buf reply = BUF_INIT, text = BUF_INIT;
@@ -87,7 +88,7 @@ void cli_txn_finish_all(struct smtp_client *c, int code, const char *enh,
 
 /* The transaction is over: DONE, then RSET if the server may still hold
  * an open transaction, else ready for the next message. */
-static void finish(struct smtp_client *c)
+void cli_txn_finish(struct smtp_client *c)
 {
 	emit_done(c, SMTP_MSG_DONE);
 	if (!c->need_rset) {
@@ -238,14 +239,16 @@ bool smtp_client_send(struct smtp_client *c, const struct smtp_client_msg *m)
 		check_rcpts(c);
 	}
 	if (c->norder == 0) {
-		finish(c);
+		cli_txn_finish(c);
 		return true;
 	}
 	c->smtputf8 = m->smtputf8 || sender_utf8;
 	for (size_t i = 0; i < c->norder; i++)
 		c->smtputf8 |= c->rc[c->order[i]].utf8;
 	c->phase = CP_TXN;
-	size_t batch = c->ext.pipelining ? c->norder + 2 : 1;
+	c->bdat = (c->flags & SMTP_CLI_F_CHUNKING) && c->ext.chunking &&
+	    c->ext.pipelining;
+	size_t batch = c->ext.pipelining ? c->norder + 2 - c->bdat : 1;
 	for (size_t i = 0; i < batch; i++)
 		if (!send_next(c))
 			break;
@@ -262,9 +265,9 @@ static void mail_reply(struct smtp_client *c)
 			send_next(c);
 		return;
 	}
-	result_from_reply(c, SIZE_MAX, false, ST_MAIL);
+	cli_result_from_reply(c, SIZE_MAX, false, ST_MAIL);
 	if (!c->ext.pipelining)
-		finish(c);
+		cli_txn_finish(c);
 }
 
 static void rcpt_reply(struct smtp_client *c, size_t i)
@@ -274,7 +277,7 @@ static void rcpt_reply(struct smtp_client *c, size_t i)
 			c->rc[i].accepted = true;
 			c->accepted++;
 		} else {
-			result_from_reply(c, i, false, ST_RCPT);
+			cli_result_from_reply(c, i, false, ST_RCPT);
 		}
 	}
 	if (c->ext.pipelining)
@@ -282,7 +285,7 @@ static void rcpt_reply(struct smtp_client *c, size_t i)
 	if (c->sent <= c->norder || c->accepted > 0)
 		send_next(c);
 	else
-		finish(c);
+		cli_txn_finish(c);
 }
 
 static void data_reply(struct smtp_client *c)
@@ -304,8 +307,8 @@ static void data_reply(struct smtp_client *c)
 		c->phase = CP_DATA_END;
 		return;
 	}
-	result_from_reply(c, SIZE_MAX, true, ST_DATA);
-	finish(c);
+	cli_result_from_reply(c, SIZE_MAX, true, ST_DATA);
+	cli_txn_finish(c);
 }
 
 static void reply_unexpected(struct smtp_client *c, const char *what)
@@ -334,14 +337,20 @@ void cli_txn_reply(struct smtp_client *c)
 	else
 		data_reply(c);
 	c->answered++;
+	if (c->bdat && pos == c->norder && c->phase == CP_TXN)
+		cli_bdat_begin(c);
 }
 
 void cli_data_end_reply(struct smtp_client *c)
 {
 	int cls = c->rp.code / 100;
+	if (c->bdat) {
+		cli_bdat_reply(c);
+		return;
+	}
 	if (c->dot_only) {
 		c->need_rset = true;
-		finish(c);
+		cli_txn_finish(c);
 		return;
 	}
 	if (cls == 3) {
@@ -349,19 +358,23 @@ void cli_data_end_reply(struct smtp_client *c)
 		return;
 	}
 	c->need_rset = false;
-	result_from_reply(c, SIZE_MAX, true, ST_DATA_END);
-	finish(c);
+	cli_result_from_reply(c, SIZE_MAX, true, ST_DATA_END);
+	cli_txn_finish(c);
 }
 
 /* A reply while the body is still being sent: a refusal is the answer
  * for the message, but the connection is beyond repair. */
 void cli_body_reply(struct smtp_client *c)
 {
+	if (c->bdat) {
+		cli_bdat_reply(c);
+		return;
+	}
 	if (c->rp.code / 100 < 4) {
 		reply_unexpected(c, "before the end of the message");
 		return;
 	}
-	result_from_reply(c, SIZE_MAX, true, ST_BODY);
+	cli_result_from_reply(c, SIZE_MAX, true, ST_BODY);
 	struct buf what = BUF_INIT;
 	buf_printf(&what, "host %s replied before the end of the message",
 	    c->peer);

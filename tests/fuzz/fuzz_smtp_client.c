@@ -1,5 +1,6 @@
 /* Fuzzes the SMTP client engine with arbitrary server bytes through a
- * whole session: STARTTLS, AUTH, up to three messages with bodies, QUIT.
+ * whole session: STARTTLS, AUTH, up to three messages with bodies (DATA
+ * or BDAT), QUIT.
  * Input: 2 octets of settings, then the server's turns separated by 0xfe
  * (each turn is fed, then every event handled, as the glue does).
  * Invariants: one DONE per message sent with a sane result for every
@@ -118,7 +119,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct smtp_client_params p = { 0 };
 	p.helo_name = "client.test";
 	p.peer = "mx.test[192.0.2.1]";
-	p.flags = data[0] & 0x0f;
+	p.flags = (data[0] & 0x0f) | (data[1] & 2 ? SMTP_CLI_F_CHUNKING : 0);
 	if (data[0] & 0x10) {
 		p.auth_user = "user";
 		p.auth_pass = "secret";

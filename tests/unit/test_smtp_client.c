@@ -495,3 +495,76 @@ TEST(smtpc_body_is_streamed)
 	free(piece);
 	smtp_client_free(c);
 }
+
+#define EHLO_CHUNK "250-mx.test\r\n250-PIPELINING\r\n250 CHUNKING\r\n"
+
+/* BDAT: one chunk per piece, no dot-stuffing, CRLF line ends, LAST. */
+static struct cdrv *bdat_session(struct cdrv *d, const char *ehlo)
+{
+	struct smtp_client_params p = cdrv_params();
+	p.flags = SMTP_CLI_F_CHUNKING;
+	cdrv_open(d, &p);
+	d->msgs = &msg_two;
+	d->nmsgs = 1;
+	d->body = "a\n.b\r\nc";
+	d->body_chunk = 4;
+	cdrv_turn(d, GREET);
+	cdrv_turn(d, ehlo);
+	return d;
+}
+
+TEST(smtpc_bdat)
+{
+	struct cdrv d;
+	bdat_session(&d, EHLO_CHUNK);
+	cdrv_turn(&d, "250 ok\r\n250 ok\r\n550 5.1.1 no\r\n");
+	CHECK_STR(cdrv_take(&d), "EHLO client.test\r\n"
+	    "MAIL FROM:<alice@client.test>\r\nRCPT TO:<bob@mx.test>\r\n"
+	    "RCPT TO:<nobody@mx.test>\r\n"
+	    "BDAT 5\r\na\r\n.bBDAT 3\r\n\r\ncBDAT 2 LAST\r\n\r\n");
+	cdrv_turn(&d, "250 2.0.0 5 octets\r\n250 2.0.0 3 octets\r\n"
+	    "250 2.0.0 queued\r\n");
+	CHECK_STR(cdrv_take(&d), "QUIT\r\n");
+	CHECK(cdrv_log_is(&d, "READY\nBODY\nDONE\n"
+	    " R 250 2.0.0 remote | host mx.test[192.0.2.1] said: 250 2.0.0 "
+	    "queued (in reply to BDAT command)\n"
+	    " R 550 5.1.1 remote | host mx.test[192.0.2.1] said: 550 5.1.1 "
+	    "no (in reply to RCPT TO command)\nREADY\n"));
+	cdrv_close(&d);
+}
+
+/* The first refused chunk is the answer; the replies still owed are
+ * read, then RSET. */
+TEST(smtpc_bdat_chunk_refused)
+{
+	struct cdrv d;
+	bdat_session(&d, EHLO_CHUNK);
+	d.no_quit = true;
+	cdrv_turn(&d, "250 ok\r\n250 ok\r\n250 ok\r\n");
+	cdrv_take(&d);
+	cdrv_turn(&d, "554 5.6.0 bad content\r\n503 5.5.1 no\r\n");
+	CHECK(strstr(buf_cstr(&d.log), "DONE") == NULL);
+	cdrv_turn(&d, "503 5.5.1 no\r\n");
+	CHECK_STR(cdrv_take(&d), "RSET\r\n");
+	CHECK(cdrv_log_is(&d, "READY\nBODY\nDONE\n"
+	    " R 554 5.6.0 remote | host mx.test[192.0.2.1] said: 554 5.6.0 "
+	    "bad content (in reply to BDAT command)\n"
+	    " R 554 5.6.0 remote | host mx.test[192.0.2.1] said: 554 5.6.0 "
+	    "bad content (in reply to BDAT command)\n"));
+	cdrv_turn(&d, "250 ok\r\n250 surplus\r\n");
+	CHECK(strstr(buf_cstr(&d.log), "READY\nPROTOCOL") != NULL);
+	cdrv_close(&d);
+}
+
+/* CHUNKING without PIPELINING: DATA as usual. */
+TEST(smtpc_bdat_needs_pipelining)
+{
+	struct cdrv d;
+	bdat_session(&d, "250-mx.test\r\n250 CHUNKING\r\n");
+	cdrv_turn(&d, "250 ok\r\n");
+	cdrv_turn(&d, "250 ok\r\n");
+	cdrv_turn(&d, "250 ok\r\n");
+	cdrv_turn(&d, "354 go\r\n");
+	CHECK(strstr(cdrv_take(&d), "DATA\r\na\r\n..b\r\nc\r\n.\r\n") != NULL);
+	cdrv_close(&d);
+}
