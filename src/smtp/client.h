@@ -1,6 +1,7 @@
 /* SMTP client protocol engine for outbound relay (RFC 5321 with
  * PIPELINING 2920, SIZE 1870, 8BITMIME 6152, SMTPUTF8 6531, STARTTLS 3207,
- * AUTH PLAIN/LOGIN 4954, enhanced status codes 3463), written "sans I/O":
+ * AUTH PLAIN/LOGIN 4954, enhanced status codes 3463, CHUNKING 3030),
+ * written "sans I/O":
  * it takes the bytes the server sent and produces the bytes to send plus
  * events for the glue, and knows nothing of sockets, TLS libraries, DNS
  * or the queue.
@@ -26,12 +27,16 @@
  * timeout, a 421) come as SMTP_CEV_CLOSED, after a DONE for the message
  * in progress, if any, whose unanswered recipients get a temporary
  * failure (4.4.2 for a lost connection or timeout, 4.5.0 for a protocol
- * error, as Postfix does). Nothing the server sends is trusted: reply
- * lines longer than max_reply_line, more than max_reply_lines lines,
- * codes outside 200..559, mixed codes in one reply, replies nobody
- * asked for, anything but 220 to STARTTLS or 354 to DATA in its place
- * are protocol errors. Texts taken from replies are sanitised: control
- * characters become spaces, octets >= 0x80 become '?'.
+ * error, as Postfix does). Where the protocol is still in step (refused
+ * greeting, HELO, TLS or AUTH) a QUIT is queued before CLOSED.
+ *
+ * Nothing the server sends is trusted. Protocol errors: reply lines
+ * longer than max_reply_line, more than max_reply_lines lines, a code
+ * that is not [2-5][0-5][0-9], mixed codes in one reply, replies nobody
+ * asked for or sent ahead of the command (or body) they answer, 2xx or
+ * 3xx other than 220 to STARTTLS, anything but 354 or 4xx/5xx to DATA,
+ * 3xx elsewhere. Lines may end in LF alone. Texts taken from replies are
+ * sanitised: control characters become spaces, octets >= 0x80 '?'.
  *
  * With SMTP_CLI_F_CHUNKING the body goes out as BDAT chunks, one per
  * smtp_client_body() call, pipelined; the first refused chunk fails the
