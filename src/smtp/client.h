@@ -1,10 +1,9 @@
 /* SMTP client protocol engine for outbound relay (RFC 5321 with
  * PIPELINING 2920, SIZE 1870, 8BITMIME 6152, SMTPUTF8 6531, STARTTLS 3207,
  * AUTH PLAIN/LOGIN 4954, enhanced status codes 3463, CHUNKING 3030),
- * written "sans I/O":
- * it takes the bytes the server sent and produces the bytes to send plus
- * events for the glue, and knows nothing of sockets, TLS libraries, DNS
- * or the queue.
+ * written "sans I/O": it takes the bytes the server sent and produces the
+ * bytes to send plus events for the glue, and knows nothing of sockets,
+ * TLS libraries, DNS or the queue.
  *
  * Glue loop (after connecting):
  *   smtp_client_feed(c, in, len);         every octet read from the peer
