@@ -186,6 +186,12 @@ void smtp_client_output_consume(struct smtp_client *c, size_t n);
 /* The TLS handshake after SMTP_CEV_STARTTLS succeeded: EHLO again. */
 void smtp_client_tls_started(struct smtp_client *c);
 
+/* How long the glue should wait for the server now, in seconds: RFC 5321
+ * 4.5.3.2 (5 min for greeting, EHLO, MAIL, RCPT; 2 for DATA; 3 per body
+ * write; 10 for the end of data), 20 s for RSET and QUIT as Postfix,
+ * 0 while the engine waits for the glue (READY, TLS handshake, CLOSED). */
+unsigned smtp_client_wait_seconds(const struct smtp_client *c);
+
 bool smtp_client_tls_active(const struct smtp_client *c);
 bool smtp_client_closed(const struct smtp_client *c);
 const struct smtp_client_ext *smtp_client_extensions(const struct smtp_client *c);

@@ -246,3 +246,18 @@ enum cli_stage cli_stage_now(const struct smtp_client *c)
 	}
 	return ST_QUIT;
 }
+
+unsigned smtp_client_wait_seconds(const struct smtp_client *c)
+{
+	if (c->phase == CP_READY || c->phase == CP_TLS || c->phase == CP_CLOSED)
+		return 0;
+	switch (cli_stage_now(c)) {
+	case ST_DATA:      return 120;
+	case ST_BODY:
+	case ST_BDAT:      return 180;
+	case ST_DATA_END:  return 600;
+	case ST_RSET:
+	case ST_QUIT:      return 20;
+	default:           return 300;
+	}
+}

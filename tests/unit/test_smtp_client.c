@@ -75,6 +75,7 @@ TEST(smtpc_one_command_at_a_time)
 {
 	struct cdrv d;
 	cdrv_start(&d, &msg_two, 1, "x\r\n");
+	CHECK(smtp_client_wait_seconds(d.c) == 300);
 	cdrv_turn(&d, GREET);
 	CHECK_STR(cdrv_take(&d), "EHLO client.test\r\n");
 	cdrv_turn(&d, EHLO_PLAIN);
@@ -85,10 +86,13 @@ TEST(smtpc_one_command_at_a_time)
 	CHECK_STR(cdrv_take(&d), "RCPT TO:<nobody@mx.test>\r\n");
 	cdrv_turn(&d, "250 ok\r\n");
 	CHECK_STR(cdrv_take(&d), "DATA\r\n");
+	CHECK(smtp_client_wait_seconds(d.c) == 120);
 	cdrv_turn(&d, "354 go\r\n");
 	CHECK_STR(cdrv_take(&d), "x\r\n.\r\n");
+	CHECK(smtp_client_wait_seconds(d.c) == 600);
 	cdrv_turn(&d, "550 5.7.1 spam\r\n");
 	CHECK_STR(cdrv_take(&d), "QUIT\r\n");
+	CHECK(smtp_client_wait_seconds(d.c) == 20);
 	CHECK(cdrv_log_is(&d, "READY\nBODY\nDONE\n"
 	    " R 451 4.3.0 remote | host mx.test[192.0.2.1] said: 451 4.3.0 "
 	    "try later (in reply to RCPT TO command)\n"
@@ -330,6 +334,7 @@ TEST(smtpc_starttls_then_auth_plain)
 	cdrv_turn(&d, "235 2.7.0 ok\r\n");
 	CHECK(cdrv_log_is(&d, "STARTTLS\nREADY\n"));
 	CHECK(smtp_client_extensions(d.c)->auth_plain);
+	CHECK(smtp_client_wait_seconds(d.c) == 0);   /* READY */
 	CHECK(!smtp_client_extensions(d.c)->starttls);
 	cdrv_close(&d);
 }
