@@ -86,7 +86,9 @@ struct smtp_client_msg {
 	bool eightbit;             /* body has 8-bit octets: BODY=8BITMIME */
 	bool smtputf8;             /* the message itself (headers) needs
 	                            * SMTPUTF8; non-ASCII addresses are
-	                            * detected by the engine */
+	                            * detected by the engine, and U-label
+	                            * domains with an ASCII local part are
+	                            * sent as A-labels (no SMTPUTF8 needed) */
 };
 
 /* A result: the server's reply, or one the engine made up. */

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "common/xmalloc.h"
+#include "mail/address.h"
 #include "smtp/client_int.h"
 #include "smtp/smtp_parse.h"
 
@@ -172,10 +173,39 @@ static void check_rcpts(struct smtp_client *c)
 	buf_free(&text);
 }
 
+static bool has_8bit(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] >= 0x80)
+			return true;
+	return false;
+}
+
+/* Addresses are stored with U-label domains. One whose local part is
+ * ASCII goes out with A-labels, so that only a non-ASCII local part
+ * needs SMTPUTF8 (RFC 6531 3.2). */
+static char *wire_address(const char *addr)
+{
+	const char *at = strrchr(addr, '@');
+	if (at == NULL || !has_8bit(at, strlen(at)) ||
+	    has_8bit(addr, (size_t)(at - addr)))
+		return xstrdup(addr);
+	struct buf dom = BUF_INIT, err = BUF_INIT, out = BUF_INIT;
+	if (addr_domain_ascii(at + 1, &dom, &err)) {
+		buf_add(&out, addr, (size_t)(at + 1 - addr));
+		buf_addstr(&out, buf_cstr(&dom));
+	} else {
+		buf_addstr(&out, addr);   /* refused later, or needs SMTPUTF8 */
+	}
+	buf_free(&dom);
+	buf_free(&err);
+	return buf_detach(&out);
+}
+
 static void copy_message(struct smtp_client *c, const struct smtp_client_msg *m)
 {
 	c->in_msg = true;
-	c->sender = xstrdup(m->sender);
+	c->sender = wire_address(m->sender);
 	c->size = m->size;
 	c->eightbit = m->eightbit;
 	c->nrcpts = m->nrcpts;
@@ -183,7 +213,7 @@ static void copy_message(struct smtp_client *c, const struct smtp_client_msg *m)
 	c->res = xcalloc(m->nrcpts, sizeof(*c->res));
 	c->order = xcalloc(m->nrcpts, sizeof(*c->order));
 	for (size_t i = 0; i < m->nrcpts; i++)
-		c->rc[i].addr = xstrdup(m->rcpts[i] != NULL ? m->rcpts[i] : "");
+		c->rc[i].addr = wire_address(m->rcpts[i] != NULL ? m->rcpts[i] : "");
 }
 
 /* --- sending ------------------------------------------------------- */

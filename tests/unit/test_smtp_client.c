@@ -275,6 +275,24 @@ TEST(smtpc_smtputf8)
 	cdrv_close(&d);
 }
 
+/* A non-ASCII domain alone needs no SMTPUTF8: it goes out as A-labels. */
+TEST(smtpc_idn_domain_as_a_labels)
+{
+	static const char *const r[] = { "bob@b\xc3\xbc" "cher.example" };
+	const struct smtp_client_msg m = {
+		"alice@\xc3\xa4.example", r, 1, 0, false, false,
+	};
+	struct cdrv d;
+	cdrv_start(&d, &m, 1, "x\r\n");
+	d.no_quit = true;
+	const char *script[] = { GREET, EHLO_PIPE, NULL };
+	cdrv_script(&d, script);
+	CHECK(cdrv_out_is(&d, "EHLO client.test\r\n"
+	    "MAIL FROM:<alice@xn--4ca.example>\r\n"
+	    "RCPT TO:<bob@xn--bcher-kva.example>\r\nDATA\r\n"));
+	cdrv_close(&d);
+}
+
 TEST(smtpc_smtputf8_offered)
 {
 	static const char *const r[] = { "b\xc3\xb6@mx.test" };
