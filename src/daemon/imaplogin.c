@@ -184,8 +184,9 @@ static void login(struct login *l, const char *tag, const char *user,
 	ipc_send_buf(lookup, MSG_IMAP_LOGIN, l->req, sv[1], &p);
 	buf_free(&p);           /* wipes the password */
 	l->proxy_fd = sv[0];
+	char *copy = xstrdup(tag);     /* tag may be l->tag itself (SASL) */
 	free(l->tag);
-	l->tag = xstrdup(tag);
+	l->tag = copy;
 	l->waiting = true;
 	bufferevent_disable(l->bev, EV_READ);
 }
