@@ -45,9 +45,10 @@ static void first_config(struct config *cfg)
 	const struct role_ops *ops = child.ops;
 	child.cfg = cfg;
 	log_set_level_name(config_str(cfg, "log_level"));
-	const char *dir = ops->chroot_dir ? ops->chroot_dir(cfg) : NULL;
-	if (!ops->setup(cfg, &err) ||
-	    !privdrop(runas_user(cfg, proc_runas(ops->role)), dir, &err)) {
+	bool ok = ops->setup(cfg, &err);
+	/* Asked after setup, which may make the directory. */
+	const char *dir = ok && ops->chroot_dir ? ops->chroot_dir(cfg) : NULL;
+	if (!ok || !privdrop(runas_user(cfg, proc_runas(ops->role)), dir, &err)) {
 		log_err("%s: %s", proc_name(ops->role), buf_cstr(&err));
 		child_exit(1);
 	}
