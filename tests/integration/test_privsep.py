@@ -65,5 +65,11 @@ def test_processes_drop_privileges_and_deliver(system_instance, monkeypatch):
                        "Subject: privsep\r\n\r\nhello\r\n")
         [f] = wait_stored(inst, "demo@example.test")
         assert pwd.getpwuid(os.stat(f).st_uid).pw_name == "archmailbox-mail"
+        # lookup, now unprivileged, sees users added while it runs.
+        add_user(inst, "late@example.test")
+        with server.smtp() as s:
+            s.sendmail("a@sender.test", ["late@example.test"],
+                       "Subject: later\r\n\r\nhello\r\n")
+        wait_stored(inst, "late@example.test")
     finally:
         server.stop()
