@@ -99,6 +99,9 @@ bool view_resolve(struct imap_session *s, struct imap_seqset *set, bool uid,
 /* "* n FETCH (UID u FLAGS (...) [MODSEQ (m)])" of view message i. */
 void view_write_fetch(struct imap_session *s, size_t i, bool flags,
     bool uid);
+/* Sends FLAGS again if a changed message has a keyword not yet in it. */
+void view_check_keywords(struct imap_session *s,
+    const struct mailindex_msgs *ch);
 /* Sends FLAGS and PERMANENTFLAGS (keywords from the index). */
 void view_send_flags(struct imap_session *s);
 

@@ -187,7 +187,7 @@ static bool node_selected(const struct lnode *nd, unsigned sel)
 }
 
 static void write_attrs(struct imap_session *s, const struct lnode *nd,
-    const struct imap_list_args *a)
+    const struct imap_list_args *a, bool lsub)
 {
 	struct imap_writer *w = &s->w;
 	imap_w_open(w);
@@ -200,7 +200,7 @@ static void write_attrs(struct imap_session *s, const struct lnode *nd,
 	if (nd->subscribed && ((a->return_opts & IMAP_LISTRET_SUBSCRIBED) ||
 	    (a->select_opts & IMAP_LISTSEL_SUBSCRIBED)))
 		imap_w_atom(w, "\\Subscribed");
-	for (unsigned bit = 1; nd->mb != NULL && bit <= MAILINDEX_USE_MASK;
+	for (unsigned bit = 1; !lsub && nd->mb != NULL && bit <= MAILINDEX_USE_MASK;
 	    bit <<= 1)
 		if (nd->mb->special & bit)
 			imap_w_atom(w, mailindex_special_name(bit));
@@ -213,7 +213,7 @@ static void write_list(struct imap_session *s, const char *what,
 	struct imap_writer *w = &s->w;
 	imap_w_untagged(w);
 	imap_w_atom(w, what);
-	write_attrs(s, nd, a);
+	write_attrs(s, nd, a, strcmp(what, "LSUB") == 0);
 	imap_w_string(w, "/", 1);
 	imap_w_mailbox(w, nd->name);
 	if (childinfo) {

@@ -137,6 +137,7 @@ void cmd_store(struct imap_session *s, struct imap_command *c)
 		sess_index_error(s, c->tag, rc, buf_cstr(&err));
 		goto out;
 	}
+	view_check_keywords(s, &ch);
 	take_changes(s, &ch);
 	store_fetches(s, c, &uids, &ch, &modified);
 	view_refresh(s, c->uid);

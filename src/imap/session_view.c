@@ -196,7 +196,8 @@ static void pending_add(struct imap_session *s, const struct mailindex_uids *u)
 			continue;
 		sess_uids_add(p, u->v[i]);
 	}
-	qsort(p->v, p->n, sizeof *p->v, cmp_u32);
+	if (p->n > 1)
+		qsort(p->v, p->n, sizeof *p->v, cmp_u32);
 }
 
 /* Removes the pending UIDs from the view, announcing each. */
@@ -283,17 +284,23 @@ static bool keywords_known(const struct imap_session *s, const char *kw)
 	return true;
 }
 
+void view_check_keywords(struct imap_session *s,
+    const struct mailindex_msgs *ch)
+{
+	for (size_t i = 0; i < ch->n; i++) {
+		if (!keywords_known(s, ch->v[i].keywords)) {
+			view_send_flags(s);
+			return;
+		}
+	}
+}
+
 /* Applies changed rows: flag updates of known messages (FETCH), new
  * messages appended. Returns how many arrived. */
 static size_t apply_changes(struct imap_session *s, struct mailindex_msgs *ch)
 {
 	size_t arrived = 0;
-	bool new_kw = false;
-	for (size_t i = 0; i < ch->n; i++)
-		if (!keywords_known(s, ch->v[i].keywords))
-			new_kw = true;
-	if (new_kw)
-		view_send_flags(s);
+	view_check_keywords(s, ch);
 	for (size_t i = 0; i < ch->n; i++) {
 		struct mailindex_msg *m = &ch->v[i];
 		long at = view_find_uid(s, m->uid);
