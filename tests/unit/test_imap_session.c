@@ -105,17 +105,22 @@ static struct imap_session *open_session(struct fixture *f, uint64_t quota,
 }
 
 /* Sends bytes, returns everything the session answered (static). */
-static const char *talk(struct imap_session *s, const char *in)
+static const char *talk_n(struct imap_session *s, const char *in, size_t len)
 {
 	static struct buf got;
 	size_t n;
 	buf_reset(&got);
-	imap_session_feed(s, in, strlen(in));
+	imap_session_feed(s, in, len);
 	imap_session_run(s);
 	const char *out = imap_session_output(s, &n);
 	buf_add(&got, out, n);
 	imap_session_output_consume(s, n);
 	return buf_cstr(&got);
+}
+
+static const char *talk(struct imap_session *s, const char *in)
+{
+	return talk_n(s, in, strlen(in));
 }
 
 static bool has(const char *hay, const char *needle)
@@ -492,6 +497,254 @@ TEST(imap_session_copy_move_expunge_and_junk_training)
 	mailindex_mailbox_free(&junk);
 	mailindex_mailbox_free(&arch);
 	buf_free(&want);
+	imap_session_free(s);
+	fixture_free(&f);
+}
+
+/* The one file of a mailbox's folder, decrypted. */
+static bool read_message(struct fixture *f, const char *name, uint32_t uid,
+    struct buf *out)
+{
+	struct buf err = BUF_INIT, path = BUF_INIT;
+	struct mailindex_mailbox mb = { 0 };
+	struct mailindex *ix = mailindex_open(f->md, 0, &err);
+	bool ok = ix != NULL && mailindex_mailbox_get(ix, name, &mb, &err) ==
+	    MAILINDEX_OK && mailindex_msg_path(ix, mb.id, uid, &path, &err) ==
+	    MAILINDEX_OK;
+	struct istream *is = ok ? msgstore_open(path.data, f->pk, f->sk, &err) :
+	    NULL;
+	struct ostream *os = ostream_buf_create(out);
+	ok = is != NULL && stream_copy(is, os, &err);
+	if (!ok)
+		fprintf(stderr, "    read_message: %s\n", buf_cstr(&err));
+	istream_free(is);
+	ostream_free(os);
+	mailindex_mailbox_free(&mb);
+	mailindex_close(ix);
+	buf_free(&err);
+	buf_free(&path);
+	return ok;
+}
+
+TEST(imap_session_append_streams_encrypted_with_limits)
+{
+	struct fixture f;
+	fixture_init(&f);
+	struct imap_session *s = open_session(&f, 4096, 1000, NULL);
+	struct mailindex_mailbox drafts;
+	mailbox_info(&f, "Drafts", &drafts);
+	struct buf want = BUF_INIT, got = BUF_INIT;
+	const char *r = talk(s, "a APPEND Drafts (\\Draft $Todo) "
+	    "\"05-Mar-2024 10:11:12 +0100\" {12}\r\n");
+	CHECK_STR(r, "+ Ready for literal data\r\n");
+	buf_printf(&want, "a OK [APPENDUID %u 1] APPEND completed\r\n",
+	    drafts.uidvalidity);
+	CHECK_STR(talk(s, "Hello\r\n"), "");
+	CHECK_STR(talk(s, "World\r\n\r\n"), want.data);
+	CHECK(read_message(&f, "Drafts", 1, &got));
+	CHECK_STR(buf_cstr(&got), "Hello\r\nWorld");
+	/* LITERAL+, and MULTIAPPEND: two messages, consecutive UIDs. */
+	buf_reset(&want);
+	buf_printf(&want, "b OK [APPENDUID %u 2:3] APPEND completed\r\n",
+	    drafts.uidvalidity);
+	CHECK_STR(talk(s, "b APPEND Drafts {3+}\r\none {3+}\r\ntwo\r\n"),
+	    want.data);
+	/* Over APPENDLIMIT: refused before any data is asked for; the next
+	 * command is read as one. */
+	CHECK_STR(talk(s, "c APPEND Drafts {5000}\r\n"),
+	    "c NO [TOOBIG] Message larger than APPENDLIMIT\r\n");
+	CHECK_STR(talk(s, "d NOOP\r\n"), "d OK NOOP completed\r\n");
+	/* Non-synchronising: its data is skipped, then the next command. */
+	buf_reset(&want);
+	buf_addstr(&want, "e APPEND Drafts {1001+}\r\n");
+	for (int i = 0; i < 1001; i++)
+		buf_addch(&want, 'x');
+	buf_addstr(&want, "\r\nf NOOP\r\n");
+	CHECK_STR(talk(s, want.data), "e NO [TOOBIG] Message larger than "
+	    "APPENDLIMIT\r\nf OK NOOP completed\r\n");
+	CHECK_STR(talk(s, "g APPEND Nope {3}\r\n"),
+	    "g NO [TRYCREATE] No such mailbox\r\n");
+	CHECK_STR(talk(s, "h APPEND Drafts {0}\r\n\r\n"), "h NO Empty message\r\n");
+	CHECK(has(talk(s, "i APPEND Drafts (\\Recent) {3}\r\n"), "i BAD"));
+	CHECK(has(talk(s, "i2 NOOP\r\n"), "i2 OK"));
+	/* Quota 4096: 18 bytes used, 900 more fit four times. */
+	buf_reset(&want);
+	for (int i = 0; i < 900; i++)
+		buf_addch(&want, 'y');
+	for (int i = 0; i < 4; i++) {
+		talk(s, "j APPEND INBOX {900+}\r\n");
+		CHECK(has(talk(s, want.data), ""));
+		CHECK(has(talk(s, "\r\n"), "j OK [APPENDUID"));
+	}
+	CHECK_STR(talk(s, "k APPEND INBOX {900}\r\n"),
+	    "k NO [OVERQUOTA] Quota exceeded\r\n");
+	CHECK_STR(talk(s, "l GETQUOTAROOT INBOX\r\n"),
+	    "* QUOTAROOT INBOX \"\"\r\n* QUOTA \"\" (STORAGE 4 4)\r\n"
+	    "l OK GETQUOTAROOT completed\r\n");
+	CHECK_STR(talk(s, "m GETQUOTA \"\"\r\n"),
+	    "* QUOTA \"\" (STORAGE 4 4)\r\nm OK GETQUOTA completed\r\n");
+	CHECK_STR(talk(s, "n GETQUOTA other\r\n"),
+	    "n NO [NONEXISTENT] No such quota root\r\n");
+	/* A MULTIAPPEND cut short by a refusal stores none of it. */
+	CHECK_STR(talk(s, "o APPEND Drafts {2+}\r\nok {9000}\r\n"),
+	    "o NO [TOOBIG] Message larger than APPENDLIMIT\r\n");
+	CHECK(has(talk(s, "p STATUS Drafts (MESSAGES)\r\n"),
+	    "* STATUS Drafts (MESSAGES 3)\r\n"));
+	/* The selected mailbox hears of its own APPEND. */
+	talk(s, "q SELECT Drafts\r\n");
+	CHECK(has(talk(s, "r APPEND Drafts {2+}\r\nhi\r\n"),
+	    "* 4 EXISTS\r\n* 1 RECENT\r\nr OK [APPENDUID"));
+	mailindex_mailbox_free(&drafts);
+	buf_free(&want);
+	buf_free(&got);
+	imap_session_free(s);
+	fixture_free(&f);
+}
+
+TEST(imap_session_two_sessions_see_each_others_changes)
+{
+	struct fixture f;
+	fixture_init(&f);
+	three_messages(&f);
+	struct imap_session *a = open_session(&f, 0, 0, NULL);
+	struct imap_session *b = open_session(&f, 0, 0, NULL);
+	talk(a, "a1 SELECT INBOX\r\n");
+	talk(b, "b1 SELECT INBOX\r\n");
+	CHECK_STR(talk(b, "b2 STORE 2 +FLAGS.SILENT (\\Flagged)\r\n"),
+	    "b2 OK STORE completed\r\n");
+	CHECK_STR(talk(a, "a2 NOOP\r\n"),
+	    "* 2 FETCH (FLAGS (\\Flagged))\r\na2 OK NOOP completed\r\n");
+	/* New mail, and an expunge by the other session. */
+	deliver(&f, "00000000040000000004", msg1);
+	CHECK_STR(talk(b, "b3 STORE 1 +FLAGS.SILENT (\\Deleted)\r\nb4 EXPUNGE\r\n"),
+	    "* 4 EXISTS\r\n* 1 RECENT\r\nb3 OK STORE completed\r\n"
+	    "* 1 EXPUNGE\r\nb4 OK EXPUNGE completed\r\n");
+	/* FETCH, STORE and SEARCH by number must not shift the numbers: the
+	 * EXPUNGE waits for a command that may carry it. */
+	CHECK_STR(talk(a, "a3 FETCH 1 UID\r\n"),
+	    "* 4 EXISTS\r\n* 1 RECENT\r\na3 NO [SERVERBUG] not wired yet\r\n");
+	CHECK_STR(talk(a, "a4 STORE 3 +FLAGS (\\Seen)\r\n"),
+	    "* 3 FETCH (FLAGS (\\Seen))\r\na4 OK STORE completed\r\n");
+	CHECK_STR(talk(a, "a5 UID FETCH 1 UID\r\n"),
+	    "* 1 EXPUNGE\r\na5 NO [SERVERBUG] not wired yet\r\n");
+	CHECK(imap_session_view(a) && imap_session_view(a)->msgs.n == 3);
+	CHECK_STR(talk(b, "b5 NOOP\r\n"),
+	    "* 2 FETCH (FLAGS (\\Seen))\r\nb5 OK NOOP completed\r\n");
+	/* IDLE: the poll reports a delivery. */
+	CHECK_STR(talk(a, "a6 IDLE\r\n"), "+ idling\r\n");
+	CHECK(imap_session_idling(a));
+	imap_session_poll(a);
+	size_t n;
+	imap_session_output(a, &n);
+	CHECK(n == 0);
+	deliver(&f, "00000000050000000005", msg2);
+	imap_session_poll(a);
+	const char *out = imap_session_output(a, &n);
+	CHECK_MEM(out, n, "* 4 EXISTS\r\n* 2 RECENT\r\n", 24);
+	imap_session_output_consume(a, n);
+	CHECK_STR(talk(a, "DONE\r\n"), "a6 OK IDLE terminated\r\n");
+	CHECK(!imap_session_idling(a));
+	CHECK_STR(talk(a, "a7 IDLE\r\nnope\r\n"), "+ idling\r\na7 BAD Expected DONE\r\n");
+	/* The other session deletes the selected mailbox. */
+	talk(b, "b6 CREATE Tmp\r\n");
+	talk(a, "a8 SELECT Tmp\r\n");
+	CHECK_STR(talk(b, "b7 DELETE Tmp\r\n"), "b7 OK DELETE completed\r\n");
+	CHECK_STR(talk(a, "a9 NOOP\r\n"),
+	    "* BYE The selected mailbox was deleted or replaced\r\n");
+	CHECK(imap_session_closed(a));
+	imap_session_free(a);
+	imap_session_free(b);
+	fixture_free(&f);
+}
+
+TEST(imap_session_qresync_select_reports_vanished_and_changes)
+{
+	struct fixture f;
+	fixture_init(&f);
+	three_messages(&f);
+	struct imap_session *s = open_session(&f, 0, 0, NULL);
+	talk(s, "a ENABLE QRESYNC\r\nb SELECT INBOX\r\n");
+	struct mailindex_mailbox mb;
+	mailbox_info(&f, "INBOX", &mb);
+	CHECK_STR(talk(s, "c STORE 3 +FLAGS.SILENT (\\Deleted)\r\nd EXPUNGE\r\n"),
+	    "* 3 FETCH (UID 3 MODSEQ (3))\r\nc OK STORE completed\r\n"
+	    "* VANISHED 3\r\nd OK EXPUNGE completed\r\n");
+	CHECK(has(talk(s, "e STORE 1 +FLAGS (\\Seen)\r\n"),
+	    "* 1 FETCH (UID 1 FLAGS (\\Seen) MODSEQ ("));
+	struct buf cmd = BUF_INIT;
+	buf_printf(&cmd, "f SELECT INBOX (QRESYNC (%u %llu 1:3))\r\n",
+	    mb.uidvalidity, (unsigned long long)mb.highestmodseq);
+	const char *r = talk(s, cmd.data);
+	CHECK(has(r, "* OK [CLOSED] Previous mailbox closed\r\n"));
+	CHECK(has(r, "* VANISHED (EARLIER) 3\r\n* 1 FETCH (UID 1 FLAGS (\\Seen) "
+	    "MODSEQ ("));
+	CHECK(lacks(r, "* 2 FETCH"));
+	CHECK(has(r, "f OK [READ-WRITE] SELECT completed\r\n"));
+	/* A wrong UIDVALIDITY: no VANISHED, no FETCH. */
+	r = talk(s, "g EXAMINE INBOX (QRESYNC (1 1))\r\n");
+	CHECK(lacks(r, "VANISHED") && lacks(r, "FETCH"));
+	CHECK(has(r, "g OK [READ-ONLY] EXAMINE completed\r\n"));
+	mailindex_mailbox_free(&mb);
+	buf_free(&cmd);
+	imap_session_free(s);
+	fixture_free(&f);
+}
+
+TEST(imap_session_rename_inbox_and_delete_selected)
+{
+	struct fixture f;
+	fixture_init(&f);
+	three_messages(&f);
+	struct imap_session *s = open_session(&f, 0, 0, NULL);
+	CHECK_STR(talk(s, "a RENAME INBOX Old/Inbox\r\n"), "a OK RENAME completed\r\n");
+	CHECK(has(talk(s, "b STATUS INBOX (MESSAGES)\r\n"),
+	    "* STATUS INBOX (MESSAGES 0)\r\n"));
+	CHECK(has(talk(s, "c STATUS Old/Inbox (MESSAGES)\r\n"),
+	    "* STATUS Old/Inbox (MESSAGES 3)\r\n"));
+	talk(s, "d SELECT Old/Inbox\r\n");
+	CHECK_STR(talk(s, "e RENAME Old Older\r\nf NOOP\r\n"),
+	    "e OK RENAME completed\r\nf OK NOOP completed\r\n");
+	CHECK_STR(talk(s, "g DELETE Older/Inbox\r\nh NOOP\r\ni CLOSE\r\n"),
+	    "g OK DELETE completed\r\nh OK NOOP completed\r\n"
+	    "i BAD No mailbox selected\r\n");
+	imap_session_free(s);
+	fixture_free(&f);
+}
+
+TEST(imap_session_hostile_input)
+{
+	struct fixture f;
+	fixture_init(&f);
+	struct imap_session *s = open_session(&f, 0, 0, NULL);
+	/* A literal larger than the parser takes outside APPEND. */
+	CHECK(has(talk(s, "a CREATE {999999}\r\n"), "a BAD"));
+	CHECK(has(talk(s, "b NOOP\r\n"), "b OK"));
+	CHECK(has(talk(s, "c CREATE \"a\\\"b\r\n"), "c BAD"));
+	CHECK(has(talk(s, "d SELECT\r\n"), "d BAD"));
+	CHECK(has(talk(s, "e LIST \"\" \"****************************"
+	    "**************************x\"\r\n"), "e OK LIST completed"));
+	/* Pieces of a command arrive byte by byte. */
+	const char *cmd = "f STATUS INBOX (MESSAGES)\r\n";
+	struct buf all = BUF_INIT;
+	for (const char *p = cmd; *p; p++) {
+		char one[2] = { *p, 0 };
+		buf_addstr(&all, talk(s, one));
+	}
+	CHECK_STR(buf_cstr(&all), "* STATUS INBOX (MESSAGES 0)\r\n"
+	    "f OK STATUS completed\r\n");
+	CHECK(has(talk(s, "g UID STORE 1:* +FLAGS (\\Seen)\r\n"),
+	    "g BAD No mailbox selected"));
+	talk(s, "h SELECT INBOX\r\n");
+	CHECK_STR(talk(s, "i UID STORE 1:4294967295 +FLAGS (\\Seen)\r\n"),
+	    "i OK STORE completed\r\n");
+	/* As Dovecot: no message 1 in an empty mailbox, even for 1:*. */
+	CHECK_STR(talk(s, "j STORE 1:* +FLAGS (\\Seen)\r\n"),
+	    "j BAD Invalid message sequence number\r\n");
+	CHECK_STR(talk(s, "k COPY 1 INBOX\r\n"),
+	    "k BAD Invalid message sequence number\r\n");
+	static const char nul[] = "l STORE 1\0 +FLAGS (\\Seen)\r\n";
+	CHECK_STR(talk_n(s, nul, sizeof nul - 1), "l BAD NUL byte in command\r\n");
+	buf_free(&all);
 	imap_session_free(s);
 	fixture_free(&f);
 }
