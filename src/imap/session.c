@@ -152,10 +152,17 @@ void sess_index_error(struct imap_session *s, const char *tag,
 		[MAILINDEX_CANNOT] = "CANNOT", [MAILINDEX_CORRUPT] = "SERVERBUG",
 		[MAILINDEX_FAIL] = "SERVERBUG",
 	};
-	/* Database trouble is logged by the glue; the client gets no paths. */
-	const char *text = rc == MAILINDEX_FAIL || rc == MAILINDEX_CORRUPT ?
-	    "Internal error, try again later" : err;
-	sess_tagged(s, tag, "NO", codes[rc], text);
+	/* Database trouble is logged by the glue; the client gets no paths.
+	 * Response text is 7-bit (RFC 3501 TEXT-CHAR): names in it are not. */
+	struct buf text = BUF_INIT;
+	buf_addstr(&text, rc == MAILINDEX_FAIL || rc == MAILINDEX_CORRUPT ?
+	    "Internal error, try again later" : err);
+	for (size_t i = 0; i < text.len; i++)
+		if ((unsigned char)text.data[i] < 0x20 ||
+		    (unsigned char)text.data[i] >= 0x7f)
+			text.data[i] = '?';
+	sess_tagged(s, tag, "NO", codes[rc], text.data);
+	buf_free(&text);
 }
 
 static const struct {

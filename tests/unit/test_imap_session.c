@@ -748,3 +748,32 @@ TEST(imap_session_hostile_input)
 	imap_session_free(s);
 	fixture_free(&f);
 }
+
+TEST(imap_session_imap4rev2_select_check_unselect)
+{
+	struct fixture f;
+	fixture_init(&f);
+	three_messages(&f);
+	struct imap_session *s = open_session(&f, 0, 0, NULL);
+	CHECK_STR(talk(s, "a ENABLE IMAP4rev2\r\n"),
+	    "* ENABLED IMAP4rev2\r\na OK ENABLE completed\r\n");
+	talk(s, "b SELECT Sent\r\n");
+	const char *r = talk(s, "c SELECT INBOX\r\n");
+	CHECK(has(r, "* OK [CLOSED] Previous mailbox closed\r\n* FLAGS"));
+	CHECK(has(r, "* 3 EXISTS\r\n* OK [UIDVALIDITY"));
+	CHECK(lacks(r, "RECENT") && lacks(r, "UNSEEN"));
+	CHECK(has(r, "* LIST () \"/\" INBOX\r\nc OK [READ-WRITE]"));
+	CHECK_STR(talk(s, "d CHECK\r\n"), "d OK CHECK completed\r\n");
+	deliver(&f, "00000000040000000004", msg1);
+	CHECK_STR(talk(s, "e CHECK\r\n"), "* 4 EXISTS\r\ne OK CHECK completed\r\n");
+	CHECK_STR(talk(s, "f STORE 4 +FLAGS.SILENT (\\Deleted)\r\ng UNSELECT\r\n"),
+	    "f OK STORE completed\r\ng OK UNSELECT completed\r\n");
+	/* UNSELECT expunges nothing. */
+	CHECK(has(talk(s, "h STATUS INBOX (MESSAGES DELETED DELETED-STORAGE)\r\n"),
+	    "* STATUS INBOX (MESSAGES 4 DELETED 1 DELETED-STORAGE 1)\r\n"));
+	/* Names in NO texts stay 7-bit. */
+	CHECK_STR(talk(s, "i SELECT Entw&APw-rfe\r\n"),
+	    "i NO [NONEXISTENT] mailbox Entw??rfe does not exist\r\n");
+	imap_session_free(s);
+	fixture_free(&f);
+}
