@@ -777,3 +777,28 @@ TEST(imap_session_imap4rev2_select_check_unselect)
 	imap_session_free(s);
 	fixture_free(&f);
 }
+
+TEST(imap_session_list_extended_patterns_and_status)
+{
+	struct fixture f;
+	fixture_init(&f);
+	struct imap_session *s = open_session(&f, 0, 0, NULL);
+	talk(s, "a CREATE INBOX/Sub\r\n");
+	CHECK_STR(talk(s, "b LIST \"\" (INBOX* Tr%) RETURN (CHILDREN STATUS "
+	    "(MESSAGES UIDNEXT))\r\n"),
+	    "* LIST (\\HasChildren) \"/\" INBOX\r\n"
+	    "* STATUS INBOX (MESSAGES 0 UIDNEXT 1)\r\n"
+	    "* LIST (\\HasNoChildren) \"/\" INBOX/Sub\r\n"
+	    "* STATUS INBOX/Sub (MESSAGES 0 UIDNEXT 1)\r\n"
+	    "* LIST (\\HasNoChildren \\Trash) \"/\" Trash\r\n"
+	    "* STATUS Trash (MESSAGES 0 UIDNEXT 1)\r\n"
+	    "b OK LIST completed\r\n");
+	/* Nothing listed twice though two patterns match it. */
+	CHECK_STR(talk(s, "c LIST \"\" (Junk J*)\r\n"),
+	    "* LIST (\\HasNoChildren \\Junk) \"/\" Junk\r\nc OK LIST completed\r\n");
+	CHECK_STR(talk(s, "d LIST \"\" inbox/%\r\n"),
+	    "* LIST (\\HasNoChildren) \"/\" INBOX/Sub\r\nd OK LIST completed\r\n");
+	CHECK_STR(talk(s, "e LIST \"\" nothing*\r\n"), "e OK LIST completed\r\n");
+	imap_session_free(s);
+	fixture_free(&f);
+}
