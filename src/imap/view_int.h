@@ -71,7 +71,23 @@ enum imap_view_rc view_search_run(struct view_cx *cx, const char *charset,
     const struct imap_search_key *key, bool uid, size_t **idx, size_t *n,
     struct buf *text);
 
-/* Sorting and threading helpers (sort.c). */
-void sort_base_subject(const char *subj, size_t n, struct buf *out);
+/* What SORT and THREAD look at (sort.c). Strings are case-folded. */
+struct msginfo {
+	size_t i;                   /* in the view */
+	int64_t date;               /* Date: in UTC, else INTERNALDATE */
+	char *subject;              /* base subject (RFC 5256 2.1) */
+	bool reply;                 /* Re:, Fwd: or a trailing (fwd) removed */
+	char *from, *to, *cc;       /* the first address's mailbox */
+	char *dfrom, *dto;          /* display name, else the address */
+	char *msgid;                /* THREAD only; NULL when absent */
+	char **refs;                /* References (or In-Reply-To) ids */
+	size_t nrefs;
+};
+void msginfo_load(struct view_cx *cx, size_t i, bool thread,
+    struct msginfo *mi);
+void msginfo_free(struct msginfo *mi);
+/* Base subject of an unfolded Subject value; *reply as above. */
+void sort_base_subject(const char *subj, size_t n, struct buf *out,
+    bool *reply);
 
 #endif
