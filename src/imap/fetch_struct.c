@@ -38,6 +38,7 @@ static void w_addrs(struct imap_writer *w, const struct addrlist *l)
 		w_str(w, a->mailbox);
 		w_str(w, a->host);
 		imap_w_close(w);
+		w->need_sp = false;     /* "(" 1*address ")": no separator */
 	}
 	imap_w_close(w);
 }
