@@ -366,3 +366,173 @@ TEST(imap_fetch_changedsince_and_vanished)
 	buf_free(&err);
 	fx_free(&f);
 }
+
+static bool file_has(const char *path, const char *needle)
+{
+	struct buf data = BUF_INIT, err = BUF_INIT;
+	bool found = false;
+	if (file_read_all(path, 64u << 20, &data, &err))
+		found = memmem(data.data, data.len, needle, strlen(needle)) != NULL;
+	buf_free(&data);
+	buf_free(&err);
+	return found;
+}
+
+TEST(imap_fetch_answers_structure_from_the_sealed_cache)
+{
+	struct fx f;
+	struct buf out = BUF_INIT, first = BUF_INIT, path = BUF_INIT,
+	    text = BUF_INIT;
+	fx_init(&f, true);
+	fx_adds(&f, MSG_NESTED);
+	fx_adds(&f, MSG1);
+	CHECK(run_ok(&f, "a FETCH 1:2 (ENVELOPE BODYSTRUCTURE BODY "
+	    "BODY.PEEK[HEADER] BODY.PEEK[HEADER.FIELDS (Subject)])", &first));
+	/* with the files gone only the cache can answer */
+	for (unsigned uid = 1; uid <= 2; uid++) {
+		fx_path(&f, uid, &path);
+		CHECK(unlink(path.data) == 0);
+	}
+	CHECK(run_ok(&f, "a FETCH 1:2 (ENVELOPE BODYSTRUCTURE BODY "
+	    "BODY.PEEK[HEADER] BODY.PEEK[HEADER.FIELDS (Subject)])", &out));
+	CHECK_STR(buf_cstr(&out), buf_cstr(&first));
+	CHECK(run_ok(&f, "a SEARCH BODY \"AU LAIT\"", &out));
+	CHECK_STR(buf_cstr(&out), "* SEARCH 1\r\n");
+	CHECK(run_ok(&f, "a SEARCH CHARSET UTF-8 TEXT {7+}\r\ngrüsse", &out));
+	CHECK_STR(buf_cstr(&out), "* SEARCH 2\r\n");
+	/* a body section needs the file: NO, and nothing half-written */
+	CHECK(fx_cmd(&f, "a FETCH 1 (UID BODY.PEEK[1])", &out, &text) ==
+	    IMAP_VIEW_NO);
+	CHECK(out.len == 0);
+	CHECK(strstr(buf_cstr(&text), "[SERVERBUG]") != NULL);
+	mailindex_close(f.ix);
+	f.ix = NULL;
+	static const char *const sfx[] = { "", "-wal" };
+	for (int i = 0; i < 2; i++) {
+		buf_reset(&path);
+		buf_printf(&path, "%s/example.test/alice/index.sqlite%s",
+		    f.mail_dir, sfx[i]);
+		CHECK(!file_has(path.data, "inner one"));
+		CHECK(!file_has(path.data, "alice@example.org"));
+		CHECK(!file_has(path.data, "au lait"));
+	}
+	buf_free(&out);
+	buf_free(&first);
+	buf_free(&path);
+	buf_free(&text);
+	mailindex_msgs_free(&f.v.msgs);
+	fx_free(&f);
+}
+
+TEST(imap_fetch_streams_big_messages)
+{
+	struct fx f;
+	struct buf msg = BUF_INIT, out = BUF_INIT, val = BUF_INIT;
+	fx_init(&f, true);
+	buf_addstr(&msg, "Subject: big\r\n\r\n");
+	while (msg.len < (6u << 20))
+		buf_printf(&msg, "line %zu of a long message\r\n", msg.len);
+	fx_add(&f, msg.data, msg.len);
+	CHECK(run_ok(&f, "a FETCH 1 BODY.PEEK[]<5000000.20>", &out));
+	CHECK(out.len < 100);
+	CHECK(literal_of(&out, "BODY[]<5000000>", &val));
+	CHECK_MEM(val.data, val.len, msg.data + 5000000, 20);
+	CHECK(run_ok(&f, "a FETCH 1 BODY.PEEK[TEXT]<100.10>", &out));
+	CHECK(literal_of(&out, "BODY[TEXT]<100>", &val));
+	CHECK_MEM(val.data, val.len, msg.data + 16 + 100, 10);
+	CHECK(run_ok(&f, "a FETCH 1 BODY.PEEK[]", &out));
+	CHECK(literal_of(&out, "BODY[]", &val));
+	CHECK_MEM(val.data, val.len, msg.data, msg.len);
+	/* an index size that disagrees with the file still gives a
+	 * literal of the right length */
+	f.v.msgs.v[0].size = 10;
+	CHECK(run_ok(&f, "a FETCH 1 BODY.PEEK[]", &out));
+	CHECK(literal_of(&out, "BODY[]", &val));
+	CHECK(val.len == msg.len);
+	f.v.msgs.v[0].size = msg.len + 1000;
+	CHECK(run_ok(&f, "a FETCH 1 BINARY.PEEK[]<0.5>", &out));
+	CHECK(strstr(buf_cstr(&out), "BINARY[]<0> {5}\r\nSubje)") != NULL);
+	buf_free(&msg);
+	buf_free(&out);
+	buf_free(&val);
+	fx_free(&f);
+}
+
+/* Messages built to hurt: each goes through structure, sections and
+ * search; every answer must be well-formed. */
+static void hostile_messages(struct buf *v, size_t *n)
+{
+	struct buf *m = &v[(*n)++];
+	buf_addstr(m, "Content-Type: multipart/mixed; boundary=x\r\n\r\n--x\r\n"
+	    "Content-Type: multipart/mixed; boundary=x\r\n\r\n--x\r\n\r\nloop\r\n");
+	m = &v[(*n)++];
+	buf_addstr(m, "Content-Type: multipart/mixed; boundary=a\r\n\r\n");
+	for (int i = 0; i < 200; i++)
+		buf_printf(m, "--a\r\nContent-Type: message/rfc822\r\n\r\n"
+		    "Content-Type: multipart/mixed; boundary=a\r\n\r\n");
+	m = &v[(*n)++];
+	buf_addstr(m, "Subject: ");
+	for (int i = 0; i < 300000; i++)
+		buf_addstr(m, "x ");
+	buf_addstr(m, "\r\nFrom: \"unterminated <a@b\r\n\r\nbody");
+	m = &v[(*n)++];
+	buf_add(m, "From: a\0b@c\r\nSubject: nul\0here\r\n\r\nbo\0dy\r\n", 40);
+	m = &v[(*n)++];
+	buf_addstr(m, "Subject: =?x-unknown?B?////?= =?utf-8?B?wA==?= \xff\xfe\r\n"
+	    "From: \xc3\x28 <\xe2\x82@\xf0\x28\x8c\x28>\r\n"
+	    "Content-Type: text/plain; charset=\"bogus\"\r\n"
+	    "Content-Transfer-Encoding: base64\r\n\r\n!!!!====AAAA\r\n");
+	m = &v[(*n)++];
+	buf_addstr(m, "Content-Type: message/rfc822\r\n"
+	    "Content-Transfer-Encoding: base64\r\n\r\nRnJvbTogYQ0KDQpi\r\n");
+	m = &v[(*n)++];
+	buf_addstr(m, "no header at all, no blank line, no newline");
+	m = &v[(*n)++];
+	buf_addstr(m, "Content-Type: text/plain; name*0*=utf-8''%e2%82; "
+	    "name*1*=%ac%ZZ; name*2=\"\"\r\nContent-Language: , ,\r\n"
+	    "Content-Disposition: ; ; filename\r\n\r\n\r\n");
+	m = &v[(*n)++];        /* empty */
+	m = &v[(*n)++];
+	buf_addstr(m, "Content-Type: multipart/alternative; boundary=\"\"\r\n\r\n"
+	    "--\r\n--\r\n");
+}
+
+TEST(imap_fetch_hostile_messages_stay_well_formed)
+{
+	struct buf msgs[16];
+	size_t n = 0;
+	static const char *const cmds[] = {
+		"a FETCH 1:* (FLAGS ENVELOPE BODYSTRUCTURE BODY RFC822.SIZE)",
+		"a FETCH 1:* (BODY.PEEK[1] BODY.PEEK[1.2.3] BODY.PEEK[2.MIME])",
+		"a FETCH 1:* (BODY.PEEK[HEADER] BODY.PEEK[TEXT]<3.9>)",
+		"a FETCH 1:* (BODY.PEEK[1.1.1.1.1.1.1.1.1.1.1.1.HEADER])",
+		"a FETCH 1:* (BODY.PEEK[HEADER.FIELDS (From Subject)])",
+		"a FETCH 1:* (BINARY.SIZE[1] BODY.PEEK[])",
+		"a SEARCH TEXT \"x\"", "a SEARCH FROM a SUBJECT nul",
+		"a SORT (SUBJECT FROM) UTF-8 ALL",
+		"a THREAD REFERENCES UTF-8 ALL",
+	};
+	for (size_t i = 0; i < 16; i++)
+		buf_init(&msgs[i]);
+	hostile_messages(msgs, &n);
+	for (int enc = 0; enc < 2; enc++) {
+		struct fx f;
+		struct buf out = BUF_INIT, text = BUF_INIT;
+		fx_init(&f, enc);
+		for (size_t i = 0; i < n; i++)
+			fx_add(&f, buf_cstr(&msgs[i]), msgs[i].len);
+		for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
+			enum imap_view_rc rc = fx_cmd(&f, cmds[i], &out, &text);
+			CHECK(rc == IMAP_VIEW_OK);
+			if (!fx_wellformed(out.data, out.len))
+				fprintf(stderr, "%s: malformed\n", cmds[i]);
+			CHECK(fx_wellformed(out.data, out.len));
+			CHECK(out.len > 0);
+		}
+		buf_free(&out);
+		buf_free(&text);
+		fx_free(&f);
+	}
+	for (size_t i = 0; i < 16; i++)
+		buf_free(&msgs[i]);
+}
