@@ -181,43 +181,48 @@ static bool binary_data(const struct mime_tree *t, const struct imap_section *s,
 	return true;
 }
 
+bool fetch_section_data(const struct mime_tree *t,
+    const struct imap_fetch_att *a, struct buf *data, bool *exists,
+    const char **no_text)
+{
+	const struct imap_section *s = &a->section;
+	size_t off, len;
+	if (a->type != IMAP_FA_BODY_SECTION)
+		return binary_data(t, s, data, exists, no_text);
+	*exists = mime_section_range(t, s->part, s->nparts, sect_of(s->spec),
+	    &off, &len);
+	if (*exists && sect_of(s->spec) == MIME_SECT_HEADER)
+		header_data(s, t->msg + off, len, data);
+	else if (*exists)
+		buf_add(data, t->msg + off, len);
+	return true;
+}
+
 /* Sections that need the part tree: from one copy of the message. */
 static bool tree_section(struct view_cx *cx, const struct mailindex_msg *m,
     const struct imap_fetch_att *a, struct msgcache *c, bool *have_c,
     struct imap_writer *w, const char **no_text)
 {
 	struct buf msg = BUF_INIT, data = BUF_INIT;
-	const struct imap_section *s = &a->section;
-	bool ok = view_read(cx, m, &msg), exists = true;
-	if (!ok)
-		goto out;
+	bool exists = true;
+	if (!view_read(cx, m, &msg)) {
+		buf_free(&msg);
+		return false;
+	}
 	if (!*have_c) {
 		view_cache_built(cx, m, buf_cstr(&msg), msg.len, c);
 		*have_c = true;
 	}
 	struct mime_tree *t = mime_parse(buf_cstr(&msg), msg.len, NULL);
-	if (a->type != IMAP_FA_BODY_SECTION) {
-		ok = binary_data(t, s, &data, &exists, no_text);
-	} else {
-		size_t off, len;
-		exists = mime_section_range(t, s->part, s->nparts,
-		    sect_of(s->spec), &off, &len);
-		if (exists && sect_of(s->spec) == MIME_SECT_HEADER)
-			header_data(s, msg.data + off, len, &data);
-		else if (exists)
-			buf_add(&data, msg.data + off, len);
-	}
+	bool ok = fetch_section_data(t, a, &data, &exists, no_text);
 	mime_tree_free(t);
-	if (!ok)
-		goto out;
-	if (a->type == IMAP_FA_BINARY_SIZE)
+	if (ok && a->type == IMAP_FA_BINARY_SIZE)
 		imap_w_number(w, data.len);
-	else if (!exists)
+	else if (ok && !exists)
 		imap_w_string(w, "", 0);
-	else
+	else if (ok)
 		w_partial(w, a, buf_cstr(&data), data.len,
 		    a->type == IMAP_FA_BINARY);
-out:
 	buf_free(&msg);
 	buf_free(&data);
 	return ok;

@@ -65,6 +65,13 @@ bool fetch_section(struct view_cx *cx, const struct mailindex_msg *m,
     const struct imap_fetch_att *a, struct msgcache *c, bool *have_c,
     struct imap_writer *w, const char **no_text);
 
+/* The data of a BODY[...] or BINARY[...] section of a parsed message
+ * (before any partial), appended to data; *exists false for a section
+ * that is not there. False with *no_text for an unknown encoding. */
+bool fetch_section_data(const struct mime_tree *t,
+    const struct imap_fetch_att *a, struct buf *data, bool *exists,
+    const char **no_text);
+
 /* SEARCH evaluation (search.c): the matching indexes, ascending. BAD for
  * a bad charset gives NO with text [BADCHARSET]. */
 enum imap_view_rc view_search_run(struct view_cx *cx, const char *charset,

@@ -31,10 +31,7 @@ void fx_reload(struct fx *f);
  * SORT or THREAD: out gets the untagged responses, text the NO/BAD text. */
 enum imap_view_rc fx_cmd(struct fx *f, const char *line, struct buf *out,
     struct buf *text);
-/* Does out consist of well-formed response lines (balanced parens and
- * quotes, literals of the size they announce, CRLF ends, no NUL outside
- * literal8)? */
-bool fx_wellformed(const char *p, size_t n);
+#include "imap_wellformed.h"
 /* The path of message uid's file. */
 void fx_path(struct fx *f, unsigned uid, struct buf *out);
 
