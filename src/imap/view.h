@@ -30,7 +30,12 @@ struct imap_view {
 	const unsigned char *pk;
 	const unsigned char *sk;
 	struct mailindex_msgs msgs;    /* in sequence order */
+	/* The result SEARCH RETURN (SAVE) kept for "$" (RFC 5182): UIDs,
+	 * ascending. Zero-initialised; imap_view_saved_clear at SELECT. */
+	struct mailindex_uids saved;
 };
+
+void imap_view_saved_clear(struct imap_view *v);
 
 /* What a read command reports back to the engine. */
 enum imap_view_rc {
