@@ -27,6 +27,7 @@
 #include "daemon/netconn.h"
 #include "imap/parser.h"
 #include "imap/respond.h"
+#include "imap/session.h"
 #include "imap/session_caps.h"
 
 #define LOGIN_TIMEOUT 180             /* seconds to log in */
@@ -394,8 +395,12 @@ static void on_login_result(const struct ipc_msg *m)
 		result = AUTH_TEMPFAIL;
 	l->waiting = false;
 	if (result == AUTH_OK) {
-		buf_printf(&l->out, "%s OK [CAPABILITY " IMAP_CAPS_AUTHED
-		    "] Logged in\r\n", l->tag);
+		struct buf caps = BUF_INIT;
+		imap_session_capabilities(config_size(child_config(),
+		    "max_message_size"), &caps);
+		buf_printf(&l->out, "%s OK [CAPABILITY %s] Logged in\r\n", l->tag,
+		    buf_cstr(&caps));
+		buf_free(&caps);
 		flush(l);
 		start_relay(l);
 		return;

@@ -2,6 +2,7 @@
  * state. Each group of commands lives in its own session_*.c. */
 #include "imap/session_int.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -269,8 +270,35 @@ static bool state_allows(struct imap_session *s, struct imap_command *c)
  * sequence-number forms must not see EXPUNGE responses (RFC 3501 7.4.1). */
 static void cmd_read(struct imap_session *s, struct imap_command *c)
 {
+	struct buf text = BUF_INIT;
+	enum imap_view_rc rc = IMAP_VIEW_BAD;
 	view_refresh(s, c->uid);
-	sess_tagged(s, c->tag, "NO", "SERVERBUG", "not wired yet");
+	switch (c->type) {
+	case IMAP_CMD_FETCH:
+		rc = imap_view_fetch(&s->view, &c->u.fetch, c->uid, &s->w, &text);
+		break;
+	case IMAP_CMD_SEARCH:
+		rc = imap_view_search(&s->view, &c->u.search, c->uid, c->tag,
+		    &s->w, &text);
+		break;
+	case IMAP_CMD_SORT:
+		rc = imap_view_sort(&s->view, &c->u.sort, c->uid, &s->w, &text);
+		break;
+	case IMAP_CMD_THREAD:
+		rc = imap_view_thread(&s->view, &c->u.thread, c->uid, &s->w, &text);
+		break;
+	default:
+		break;
+	}
+	char done[64];
+	snprintf(done, sizeof done, "%s%s completed", c->uid ? "UID " : "",
+	    imap_cmd_name(c->type));
+	if (rc == IMAP_VIEW_OK)
+		sess_tagged(s, c->tag, "OK", NULL, done);
+	else
+		sess_tagged(s, c->tag, rc == IMAP_VIEW_NO ? "NO" : "BAD", NULL,
+		    text.len ? text.data : "Command failed");
+	buf_free(&text);
 }
 
 static void dispatch(struct imap_session *s, struct imap_command *c)

@@ -1,15 +1,9 @@
 /* The capabilities archmailbox's IMAP server announces: before login
- * (imap-login adds STARTTLS/LOGINDISABLED or AUTH=PLAIN) and after it (the
- * session engine; also sent in the LOGIN OK response). */
+ * (imap-login adds STARTTLS/LOGINDISABLED or AUTH=PLAIN). After login the
+ * list is imap_session_capabilities() (imap/session.h). */
 #ifndef AMB_IMAP_SESSION_CAPS_H
 #define AMB_IMAP_SESSION_CAPS_H
 
 #define IMAP_CAPS_COMMON "IMAP4rev1 IMAP4rev2 SASL-IR ID ENABLE IDLE LITERAL+"
-
-#define IMAP_CAPS_AUTHED "IMAP4rev1 IMAP4rev2 ID ENABLE IDLE LITERAL+ " \
-	"UIDPLUS MOVE SPECIAL-USE NAMESPACE UNSELECT CHILDREN LIST-EXTENDED " \
-	"LIST-STATUS ESEARCH CONDSTORE QRESYNC QUOTA QUOTA=RES-STORAGE " \
-	"APPENDLIMIT SORT THREAD=REFERENCES THREAD=ORDEREDSUBJECT " \
-	"UTF8=ACCEPT BINARY"
 
 #endif

@@ -386,7 +386,8 @@ TEST(imap_session_select_examine_and_read_only)
 	CHECK_STR(talk(s, "e EXPUNGE\r\n"), "e NO Mailbox is read-only (EXAMINE)\r\n");
 	CHECK_STR(talk(s, "f MOVE 1 Trash\r\n"),
 	    "f NO Mailbox is read-only (EXAMINE)\r\n");
-	CHECK_STR(talk(s, "g FETCH 1 FLAGS\r\n"), "g NO [SERVERBUG] not wired yet\r\n");
+	CHECK_STR(talk(s, "g FETCH 1 FLAGS\r\n"),
+	    "* 1 FETCH (FLAGS ())\r\ng OK FETCH completed\r\n");
 	CHECK_STR(talk(s, "h SELECT Nope\r\n"),
 	    "h NO [NONEXISTENT] mailbox Nope does not exist\r\n");
 	/* A failed SELECT leaves the old mailbox all the same. */
@@ -622,11 +623,12 @@ TEST(imap_session_two_sessions_see_each_others_changes)
 	/* FETCH, STORE and SEARCH by number must not shift the numbers: the
 	 * EXPUNGE waits for a command that may carry it. */
 	CHECK_STR(talk(a, "a3 FETCH 1 UID\r\n"),
-	    "* 4 EXISTS\r\n* 1 RECENT\r\na3 NO [SERVERBUG] not wired yet\r\n");
+	    "* 4 EXISTS\r\n* 1 RECENT\r\n* 1 FETCH (UID 1)\r\n"
+	    "a3 OK FETCH completed\r\n");
 	CHECK_STR(talk(a, "a4 STORE 3 +FLAGS (\\Seen)\r\n"),
 	    "* 3 FETCH (FLAGS (\\Seen))\r\na4 OK STORE completed\r\n");
 	CHECK_STR(talk(a, "a5 UID FETCH 1 UID\r\n"),
-	    "* 1 EXPUNGE\r\na5 NO [SERVERBUG] not wired yet\r\n");
+	    "* 1 EXPUNGE\r\na5 OK UID FETCH completed\r\n");
 	CHECK(imap_session_view(a) && imap_session_view(a)->msgs.n == 3);
 	CHECK_STR(talk(b, "b5 NOOP\r\n"),
 	    "* 2 FETCH (FLAGS (\\Seen))\r\nb5 OK NOOP completed\r\n");
