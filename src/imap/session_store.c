@@ -52,29 +52,26 @@ static void take_changes(struct imap_session *s, struct mailindex_msgs *ch)
 	}
 }
 
-static bool uids_contains(const struct mailindex_uids *u, uint32_t uid)
-{
-	for (size_t i = 0; i < u->n; i++)
-		if (u->v[i] == uid)
-			return true;
-	return false;
-}
-
 /* FETCH responses of a STORE: every message of the set (RFC 3501 6.4.6)
  * unless .SILENT; with CONDSTORE the changed ones still get their MODSEQ
- * (RFC 7162 3.1.3). Messages that failed UNCHANGEDSINCE get none. */
+ * (RFC 7162 3.1.3). Messages that failed UNCHANGEDSINCE get none. All
+ * three lists ascend by UID: one merged walk. */
 static void store_fetches(struct imap_session *s, struct imap_command *c,
     const struct mailindex_uids *uids, const struct mailindex_msgs *ch,
     const struct mailindex_uids *modified)
 {
 	bool silent = c->u.store.silent;
+	size_t k = 0, m = 0;
 	for (size_t i = 0; i < uids->n; i++) {
-		long at = view_find_uid(s, uids->v[i]);
-		if (at < 0 || uids_contains(modified, uids->v[i]))
+		uint32_t uid = uids->v[i];
+		while (k < ch->n && ch->v[k].uid < uid)
+			k++;
+		while (m < modified->n && modified->v[m] < uid)
+			m++;
+		long at = view_find_uid(s, uid);
+		if (at < 0 || (m < modified->n && modified->v[m] == uid))
 			continue;
-		bool did = false;
-		for (size_t k = 0; k < ch->n && !did; k++)
-			did = ch->v[k].uid == uids->v[i];
+		bool did = k < ch->n && ch->v[k].uid == uid;
 		if (!silent)
 			view_write_fetch(s, (size_t)at, true, c->uid);
 		else if (did && s->condstore)

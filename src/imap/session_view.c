@@ -191,8 +191,11 @@ static int cmp_u32(const void *a, const void *b)
 static void pending_add(struct imap_session *s, const struct mailindex_uids *u)
 {
 	struct mailindex_uids *p = &s->pending_expunge;
+	/* Duplicates can only be among the sorted entries from before. */
+	struct mailindex_uids before = *p;
 	for (size_t i = 0; i < u->n; i++) {
-		if (view_find_uid(s, u->v[i]) < 0 || uids_has(p, u->v[i]))
+		before.v = p->v;
+		if (view_find_uid(s, u->v[i]) < 0 || uids_has(&before, u->v[i]))
 			continue;
 		sess_uids_add(p, u->v[i]);
 	}

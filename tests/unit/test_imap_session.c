@@ -11,6 +11,7 @@
 #include <sodium.h>
 
 #include "common/buf.h"
+#include "common/fileutil.h"
 #include "common/xmalloc.h"
 #include "imap/session.h"
 #include "imap/view.h"
@@ -512,6 +513,11 @@ static bool read_message(struct fixture *f, const char *name, uint32_t uid,
 	bool ok = ix != NULL && mailindex_mailbox_get(ix, name, &mb, &err) ==
 	    MAILINDEX_OK && mailindex_msg_path(ix, mb.id, uid, &path, &err) ==
 	    MAILINDEX_OK;
+	/* Stored encrypted: the file starts with the trees magic. */
+	struct buf raw = BUF_INIT;
+	ok = ok && file_read_all(path.data, 1 << 20, &raw, &err) &&
+	    trees_has_magic(raw.data, raw.len);
+	buf_free(&raw);
 	struct istream *is = ok ? msgstore_open(path.data, f->pk, f->sk, &err) :
 	    NULL;
 	struct ostream *os = ostream_buf_create(out);
