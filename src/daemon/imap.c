@@ -148,6 +148,7 @@ static void start_session(const struct ipc_msg *m)
 		.level = level < 0 ? COMPRESS_LEVEL_DEFAULT : (int)level,
 	};
 	im.user = xstrdup(user);
+	evutil_make_socket_nonblocking(m->fd);
 	im.bev = bufferevent_socket_new(child_base(), m->fd, BEV_OPT_CLOSE_ON_FREE);
 	im.s = imap_session_new(&p, &err);
 	if (im.s == NULL) {

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <event2/buffer.h>
@@ -173,7 +174,9 @@ static void login(struct login *l, const char *tag, const char *user,
 {
 	int sv[2];
 	struct ipc_chan *lookup = child_peer(PROC_LOOKUP);
-	if (lookup == NULL || !ipc_socketpair(sv)) {
+	/* A byte stream, not the datagrams of IPC: it carries the session. */
+	if (lookup == NULL ||
+	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
 		reply(l, tag, "NO", "[UNAVAILABLE] Temporary failure, try again later");
 		return;
 	}
@@ -370,6 +373,7 @@ static void on_peer_event(struct bufferevent *bev, short what, void *arg)
 
 static void start_relay(struct login *l)
 {
+	evutil_make_socket_nonblocking(l->proxy_fd);
 	l->peer = bufferevent_socket_new(child_base(), l->proxy_fd,
 	    BEV_OPT_CLOSE_ON_FREE);
 	l->proxy_fd = -1;

@@ -168,3 +168,140 @@ SyncState *
     assert got.endswith(mailbox.split(b"\r\n\r\n")[1].replace(b"\r\n", b"\n"))
     assert b"Message-ID: <First.note@sender.test>" in got
     assert os.path.isdir(local / "Sent")
+
+
+def mbsync_rc(tmp_path, instance, server, local):
+    rc = tmp_path / "mbsyncrc"
+    cert = os.path.join(instance.dir, "tls", "fullchain.pem")
+    rc.write_text(f"""IMAPAccount amb
+Host 127.0.0.1
+Port {server.imaps_port}
+User {USER}
+Pass "{PASSWORD}"
+SSLType IMAPS
+CertificateFile {cert}
+SystemCertificates no
+
+IMAPStore remote
+Account amb
+
+MaildirStore local
+Path {local}/
+Inbox {local}/INBOX
+SubFolders Verbatim
+
+Channel all
+Far :remote:
+Near :local:
+Patterns *
+Create Both
+Expunge Both
+Sync All
+SyncState *
+""")
+    return rc
+
+
+def run_mbsync(rc):
+    proc = subprocess.run(["mbsync", "-c", str(rc), "-a"], capture_output=True,
+                          text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def strip_ours(data):
+    """The message as the sender sent it: our four trace/delivery headers
+    and mbsync's X-TUID removed, LF line ends."""
+    head, _, body = data.replace(b"\r\n", b"\n").partition(b"\n\n")
+    lines, skip = [], False
+    for line in head.split(b"\n"):
+        if line[:1] in (b" ", b"\t"):
+            if not skip:
+                lines.append(line)
+            continue
+        name = line.split(b":", 1)[0].lower()
+        skip = name in (b"return-path", b"delivered-to", b"x-original-to",
+                        b"received", b"x-tuid")
+        if not skip:
+            lines.append(line)
+    return b"\n".join(lines) + b"\n\n" + body
+
+
+def local_messages(local, folder):
+    out = {}
+    for f in glob.glob(str(local / folder / "*" / "*")):
+        data = open(f, "rb").read()
+        mid = data.split(b"Message-ID: ")[1].split(b"\n")[0].strip()
+        out[mid] = (f, data)
+    return out
+
+
+def test_mbsync_500_messages_both_ways(instance, server, tmp_path):
+    import smtplib
+    add_user(instance, USER)
+    m = login(server)
+    for box in ("Lists", "Work"):
+        assert m.create(box)[0] == "OK"
+    m.logout()
+    import threading
+    sent = {}
+
+    def send(first):
+        with smtplib.SMTP("127.0.0.1", server.smtp_port, timeout=60) as s:
+            for i in range(first, 500, 10):
+                folder = ("", "+lists", "+work")[i % 3]
+                mid = f"<bulk.{i}@sender.test>".encode()
+                msg = (f"From: a@sender.test\r\nTo: {USER}\r\n"
+                       f"Subject: bulk {i}\r\n"
+                       f"Message-ID: <bulk.{i}@sender.test>\r\n\r\n" +
+                       f"line {i} of the bulk test\r\n" * 3)
+                s.sendmail("a@sender.test", [f"demo{folder}@example.test"], msg)
+                sent[mid] = (("INBOX", "Lists", "Work")[i % 3], msg.encode())
+    threads = [threading.Thread(target=send, args=(k,)) for k in range(10)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(300)
+    assert len(sent) == 500
+    md = os.path.join(instance.dir, "mail/example.test/demo/Maildir")
+    deadline = time.time() + 120
+    while time.time() < deadline and sum(
+            len(os.listdir(os.path.join(md, d, "new")))
+            for d in ("", ".Lists", ".Work")) < 500:
+        time.sleep(0.2)
+    local = tmp_path / "local"
+    local.mkdir()
+    rc = mbsync_rc(tmp_path, instance, server, local)
+    run_mbsync(rc)
+    for folder in ("INBOX", "Lists", "Work"):
+        got = local_messages(local, folder)
+        want = {k: v for k, (f, v) in sent.items() if f == folder}
+        assert set(got) == set(want), folder
+        for mid, (path, data) in got.items():
+            assert strip_ours(data) == want[mid].replace(b"\r\n", b"\n"), mid
+    # Server-side changes reach the local copy.
+    m = login(server)
+    m.select("INBOX")
+    typ, data = m.search(None, "HEADER", "Message-ID", "bulk.0@")
+    first = data[0]
+    m.store(first, "+FLAGS", "\\Flagged")
+    typ, data = m.uid("SEARCH", "HEADER", "Message-ID", "bulk.3@")
+    assert m.uid("MOVE", data[0], "Work")[0] == "OK"
+    m.logout()
+    run_mbsync(rc)
+    inbox = local_messages(local, "INBOX")
+    assert b"<bulk.3@sender.test>" not in inbox
+    assert b"<bulk.3@sender.test>" in local_messages(local, "Work")
+    flagged = inbox[b"<bulk.0@sender.test>"][0]
+    assert "F" in flagged.rsplit(":2,", 1)[1]
+    # A local change reaches the server.
+    path = inbox[b"<bulk.6@sender.test>"][0]
+    os.rename(path, path + "S" if path.endswith(":2,") or "S" not in
+              path.rsplit(":2,", 1)[1] else path)
+    run_mbsync(rc)
+    m = login(server)
+    m.select("INBOX")
+    typ, data = m.search(None, "SEEN")
+    seen = data[0].split()
+    typ, data = m.fetch(b",".join(seen) if seen else b"1", "(BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)])")
+    assert any(b"bulk.6@" in part[1] for part in data if isinstance(part, tuple))
+    m.logout()
