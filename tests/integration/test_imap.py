@@ -126,50 +126,6 @@ def test_idle_reports_new_mail_within_a_second(instance, server, mailbox):
     c.close()
 
 
-def test_mbsync_copies_the_mailbox(instance, server, mailbox, tmp_path):
-    local = tmp_path / "local"
-    local.mkdir()
-    rc = tmp_path / "mbsyncrc"
-    rc.write_text(f"""IMAPAccount amb
-Host 127.0.0.1
-Port {server.imaps_port}
-User {USER}
-Pass "{PASSWORD}"
-SSLType IMAPS
-CertificateFile /dev/null
-SystemCertificates no
-
-IMAPStore remote
-Account amb
-
-MaildirStore local
-Path {local}/
-Inbox {local}/INBOX
-
-Channel all
-Far :remote:
-Near :local:
-Patterns *
-Create Near
-Sync Pull
-SyncState *
-""")
-    # The self-signed certificate must be trusted explicitly.
-    cert = os.path.join(instance.dir, "tls", "fullchain.pem")
-    rc.write_text(rc.read_text().replace("CertificateFile /dev/null",
-                                         f"CertificateFile {cert}"))
-    proc = subprocess.run(["mbsync", "-c", str(rc), "-a"], capture_output=True,
-                          text=True, timeout=60)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    files = glob.glob(str(local / "INBOX" / "*" / "*"))
-    assert len(files) == 1
-    got = open(files[0], "rb").read()
-    # mbsync stores LF line ends and adds its X-TUID header.
-    assert got.endswith(mailbox.split(b"\r\n\r\n")[1].replace(b"\r\n", b"\n"))
-    assert b"Message-ID: <First.note@sender.test>" in got
-    assert os.path.isdir(local / "Sent")
-
-
 def mbsync_rc(tmp_path, instance, server, local):
     rc = tmp_path / "mbsyncrc"
     cert = os.path.join(instance.dir, "tls", "fullchain.pem")
@@ -206,6 +162,19 @@ def run_mbsync(rc):
     proc = subprocess.run(["mbsync", "-c", str(rc), "-a"], capture_output=True,
                           text=True, timeout=300)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_mbsync_copies_the_mailbox(instance, server, mailbox, tmp_path):
+    local = tmp_path / "local"
+    local.mkdir()
+    run_mbsync(mbsync_rc(tmp_path, instance, server, local))
+    files = glob.glob(str(local / "INBOX" / "*" / "*"))
+    assert len(files) == 1
+    got = open(files[0], "rb").read()
+    # mbsync stores LF line ends and adds its X-TUID header.
+    assert got.endswith(mailbox.split(b"\r\n\r\n")[1].replace(b"\r\n", b"\n"))
+    assert b"Message-ID: <First.note@sender.test>" in got
+    assert os.path.isdir(local / "Sent")
 
 
 def strip_ours(data):
