@@ -274,3 +274,32 @@ def test_mbsync_500_messages_both_ways(instance, server, tmp_path):
     typ, data = m.fetch(b",".join(seen) if seen else b"1", "(BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)])")
     assert any(b"bulk.6@" in part[1] for part in data if isinstance(part, tuple))
     m.logout()
+
+
+def test_starttls_session_bad_input_and_two_sessions(instance, server, mailbox):
+    a = imaplib.IMAP4("127.0.0.1", server.imap_port, timeout=30)
+    a.starttls(ssl_context=tls_context())
+    a.login(USER, PASSWORD)
+    assert a.select("INBOX") == ("OK", [b"1"])
+    # Malformed commands get BAD and the session carries on.
+    tag = a._new_tag()
+    a.send(tag + b" FETCH 1 (FLAGS\r\n")
+    assert a._get_line().startswith(tag + b" BAD")
+    tag = a._new_tag()
+    a.send(tag + b" NOSUCHCOMMAND\r\n")
+    assert a._get_line().startswith(tag + b" BAD")
+    # A literal announced longer than what follows the line is just data:
+    # the rest of the command is read as literal text and must not crash.
+    tag = a._new_tag()
+    a.send(tag + b" SELECT {3+}\r\nINBOX\r\n")
+    assert a._get_line().startswith(tag + b" BAD")
+    assert a.noop()[0] == "OK"
+    # A second session's change shows up in the first.
+    b = login(server)
+    b.select("INBOX")
+    b.store("1", "+FLAGS", "\\Answered")
+    b.logout()
+    typ, data = a.noop()
+    typ, data = a.fetch("1", "(FLAGS)")
+    assert b"\\Answered" in data[0]
+    a.logout()
