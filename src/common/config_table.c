@@ -48,7 +48,7 @@ const struct config_setting config_settings[] = {
 	  "seconds an SMTP client may stay idle" },
 	{ "compression", CT_ENUM, "xz", 0, 0, "xz|zstd|none",
 	  "how stored messages are compressed" },
-	{ "compression_level", CT_INT, "6", INTRANGE(0, 19),
+	{ "compression_level", CT_INT, "1", INTRANGE(0, 19),
 	  "compression level (xz 0-9, zstd 1-19)" },
 	{ "default_quota", CT_SIZE, "15G", NORANGE,
 	  "mailbox quota of new users" },

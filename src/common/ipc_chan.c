@@ -131,7 +131,8 @@ static void on_readable(evutil_socket_t sock, short what, void *arg)
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
 			return;
 		if (n <= 0) {
-			chan_die(ch, n == 0 ? NULL : strerror(errno));
+			/* A reset is a peer that exited: as good as EOF. */
+			chan_die(ch, n == 0 || errno == ECONNRESET ? NULL : strerror(errno));
 			return;
 		}
 		struct ipc_msg m;

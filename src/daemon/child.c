@@ -5,6 +5,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#ifdef __SANITIZE_ADDRESS__
+#include <sanitizer/lsan_interface.h>
+#endif
+
 #include <event2/event.h>
 
 #include "common/config.h"
@@ -45,9 +49,16 @@ static void first_config(struct config *cfg)
 	const struct role_ops *ops = child.ops;
 	child.cfg = cfg;
 	log_set_level_name(config_str(cfg, "log_level"));
-	const char *dir = ops->chroot_dir ? ops->chroot_dir(cfg) : NULL;
-	if (!ops->setup(cfg, &err) ||
-	    !privdrop(runas_user(cfg, proc_runas(ops->role)), dir, &err)) {
+	bool ok = ops->setup(cfg, &err);
+	/* Asked after setup, which may make the directory. */
+	const char *dir = ok && ops->chroot_dir ? ops->chroot_dir(cfg) : NULL;
+#ifdef __SANITIZE_ADDRESS__
+	/* LeakSanitizer needs /proc, which a chroot hides: check now (this
+	 * also turns off the check at exit, which could only fail). */
+	if (dir != NULL)
+		__lsan_do_leak_check();
+#endif
+	if (!ok || !privdrop(runas_user(cfg, proc_runas(ops->role)), dir, &err)) {
 		log_err("%s: %s", proc_name(ops->role), buf_cstr(&err));
 		child_exit(1);
 	}

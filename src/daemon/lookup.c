@@ -160,6 +160,10 @@ static void on_user_info(const struct ipc_msg *m)
 
 static void message(enum proc_role from, const struct ipc_msg *m)
 {
+	if (from == PROC_IMAPLOGIN && m->type == MSG_IMAP_LOGIN) {
+		lookup_on_imap_login(m);    /* takes the fd */
+		return;
+	}
 	if (m->fd >= 0)
 		close(m->fd);
 	if (from == PROC_SMTP && m->type == MSG_RCPT_CHECK)

@@ -7,6 +7,7 @@
 
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <event2/event.h>
 #include <sodium.h>
@@ -16,6 +17,7 @@
 #include "common/xmalloc.h"
 #include "daemon/lookup_int.h"
 #include "mail/address.h"
+#include "store/trees.h"
 #include "store/userdb.h"
 
 #define PENALTY_SLOTS  256
@@ -32,8 +34,9 @@ struct penalty {
 
 struct late_reply {
 	struct event *ev;
+	enum proc_role to;
+	uint32_t type;
 	uint64_t id;
-	uint8_t result;
 };
 
 static struct penalty penalties[PENALTY_SLOTS];
@@ -59,14 +62,15 @@ static struct penalty *penalty_of(const char *client, bool create)
 	return oldest;
 }
 
-static void send_auth_result(uint64_t id, uint8_t result, const char *user)
+static void send_result(enum proc_role to, uint32_t type, uint64_t id,
+    uint8_t result, const char *user)
 {
 	struct buf p = BUF_INIT;
 	ipc_w_u8(&p, result);
 	ipc_w_str(&p, user);
-	struct ipc_chan *ch = child_peer(PROC_SMTP);
+	struct ipc_chan *ch = child_peer(to);
 	if (ch != NULL)
-		ipc_send_buf(ch, MSG_AUTH_RESULT, id, -1, &p);
+		ipc_send_buf(ch, type, id, -1, &p);
 	buf_free(&p);
 }
 
@@ -75,23 +79,63 @@ static void on_late(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	struct late_reply *l = arg;
-	send_auth_result(l->id, l->result, "");
+	send_result(l->to, l->type, l->id, AUTH_BAD, "");
 	event_free(l->ev);
 	free(l);
 }
 
 /* A failure is answered after a delay that doubles with each failure. */
-static void reply_failure(uint64_t id, struct penalty *p)
+static void reply_failure(enum proc_role to, uint32_t type, uint64_t id,
+    const struct penalty *p)
 {
 	long ms = 500L << (p->failures < 5 ? p->failures - 1 : 4);
 	if (ms > PENALTY_MAX_MS)
 		ms = PENALTY_MAX_MS;
 	struct late_reply *l = xcalloc(1, sizeof *l);
+	l->to = to;
+	l->type = type;
 	l->id = id;
-	l->result = AUTH_BAD;
 	l->ev = evtimer_new(child_base(), on_late, l);
 	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
 	evtimer_add(l->ev, &tv);
+}
+
+/* Checks a password for a client address, keeping its penalty. AUTH_BAD
+ * means the caller must answer through reply_failure (*pen is set). */
+static enum auth_result check_login(const char *user, const char *pw,
+    const char *client, struct buf *canon, struct penalty **pen)
+{
+	struct penalty *p = penalty_of(client, false);
+	time_t now = time(NULL);
+	if (p != NULL && now < p->banned_until)
+		return AUTH_BANNED;
+	struct buf err = BUF_INIT;
+	enum userdb_auth a = addr_canon(user, canon, &err) ?
+	    userdb_user_check_password(lookup_db, canon->data, pw, strlen(pw), &err) :
+	    USERDB_AUTH_BAD;
+	enum auth_result r = AUTH_OK;
+	if (a == USERDB_AUTH_OK) {
+		if (p != NULL)
+			p->failures = 0;
+		log_info("auth: %s logged in from %s", canon->data, client);
+	} else if (a == USERDB_AUTH_ERROR) {
+		log_err("auth: %s", buf_cstr(&err));
+		r = AUTH_TEMPFAIL;
+	} else {
+		p = penalty_of(client, true);
+		p->failures++;
+		p->last = now;
+		if (p->failures >= BAN_FAILURES) {
+			p->banned_until = now + BAN_SECONDS;
+			log_warn("auth: %s banned for %d s after %u failures", client,
+			    BAN_SECONDS, p->failures);
+		}
+		log_info("auth: failed for <%s> from %s", buf_cstr(canon), client);
+		*pen = p;
+		r = AUTH_BAD;
+	}
+	buf_free(&err);
+	return r;
 }
 
 /* MSG_AUTH: str user, str password, str client. */
@@ -105,40 +149,78 @@ void lookup_on_auth(const struct ipc_msg *m)
 		log_err("lookup: malformed AUTH");
 		return;
 	}
-	struct penalty *p = penalty_of(client, false);
-	time_t now = time(NULL);
-	if (p != NULL && now < p->banned_until) {
-		send_auth_result(m->id, AUTH_BANNED, "");
-		return;
-	}
-	struct buf canon = BUF_INIT, err = BUF_INIT;
-	enum userdb_auth a = addr_canon(user, &canon, &err) ?
-	    userdb_user_check_password(lookup_db, canon.data, pw, strlen(pw), &err) :
-	    USERDB_AUTH_BAD;
-	if (a == USERDB_AUTH_OK) {
-		if (p != NULL)
-			p->failures = 0;
-		log_info("auth: %s logged in from %s", canon.data, client);
-		send_auth_result(m->id, AUTH_OK, canon.data);
-	} else if (a == USERDB_AUTH_ERROR) {
-		log_err("auth: %s", buf_cstr(&err));
-		send_auth_result(m->id, AUTH_TEMPFAIL, "");
-	} else {
-		p = penalty_of(client, true);
-		p->failures++;
-		p->last = now;
-		if (p->failures >= BAN_FAILURES) {
-			p->banned_until = now + BAN_SECONDS;
-			log_warn("auth: %s banned for %d s after %u failures", client,
-			    BAN_SECONDS, p->failures);
-		}
-		log_info("auth: failed for <%s> from %s", buf_cstr(&canon), client);
-		reply_failure(m->id, p);
-	}
+	struct buf canon = BUF_INIT;
+	struct penalty *pen = NULL;
+	enum auth_result a = check_login(user, pw, client, &canon, &pen);
+	if (a == AUTH_BAD)
+		reply_failure(PROC_SMTP, MSG_AUTH_RESULT, m->id, pen);
+	else
+		send_result(PROC_SMTP, MSG_AUTH_RESULT, m->id, a,
+		    a == AUTH_OK ? canon.data : "");
 	/* The password lives in the message buffer; wipe it there. */
 	sodium_memzero((void *)m->data, m->len);
 	buf_free(&canon);
+}
+
+/* After an IMAP login: unlocks the user's key and asks the master for a
+ * session process, handing it the proxy socket. */
+static enum auth_result start_session(const char *user, const char *pw,
+    const char *client, int fd)
+{
+	struct userdb_user u;
+	struct buf err = BUF_INIT, p = BUF_INIT;
+	unsigned char sk[TREES_SK_LEN];
+	int found = userdb_user_get(lookup_db, user, &u, &err);
+	bool ok = found == 1 &&
+	    (!u.encrypt || trees_key_unlock(&u.key, pw, strlen(pw), sk));
+	if (ok) {
+		ipc_w_str(&p, user);
+		ipc_w_bytes(&p, u.key.pk, sizeof u.key.pk);
+		ipc_w_bytes(&p, sk, u.encrypt ? sizeof sk : 0);
+		ipc_w_u64(&p, u.quota);
+		ipc_w_str(&p, client);
+		ok = ipc_send_buf(child_peer(PROC_MASTER), MSG_SESSION_SPAWN, 0, fd, &p);
+		fd = -1;
+	} else {
+		log_err("auth: %s: cannot unlock the key: %s", user, buf_cstr(&err));
+	}
+	if (fd >= 0)
+		close(fd);
+	if (found == 1)
+		userdb_user_clear(&u);
+	sodium_memzero(sk, sizeof sk);
+	buf_free(&p);        /* wipes the key */
 	buf_free(&err);
+	return ok ? AUTH_OK : AUTH_TEMPFAIL;
+}
+
+/* MSG_IMAP_LOGIN: str user, str password, str client; fd. */
+void lookup_on_imap_login(const struct ipc_msg *m)
+{
+	struct ipc_reader r;
+	const char *user, *pw, *client;
+	ipc_reader_init(&r, m);
+	if (m->fd < 0 || !ipc_r_str(&r, &user) || !ipc_r_str(&r, &pw) ||
+	    !ipc_r_str(&r, &client) || !ipc_r_done(&r)) {
+		log_err("lookup: malformed IMAP_LOGIN");
+		if (m->fd >= 0)
+			close(m->fd);
+		return;
+	}
+	struct buf canon = BUF_INIT;
+	struct penalty *pen = NULL;
+	enum auth_result a = check_login(user, pw, client, &canon, &pen);
+	if (a == AUTH_OK)
+		a = start_session(canon.data, pw, client, m->fd);
+	else
+		close(m->fd);
+	if (a == AUTH_BAD)
+		reply_failure(PROC_IMAPLOGIN, MSG_IMAP_LOGIN_RESULT, m->id, pen);
+	else
+		send_result(PROC_IMAPLOGIN, MSG_IMAP_LOGIN_RESULT, m->id, a,
+		    a == AUTH_OK ? canon.data : "");
+	sodium_memzero((void *)m->data, m->len);
+	buf_free(&canon);
 }
 
 /* Whether user may use sender: their own address (any +tag), or an

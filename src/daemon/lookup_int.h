@@ -13,6 +13,7 @@ void reply_verdict(enum proc_role to, uint32_t type, uint64_t id,
 
 /* lookup_auth.c */
 void lookup_on_auth(const struct ipc_msg *m);
+void lookup_on_imap_login(const struct ipc_msg *m);
 void lookup_on_sender_check(const struct ipc_msg *m);
 
 #endif

@@ -19,6 +19,7 @@
 #include "common/ipc.h"
 #include "common/log.h"
 #include "daemon/listen.h"
+#include "daemon/master_int.h"
 #include "daemon/proc.h"
 
 struct child {
@@ -44,7 +45,7 @@ static struct {
 } m;
 
 static const enum proc_role roles[] = { PROC_LOOKUP, PROC_QUEUE, PROC_DELIVER,
-	PROC_SMTP };
+	PROC_SMTP, PROC_IMAPLOGIN };
 #define NROLES_RUN (sizeof roles / sizeof roles[0])
 
 static void spawn(enum proc_role role);
@@ -94,6 +95,9 @@ static void send_tls(struct child *k)
 static void send_listeners(struct child *k)
 {
 	for (int i = 0; i < m.ls.n; i++) {
+		bool imap = m.ls.v[i].svc == SVC_IMAP || m.ls.v[i].svc == SVC_IMAPS;
+		if (imap != (k->role == PROC_IMAPLOGIN))
+			continue;
 		struct buf p = BUF_INIT;
 		ipc_w_u32(&p, m.ls.v[i].svc);
 		ipc_w_str(&p, m.ls.v[i].addr);
@@ -135,13 +139,15 @@ static void on_child_msg(struct ipc_chan *ch, const struct ipc_msg *msg, void *a
 	}
 	if (msg->type == MSG_READY)
 		log_debug("%s process ready (pid %ld)", proc_name(k->role), (long)k->pid);
+	else if (msg->type == MSG_SESSION_SPAWN && k->role == PROC_LOOKUP)
+		sessions_spawn(msg);    /* takes msg->fd */
 	else
 		log_warn("%s sent unexpected message %u", proc_name(k->role), msg->type);
-	if (msg->fd >= 0)
+	if (msg->fd >= 0 && msg->type != MSG_SESSION_SPAWN)
 		close(msg->fd);
 }
 
-static _Noreturn void exec_child(enum proc_role role, int fd)
+_Noreturn void master_exec_child(enum proc_role role, int fd)
 {
 	if (dup2(fd, 3) < 0)
 		_exit(127);
@@ -168,14 +174,14 @@ static void spawn(enum proc_role role)
 		return;
 	}
 	if (pid == 0)
-		exec_child(role, sv[1]);
+		master_exec_child(role, sv[1]);
 	close(sv[1]);
 	k->role = role;
 	k->pid = pid;
 	k->started = time(NULL);
 	k->chan = ipc_chan_new(m.base, sv[0], proc_name(role), on_child_msg, k);
 	ipc_send_buf(k->chan, MSG_CONFIG, 0, -1, &m.conf_text);
-	if (role == PROC_SMTP) {
+	if (role == PROC_SMTP || role == PROC_IMAPLOGIN) {
 		send_tls(k);
 		send_listeners(k);
 	}
@@ -202,6 +208,8 @@ static const char *describe_status(int status, char *buf, size_t len)
 
 static bool all_gone(void)
 {
+	if (!sessions_none())
+		return false;
 	for (size_t i = 0; i < NROLES_RUN; i++)
 		if (m.kids[roles[i]].pid > 0)
 			return false;
@@ -230,6 +238,8 @@ static void on_sigchld(evutil_socket_t sig, short what, void *arg)
 	int status;
 	pid_t pid;
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		if (sessions_reap(pid, status))
+			continue;
 		for (size_t i = 0; i < NROLES_RUN; i++) {
 			struct child *k = &m.kids[roles[i]];
 			if (k->pid != pid)
@@ -260,7 +270,7 @@ static void on_sighup(evutil_socket_t sig, short what, void *arg)
 		if (k->chan == NULL)
 			continue;
 		ipc_send_buf(k->chan, MSG_CONFIG, 0, -1, &m.conf_text);
-		if (k->role == PROC_SMTP)
+		if (k->role == PROC_SMTP || k->role == PROC_IMAPLOGIN)
 			send_tls(k);
 	}
 	buf_free(&err);
@@ -276,6 +286,7 @@ static void on_stop_timeout(evutil_socket_t fd, short what, void *arg)
 			log_warn("%s did not stop in time; killing it", proc_name(roles[i]));
 			kill(m.kids[roles[i]].pid, SIGKILL);
 		}
+	sessions_kill();
 }
 
 static void on_sigterm(evutil_socket_t sig, short what, void *arg)
@@ -287,6 +298,7 @@ static void on_sigterm(evutil_socket_t sig, short what, void *arg)
 	log_info("stopping on signal %d", (int)sig);
 	m.stopping = true;
 	listeners_close(&m.ls);
+	sessions_shutdown();
 	for (size_t i = 0; i < NROLES_RUN; i++) {
 		struct child *k = &m.kids[roles[i]];
 		if (k->restart)
@@ -334,7 +346,8 @@ static void cleanup(void)
 
 int master_run(const char *conf_path, const char *self, bool foreground)
 {
-	static const enum service served[] = { SVC_SMTP, SVC_SUBMISSION, SVC_SUBMISSIONS };
+	static const enum service served[] = { SVC_SMTP, SVC_SUBMISSION,
+		SVC_SUBMISSIONS, SVC_IMAP, SVC_IMAPS };
 	struct buf err = BUF_INIT;
 	m.conf_path = conf_path;
 	m.self = self;
@@ -348,6 +361,7 @@ int master_run(const char *conf_path, const char *self, bool foreground)
 	buf_free(&err);
 	signal(SIGPIPE, SIG_IGN);
 	m.base = event_base_new();
+	sessions_init(m.base, &m.conf_text);
 	struct event *sigs[] = {
 		evsignal_new(m.base, SIGCHLD, on_sigchld, NULL),
 		evsignal_new(m.base, SIGHUP, on_sighup, NULL),
@@ -362,6 +376,7 @@ int master_run(const char *conf_path, const char *self, bool foreground)
 	log_info("started (%s)", conf_path);
 	event_base_dispatch(m.base);
 	cleanup();
+	sessions_free();
 	ipc_chan_free_doomed();
 	for (size_t i = 0; i < 4; i++)
 		event_free(sigs[i]);

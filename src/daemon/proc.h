@@ -14,6 +14,8 @@ enum proc_role {
 	PROC_QUEUE,
 	PROC_DELIVER,
 	PROC_SMTP,
+	PROC_IMAPLOGIN,       /* IMAP before login: TLS, LOGIN, then a proxy */
+	PROC_IMAP,            /* one per logged-in IMAP session, not a fixed role */
 	PROC_NROLES
 };
 
@@ -55,6 +57,14 @@ enum msg_type {
 	/* deliver <-> lookup */
 	MSG_USER_INFO = 400,     /* str address */
 	MSG_USER_INFO_RESULT,    /* u8 found, bytes pk, u8 encrypt, u64 quota */
+
+	/* imap-login <-> lookup; lookup -> master -> a new imap process */
+	MSG_IMAP_LOGIN = 130,    /* str user, str password, str client;
+	                          * fd: the session's end of the proxy socket */
+	MSG_IMAP_LOGIN_RESULT,   /* u8 auth_result, str canonical user */
+	MSG_SESSION_SPAWN = 600, /* lookup -> master, master -> imap: str user,
+	                          * bytes pk, bytes sk (empty: no encryption),
+	                          * u64 quota, str client; fd: proxy socket */
 
 	/* smtp <-> deliver: quota, which only the mail store's owner can see */
 	MSG_QUOTA_CHECK = 500,   /* u64 size, u32 n, n * (str user, u64 quota) */

@@ -4,6 +4,10 @@
  * when it was temporary. */
 #include "daemon/roles.h"
 
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -13,6 +17,7 @@
 
 #include "common/config.h"
 #include "common/log.h"
+#include "common/runas.h"
 #include "common/xmalloc.h"
 #include "smtp/queue_sched.h"
 #include "smtp/queue_store.h"
@@ -419,15 +424,52 @@ static void load_committed(struct queue_ids *ids)
 		log_info("queue: %zu messages waiting", ids->n);
 }
 
+/* Started as root, the spool must belong to the queue's user before it
+ * drops privileges: its directories, and any file an earlier run left. */
+static bool give_spool(const char *dir, const char *user, struct buf *err)
+{
+	struct passwd *pw = getpwnam(user);
+	if (pw == NULL) {
+		buf_printf(err, "no such user %s", user);
+		return false;
+	}
+	static const char *const subdirs[] = { "", "/incoming", "/msg", "/env",
+		"/corrupt" };
+	for (size_t i = 0; i < sizeof subdirs / sizeof subdirs[0]; i++) {
+		struct buf p = BUF_INIT;
+		buf_printf(&p, "%s%s", dir, subdirs[i]);
+		DIR *d = opendir(p.data);
+		struct dirent *de;
+		bool ok = d != NULL && chown(p.data, pw->pw_uid, pw->pw_gid) == 0;
+		while (ok && i > 0 && (de = readdir(d)) != NULL)
+			if (de->d_name[0] != '.')
+				ok = fchownat(dirfd(d), de->d_name, pw->pw_uid,
+				    pw->pw_gid, AT_SYMLINK_NOFOLLOW) == 0;
+		if (!ok)
+			buf_printf(err, "%s: cannot give it to %s: %s", p.data, user,
+			    strerror(errno));
+		if (d != NULL)
+			closedir(d);
+		buf_free(&p);
+		if (!ok)
+			return false;
+	}
+	return true;
+}
+
 static bool setup(const struct config *cfg, struct buf *err)
 {
 	struct buf dir = BUF_INIT;
 	struct queue_ids ids = { NULL, 0 };
 	config_state_path(cfg, "queue", &dir);
 	q.qs = queue_store_open(dir.data, &ids, err);
+	bool ok = q.qs != NULL && (geteuid() != 0 ||
+	    give_spool(dir.data, runas_user(cfg, ROLE_QUEUE), err));
 	buf_free(&dir);
-	if (q.qs == NULL)
+	if (!ok) {
+		queue_ids_free(&ids);
 		return false;
+	}
 	q.policy = QUEUE_POLICY_DEFAULT;
 	load_committed(&ids);
 	queue_ids_free(&ids);

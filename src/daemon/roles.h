@@ -3,6 +3,7 @@
 #define AMB_ROLES_H
 #include "daemon/child.h"
 
-extern const struct role_ops lookup_role, queue_role, deliver_role, smtp_role;
+extern const struct role_ops lookup_role, queue_role, deliver_role, smtp_role,
+    imaplogin_role, imap_role;
 
 #endif

@@ -4,12 +4,9 @@
  * messages are written into files the queue hands over. */
 #include "daemon/roles.h"
 
-#include <arpa/inet.h>
-#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -25,8 +22,8 @@
 #include "common/fileutil.h"
 #include "common/log.h"
 #include "common/str.h"
-#include "common/tls.h"
 #include "common/xmalloc.h"
+#include "daemon/netconn.h"
 #include "daemon/smtp_int.h"
 
 #define READ_CHUNK    16384
@@ -88,21 +85,12 @@ static void session_free(struct session *s)
 	maybe_exit();
 }
 
-/* Bytes not yet handed to the kernel, counting those a TLS filter has
- * already passed to the socket's own bufferevent. */
-static size_t pending_output(const struct session *s)
-{
-	struct bufferevent *under = bufferevent_get_underlying(s->bev);
-	return evbuffer_get_length(bufferevent_get_output(s->bev)) +
-	    (under ? evbuffer_get_length(bufferevent_get_output(under)) : 0);
-}
-
 static void on_reap(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd;
 	(void)what;
 	struct session *s = arg;
-	if (!s->drop && pending_output(s) > 0 && time(NULL) < s->close_by) {
+	if (!s->drop && net_pending_output(s->bev) > 0 && time(NULL) < s->close_by) {
 		struct timeval tv = { 0, 20000 };
 		evtimer_add(s->reaper, &tv);
 		return;
@@ -209,11 +197,7 @@ static void on_bev_event(struct bufferevent *bev, short what, void *arg)
 	(void)bev;
 	if (what & BEV_EVENT_CONNECTED) {
 		/* TLS handshake done. */
-		SSL *ssl = bufferevent_openssl_get_ssl(s->bev);
-		struct buf d = BUF_INIT;
-		tls_describe(ssl, &d);
-		str_copy(s->tls, sizeof s->tls, buf_cstr(&d));
-		buf_free(&d);
+		net_tls_describe(s->bev, s->tls, sizeof s->tls);
 		s->starting_tls = false;
 		smtp_server_tls_started(s->srv);
 		session_pump(s);
@@ -246,34 +230,16 @@ static void watch(struct session *s)
 	bufferevent_enable(s->bev, EV_READ | EV_WRITE);
 }
 
-static SSL *new_ssl(struct session *s)
-{
-	SSL *ssl = g.tls ? SSL_new(g.tls) : NULL;
-	if (ssl == NULL)
-		log_err("TLS unavailable for %s: %s", s->client, tls_last_error());
-	return ssl;
-}
-
 /* STARTTLS: the 220 is already in the socket's output; the TLS filter
  * goes on top, and plaintext the client pipelined after STARTTLS is
  * thrown away (CVE-2011-0411). */
 static void start_tls(struct session *s)
 {
-	SSL *ssl = new_ssl(s);
-	if (ssl == NULL) {
-		end_session(s, false);
-		return;
-	}
-	struct evbuffer *in = bufferevent_get_input(s->bev);
-	evbuffer_drain(in, evbuffer_get_length(in));
-	struct bufferevent *f = bufferevent_openssl_filter_new(child_base(), s->bev,
-	    ssl, BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
+	struct bufferevent *f = net_tls_wrap(g.tls, s->bev);
 	if (f == NULL) {
-		SSL_free(ssl);
 		end_session(s, false);
 		return;
 	}
-	bufferevent_openssl_set_allow_dirty_shutdown(f, 1);
 	s->bev = f;
 	s->starting_tls = true;
 	watch(s);
@@ -307,20 +273,9 @@ static struct smtp_server *new_engine(enum service svc)
 static void refuse(int fd, const char *client, const char *why)
 {
 	char line[256];
-	int n = snprintf(line, sizeof line, "421 4.7.0 %s %s\r\n", smtp_hostname(), why);
-	if (n > 0 && (size_t)n < sizeof line)
-		(void)send(fd, line, (size_t)n, MSG_DONTWAIT | MSG_NOSIGNAL);
+	snprintf(line, sizeof line, "421 4.7.0 %s %s\r\n", smtp_hostname(), why);
 	log_info("refused %s: %s", client, why);
-	close(fd);
-}
-
-static void client_text(const struct sockaddr *sa, char *out, size_t len)
-{
-	const void *a = sa->sa_family == AF_INET6 ?
-	    (const void *)&((const struct sockaddr_in6 *)sa)->sin6_addr :
-	    (const void *)&((const struct sockaddr_in *)sa)->sin_addr;
-	if (inet_ntop(sa->sa_family, a, out, (socklen_t)len) == NULL)
-		str_copy(out, len, "unknown");
+	net_refuse(fd, line);
 }
 
 static void on_accept(struct evconnlistener *l, evutil_socket_t fd,
@@ -331,7 +286,7 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd,
 	enum service svc = (enum service)(uintptr_t)arg;
 	const struct config *cfg = child_config();
 	char client[INET6_ADDRSTRLEN];
-	client_text(sa, client, sizeof client);
+	net_client_text(sa, client, sizeof client);
 	if (g.stopping)
 		return refuse(fd, client, "Service shutting down");
 	if (g.nsessions >= (unsigned)config_int(cfg, "max_sessions"))
@@ -344,18 +299,16 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd,
 	s->srv = new_engine(svc);
 	s->reaper = evtimer_new(child_base(), on_reap, s);
 	tx_init(s);
-	SSL *ssl = NULL;
-	if (svc == SVC_SUBMISSIONS && (ssl = new_ssl(s)) == NULL) {
+	s->bev = svc == SVC_SUBMISSIONS ? net_tls_accept(g.tls, fd) :
+	    bufferevent_socket_new(child_base(), fd, BEV_OPT_CLOSE_ON_FREE);
+	if (s->bev == NULL) {
 		close(fd);
 		smtp_server_free(s->srv);
 		event_free(s->reaper);
 		free(s);
 		return;
 	}
-	s->bev = ssl ? bufferevent_openssl_socket_new(child_base(), fd, ssl,
-	    BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE) :
-	    bufferevent_socket_new(child_base(), fd, BEV_OPT_CLOSE_ON_FREE);
-	s->starting_tls = ssl != NULL;
+	s->starting_tls = svc == SVC_SUBMISSIONS;
 	s->next = g.sessions;
 	if (g.sessions)
 		g.sessions->prev = s;
@@ -368,48 +321,15 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd,
 
 static void add_listener(const struct ipc_msg *m)
 {
-	struct ipc_reader r;
-	uint32_t svc;
-	const char *addr;
-	ipc_reader_init(&r, m);
-	if (!ipc_r_u32(&r, &svc) || !ipc_r_str(&r, &addr) || !ipc_r_done(&r) ||
-	    m->fd < 0 || svc >= SVC_COUNT || g.nlisteners == 16) {
-		log_err("smtp: bad LISTENER message");
-		if (m->fd >= 0)
-			close(m->fd);
-		return;
-	}
-	struct evconnlistener *l = evconnlistener_new(child_base(), on_accept,
-	    (void *)(uintptr_t)svc, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC,
-	    0, m->fd);
-	if (l == NULL) {
-		log_err("smtp: cannot listen on %s", addr);
+	enum service svc;
+	if (g.nlisteners == 16) {
+		log_err("smtp: too many listeners");
 		close(m->fd);
 		return;
 	}
-	g.listeners[g.nlisteners++] = l;
-	log_info("listening for %s on %s", service_name((enum service)svc), addr);
-}
-
-/* New certificate (start or SIGHUP): sessions under TLS keep theirs. */
-static void set_tls(const struct ipc_msg *m)
-{
-	struct ipc_reader r;
-	const char *cert, *key;
-	struct buf err = BUF_INIT;
-	ipc_reader_init(&r, m);
-	SSL_CTX *ctx = NULL;
-	if (ipc_r_str(&r, &cert) && ipc_r_str(&r, &key) && ipc_r_done(&r))
-		ctx = tls_server_ctx_new(cert, strlen(cert), key, strlen(key), &err);
-	else
-		buf_addstr(&err, "malformed TLS message");
-	if (ctx == NULL) {
-		log_err("smtp: TLS certificate refused: %s", buf_cstr(&err));
-	} else {
-		SSL_CTX_free(g.tls);
-		g.tls = ctx;
-	}
-	buf_free(&err);
+	struct evconnlistener *l = net_listener(m, on_accept, &svc);
+	if (l != NULL)
+		g.listeners[g.nlisteners++] = l;
 }
 
 static void message(enum proc_role from, const struct ipc_msg *m)
@@ -419,7 +339,7 @@ static void message(enum proc_role from, const struct ipc_msg *m)
 		return;
 	}
 	if (from == PROC_MASTER && m->type == MSG_TLS)
-		set_tls(m);
+		net_tls_update(m, &g.tls, "smtp");
 	else if (from != PROC_MASTER)
 		tx_peer_message(g.sessions, from, m);
 	else

@@ -38,7 +38,7 @@ static void mark_seen(struct imap_view *v, const size_t *idx, size_t n,
 	if (nu > 0 && mailindex_store(v->ix, v->mbox, uids, nu, &st, &ch, &mod,
 	    &err) == MAILINDEX_OK) {
 		for (size_t j = 0; j < ch.n; j++) {
-			size_t i = view_find_uid(v, ch.v[j].uid);
+			size_t i = view_index_of_uid(v, ch.v[j].uid);
 			if (i == v->msgs.n || v->msgs.v[i].uid != ch.v[j].uid)
 				continue;
 			v->msgs.v[i].flags = ch.v[j].flags;

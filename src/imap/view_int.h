@@ -47,7 +47,7 @@ void view_cache_built(struct view_cx *cx, const struct mailindex_msg *m,
 bool view_select(struct imap_view *v, struct imap_seqset *set, bool uid,
     size_t **idx, size_t *n);
 /* Index of the first message with UID >= uid (msgs.n if none). */
-size_t view_find_uid(const struct imap_view *v, uint32_t uid);
+size_t view_index_of_uid(const struct imap_view *v, uint32_t uid);
 /* Is message i (0-based) in set, for SEARCH's sequence-set and UID keys? */
 bool view_in_set(const struct imap_view *v, const struct imap_seqset *set,
     bool uid, size_t i);

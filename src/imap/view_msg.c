@@ -145,7 +145,7 @@ static uint32_t set_max(const struct imap_view *v, bool uid)
 	return v->msgs.n ? v->msgs.v[v->msgs.n - 1].uid : 0;
 }
 
-size_t view_find_uid(const struct imap_view *v, uint32_t uid)
+size_t view_index_of_uid(const struct imap_view *v, uint32_t uid)
 {
 	size_t lo = 0, hi = v->msgs.n;
 	while (lo < hi) {
@@ -217,7 +217,7 @@ bool view_select(struct imap_view *v, struct imap_seqset *set, bool uid,
 	while (imap_seqset_next(set, &it, &cur)) {
 		size_t i;
 		if (uid) {
-			i = view_find_uid(v, cur);
+			i = view_index_of_uid(v, cur);
 			if (i == v->msgs.n)
 				break;
 			if (v->msgs.v[i].uid != cur) {

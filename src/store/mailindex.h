@@ -169,7 +169,9 @@ enum mailindex_rc mailindex_msg_path(struct mailindex *ix, int64_t mbox,
 
 /* Indexes a file that msgstore wrote into a folder's new/ (deliver,
  * APPEND) and moves it to cur/. The mailbox is the folder the path lies
- * in. Indexing the same file twice gives the same UID. */
+ * in; the path must start with the maildir given to mailindex_open (as
+ * msgstore's does when given the same mail_dir). Indexing the same file
+ * twice gives the same UID. */
 struct mailindex_new {
 	unsigned flags;
 	const char *keywords;    /* space-separated or NULL */

@@ -1,45 +1,12 @@
 /* COPY and MOVE between mailboxes (UIDPLUS COPYUID data). */
 #include "store/mailindex_priv.h"
 
-#include <stdlib.h>
 #include <string.h>
-
-#include "common/xmalloc.h"
 
 void mailindex_copyuid_free(struct mailindex_copyuid *c)
 {
 	mailindex_uids_free(&c->src);
 	mailindex_uids_free(&c->dst);
-}
-
-static int uid_cmp(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-	return x < y ? -1 : x > y;
-}
-
-/* The source messages, in UID order, once each. */
-static enum mailindex_rc sources(struct mailindex *ix, int64_t src,
-    const uint32_t *uids, size_t n, struct mailindex_msgs *out,
-    struct buf *err)
-{
-	if (uids == NULL)
-		return mailindex_messages(ix, src, 0, out, err);
-	uint32_t *sorted = xmemdup(uids, n * sizeof *uids);
-	qsort(sorted, n, sizeof *sorted, uid_cmp);
-	enum mailindex_rc rc = MAILINDEX_OK;
-	for (size_t i = 0; i < n && rc == MAILINDEX_OK; i++) {
-		if (i > 0 && sorted[i] == sorted[i - 1])
-			continue;
-		struct mailindex_msg m = { 0 };
-		int r = mi_msg_get(ix, src, sorted[i], &m, err);
-		if (r > 0)
-			mi_msgs_push(out, &m);
-		else if (r < 0)
-			rc = mi_fail(ix, NULL);
-	}
-	free(sorted);
-	return rc;
 }
 
 struct copy_ctx {
@@ -130,7 +97,7 @@ enum mailindex_rc mi_copy_locked(struct mailindex *ix, int64_t src,
 		rc = MAILINDEX_CANNOT;
 	}
 	if (rc == MAILINDEX_OK)
-		rc = sources(ix, src, uids, n, &msgs, err);
+		rc = mi_msgs_of_uids(ix, src, uids, n, &msgs, err);
 	out->uidvalidity = dmb.uidvalidity;
 	c.src_dir = sdir.data;
 	c.dst_dir = ddir.data;

@@ -243,6 +243,35 @@ enum mailindex_rc mailindex_msg_path(struct mailindex *ix, int64_t mbox,
 	return rc;
 }
 
+static int uid_cmp(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+enum mailindex_rc mi_msgs_of_uids(struct mailindex *ix, int64_t mbox,
+    const uint32_t *uids, size_t n, struct mailindex_msgs *out,
+    struct buf *err)
+{
+	if (uids == NULL)
+		return mailindex_messages(ix, mbox, 0, out, err);
+	uint32_t *sorted = xmemdup(uids, n * sizeof *uids);
+	qsort(sorted, n, sizeof *sorted, uid_cmp);
+	enum mailindex_rc rc = MAILINDEX_OK;
+	for (size_t i = 0; i < n && rc == MAILINDEX_OK; i++) {
+		if (i > 0 && sorted[i] == sorted[i - 1])
+			continue;
+		struct mailindex_msg m = { 0 };
+		int r = mi_msg_get(ix, mbox, sorted[i], &m, err);
+		if (r > 0)
+			mi_msgs_push(out, &m);
+		else if (r < 0)
+			rc = mi_fail(ix, NULL);
+	}
+	free(sorted);
+	return rc;
+}
+
 /* Which mailbox a file path lies in ("<maildir>[/<folder>]/{new,cur}/f"). */
 static bool path_mailbox(struct mailindex *ix, const char *path,
     struct buf *name, struct buf *file)

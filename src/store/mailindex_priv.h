@@ -170,6 +170,10 @@ enum mailindex_rc mi_take_uid(struct mailindex *ix, int64_t mbox,
 int mi_msg_get(struct mailindex *ix, int64_t mbox, uint32_t uid,
     struct mailindex_msg *out, struct buf *err);
 void mi_msg_free(struct mailindex_msg *m);
+/* The messages of uids (NULL: all) that exist, once each, by UID. */
+enum mailindex_rc mi_msgs_of_uids(struct mailindex *ix, int64_t mbox,
+    const uint32_t *uids, size_t n, struct mailindex_msgs *out,
+    struct buf *err);
 /* The mailbox row of an id and its folder directory. */
 enum mailindex_rc mi_mailbox_dir(struct mailindex *ix, int64_t mbox,
     struct mailindex_mailbox *mb, struct buf *dir, struct buf *err);

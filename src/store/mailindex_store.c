@@ -159,29 +159,16 @@ static enum mailindex_rc deleted_msgs(struct mailindex *ix, int64_t mbox,
     const uint32_t *uids, size_t n, struct mailindex_msgs *out,
     struct buf *err)
 {
-	if (uids == NULL) {
-		struct mailindex_msgs all;
-		enum mailindex_rc rc = mailindex_messages(ix, mbox, 0, &all, err);
-		for (size_t i = 0; rc == MAILINDEX_OK && i < all.n; i++) {
-			if (all.v[i].flags & MAILINDEX_DELETED) {
-				mi_msgs_push(out, &all.v[i]);
-				memset(&all.v[i], 0, sizeof all.v[i]);
-			}
+	struct mailindex_msgs all = { 0 };
+	enum mailindex_rc rc = mi_msgs_of_uids(ix, mbox, uids, n, &all, err);
+	for (size_t i = 0; rc == MAILINDEX_OK && i < all.n; i++) {
+		if (all.v[i].flags & MAILINDEX_DELETED) {
+			mi_msgs_push(out, &all.v[i]);
+			memset(&all.v[i], 0, sizeof all.v[i]);
 		}
-		mailindex_msgs_free(&all);
-		return rc;
 	}
-	for (size_t i = 0; i < n; i++) {
-		struct mailindex_msg m = { 0 };
-		int r = mi_msg_get(ix, mbox, uids[i], &m, err);
-		if (r < 0)
-			return mi_fail(ix, NULL);
-		if (r > 0 && (m.flags & MAILINDEX_DELETED))
-			mi_msgs_push(out, &m);
-		else
-			mi_msg_free(&m);
-	}
-	return MAILINDEX_OK;
+	mailindex_msgs_free(&all);
+	return rc;
 }
 
 enum mailindex_rc mailindex_expunge(struct mailindex *ix, int64_t mbox,

@@ -85,4 +85,27 @@ enum msgstore_result msgstore_deliver(const struct msgstore_delivery *d,
 struct istream *msgstore_open(const char *path, const unsigned char *pk,
     const unsigned char *sk, struct buf *err);
 
+/* APPEND's path: a message that arrives in pieces, stored the same way
+ * into the folder directory `dir` (which must exist) under `base` (see
+ * maildir_base_name; its S= must be `size`). Written to tmp/ as it comes;
+ * finish flushes the stacks; commit syncs and renames it into new/ (path
+ * gets the new/ name, for mailindex_add) and frees the writer, as abort
+ * does without keeping anything. Exactly `size` bytes must be written. */
+struct msgstore_wopts {
+	bool encrypt;
+	unsigned char pk[TREES_PK_LEN];
+	enum compress_algo algo;
+	int level;
+	uint64_t size;
+};
+struct msgstore_writer;
+struct msgstore_writer *msgstore_writer_begin(const char *dir,
+    const char *base, const struct msgstore_wopts *o, struct buf *err);
+bool msgstore_writer_write(struct msgstore_writer *w, const void *p, size_t n,
+    struct buf *err);
+bool msgstore_writer_finish(struct msgstore_writer *w, struct buf *err);
+bool msgstore_writer_commit(struct msgstore_writer *w, struct buf *path,
+    struct buf *err);
+void msgstore_writer_abort(struct msgstore_writer *w);
+
 #endif

@@ -70,9 +70,13 @@ class Server:
         self.smtp_port = free_port()
         self.submission_port = free_port()
         self.submissions_port = free_port()
+        self.imap_port = free_port()
+        self.imaps_port = free_port()
         for key, port in (("smtp_listen", self.smtp_port),
                           ("submission_listen", self.submission_port),
-                          ("submissions_listen", self.submissions_port)):
+                          ("submissions_listen", self.submissions_port),
+                          ("imap_listen", self.imap_port),
+                          ("imaps_listen", self.imaps_port)):
             inst.ctl("config", "set", key, f"127.0.0.1:{port}", check=0)
         self.log_path = inst.path("mailboxd.log")
         self.proc = None
@@ -85,7 +89,8 @@ class Server:
                                      stderr=subprocess.STDOUT)
         deadline = time.time() + 20
         while wait and time.time() < deadline:
-            if "listening for submissions" in self.read_log():
+            log = self.read_log()
+            if "listening for submissions" in log and "listening for imaps" in log:
                 return self
             assert self.proc.poll() is None, self.read_log()
             time.sleep(0.05)
