@@ -408,6 +408,9 @@ enum imap_view_rc imap_view_search(struct imap_view *v,
 	    &idx, &n, text);
 	view_cx_done(&cx);
 	if (rc != IMAP_VIEW_OK) {
+		/* RFC 5182 2.1: a failed SEARCH ... SAVE leaves "$" empty */
+		if (a->has_return && (a->return_opts & IMAP_SEARCHRET_SAVE))
+			imap_view_saved_clear(v);
 		free(idx);
 		return rc;
 	}
