@@ -182,19 +182,30 @@ static bool binary_data(const struct mime_tree *t, const struct imap_section *s,
 }
 
 bool fetch_section_data(const struct mime_tree *t,
-    const struct imap_fetch_att *a, struct buf *data, bool *exists,
-    const char **no_text)
+    const struct imap_fetch_att *a, struct buf *data, const char **p,
+    size_t *n, bool *exists, const char **no_text)
 {
 	const struct imap_section *s = &a->section;
-	size_t off, len;
-	if (a->type != IMAP_FA_BODY_SECTION)
-		return binary_data(t, s, data, exists, no_text);
+	size_t off = 0, len = 0;
+	*p = "";
+	*n = 0;
+	if (a->type != IMAP_FA_BODY_SECTION) {
+		if (!binary_data(t, s, data, exists, no_text))
+			return false;
+		*p = buf_cstr(data);
+		*n = data->len;
+		return true;
+	}
 	*exists = mime_section_range(t, s->part, s->nparts, sect_of(s->spec),
 	    &off, &len);
-	if (*exists && sect_of(s->spec) == MIME_SECT_HEADER)
+	if (*exists && sect_of(s->spec) == MIME_SECT_HEADER) {
 		header_data(s, t->msg + off, len, data);
-	else if (*exists)
-		buf_add(data, t->msg + off, len);
+		*p = buf_cstr(data);
+		*n = data->len;
+	} else if (*exists) {
+		*p = t->msg + off;      /* no copy of a big part */
+		*n = len;
+	}
 	return true;
 }
 
@@ -214,15 +225,16 @@ static bool tree_section(struct view_cx *cx, const struct mailindex_msg *m,
 		*have_c = true;
 	}
 	struct mime_tree *t = mime_parse(buf_cstr(&msg), msg.len, NULL);
-	bool ok = fetch_section_data(t, a, &data, &exists, no_text);
-	mime_tree_free(t);
+	const char *p;
+	size_t n;
+	bool ok = fetch_section_data(t, a, &data, &p, &n, &exists, no_text);
 	if (ok && a->type == IMAP_FA_BINARY_SIZE)
-		imap_w_number(w, data.len);
+		imap_w_number(w, n);
 	else if (ok && !exists)
 		imap_w_string(w, "", 0);
 	else if (ok)
-		w_partial(w, a, buf_cstr(&data), data.len,
-		    a->type == IMAP_FA_BINARY);
+		w_partial(w, a, p, n, a->type == IMAP_FA_BINARY);
+	mime_tree_free(t);
 	buf_free(&msg);
 	buf_free(&data);
 	return ok;

@@ -14,7 +14,7 @@
 #include "mail/maildate.h"
 #include "mail/mime.h"
 
-#define MAGIC "AMC1"
+#define MAGIC "AMC2"
 #define MAGIC_LEN 4
 
 void msgcache_init(struct msgcache *c)
@@ -29,6 +29,7 @@ void msgcache_free(struct msgcache *c)
 	buf_free(&c->body);
 	buf_free(&c->bodystructure);
 	buf_free(&c->header);
+	buf_free(&c->htext);
 	buf_free(&c->text);
 	msgcache_init(c);
 }
@@ -64,6 +65,10 @@ static bool part_text(const struct mime_tree *t, const struct mime_part *p,
 		    raw);
 		return part_text(t, p->child, raw, cap);
 	} else if (mime_ctype_is(&p->ct, "text", NULL)) {
+		/* decoding shrinks text at most threefold (QP's "=XX"): a part
+		 * this big is over the cap, so do not decode it at all */
+		if (p->body_len / 3 > cap)
+			return false;
 		mime_part_decoded(t, p, raw);
 		buf_addch(raw, '\n');
 	}
@@ -85,6 +90,14 @@ void msgcache_body_text(const char *msg, size_t len, struct buf *out)
 	struct mime_tree *t = mime_parse(msg, len, NULL);
 	tree_text(t, out, SIZE_MAX);
 	mime_tree_free(t);
+}
+
+void msgcache_header_text(const char *hdr, size_t len, struct buf *out)
+{
+	struct buf raw = BUF_INIT;
+	mime_header_text(hdr, len, &raw);
+	msgcache_fold(buf_cstr(&raw), raw.len, out);
+	buf_free(&raw);
 }
 
 static void render(struct buf *out, const struct mime_tree *t, bool ext)
@@ -121,9 +134,13 @@ void msgcache_build(const char *msg, size_t len, struct msgcache *c)
 	buf_free(&date);
 	/* folding rarely grows text; the raw cap bounds the work */
 	c->has_text = tree_text(t, &c->text, MSGCACHE_TEXT_MAX * 2) &&
-	    c->text.len <= MSGCACHE_TEXT_MAX;
-	if (!c->has_text)
+	    c->text.len <= MSGCACHE_TEXT_MAX && c->has_header;
+	if (c->has_text)
+		msgcache_header_text(msg, r->hdr_len, &c->htext);
+	if (!c->has_text) {
 		buf_free(&c->text);
+		buf_free(&c->htext);
+	}
 	mime_tree_free(t);
 }
 
@@ -157,6 +174,7 @@ void msgcache_encode(const struct msgcache *c, struct buf *out)
 	put_field(out, buf_cstr((struct buf *)&c->bodystructure),
 	    c->bodystructure.len);
 	put_field(out, buf_cstr((struct buf *)&c->header), c->header.len);
+	put_field(out, buf_cstr((struct buf *)&c->htext), c->htext.len);
 	put_field(out, buf_cstr((struct buf *)&c->text), c->text.len);
 }
 
@@ -224,6 +242,7 @@ bool msgcache_decode(const char *p, size_t n, struct msgcache *c)
 	get_buf(&r, &c->body);
 	get_buf(&r, &c->bodystructure);
 	get_buf(&r, &c->header);
+	get_buf(&r, &c->htext);
 	get_buf(&r, &c->text);
 	if (!r.ok || r.n != 0 || c->envelope.len == 0 ||
 	    c->bodystructure.len == 0) {

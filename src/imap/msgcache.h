@@ -26,7 +26,9 @@ struct msgcache {
 	struct buf bodystructure;   /* BODYSTRUCTURE */
 	bool has_header;
 	struct buf header;          /* the header block when has_header */
-	bool has_text;
+	bool has_text;              /* htext and text are there */
+	struct buf htext;           /* header text, as mime_header_text gives
+	                               it, case-folded: SEARCH TEXT's half */
 	struct buf text;            /* body text: decoded, UTF-8, case-folded */
 };
 
@@ -41,6 +43,8 @@ bool msgcache_decode(const char *p, size_t n, struct msgcache *c);
 /* Search text of a whole message's body (nested message headers
  * included): decoded, UTF-8, case-folded. Appends to out. */
 void msgcache_body_text(const char *msg, size_t len, struct buf *out);
+/* Header text for SEARCH TEXT: mime_header_text, case-folded. */
+void msgcache_header_text(const char *hdr, size_t len, struct buf *out);
 /* Case-folds UTF-8 (invalid bytes replaced first) for matching. */
 void msgcache_fold(const char *s, size_t n, struct buf *out);
 

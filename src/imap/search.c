@@ -126,19 +126,30 @@ static bool header_has(struct smsg *s, const char *name,
 	return hit;
 }
 
-static bool text_has(struct smsg *s, const struct buf *needle)
+/* The folded header text: cached, or made once per message. */
+static bool header_text(struct smsg *s, const char **t, size_t *n)
 {
-	const char *t, *h;
-	size_t n, hn;
+	const char *h;
+	size_t hn;
+	if (get_cache(s) && s->c.has_text) {
+		*t = buf_cstr(&s->c.htext);
+		*n = s->c.htext.len;
+		return true;
+	}
 	if (!s->have_hdr_text && get_header(s, &h, &hn)) {
-		struct buf raw = BUF_INIT;
-		mime_header_text(h, hn, &raw);
-		msgcache_fold(buf_cstr(&raw), raw.len, &s->hdr_text);
-		buf_free(&raw);
+		msgcache_header_text(h, hn, &s->hdr_text);
 		s->have_hdr_text = true;
 	}
-	if (s->have_hdr_text && contains(buf_cstr(&s->hdr_text),
-	    s->hdr_text.len, needle))
+	*t = buf_cstr(&s->hdr_text);
+	*n = s->hdr_text.len;
+	return s->have_hdr_text;
+}
+
+static bool text_has(struct smsg *s, const struct buf *needle)
+{
+	const char *t;
+	size_t n;
+	if (header_text(s, &t, &n) && contains(t, n, needle))
 		return true;
 	return get_body(s, &t, &n) && contains(t, n, needle);
 }
@@ -397,6 +408,9 @@ enum imap_view_rc imap_view_search(struct imap_view *v,
 	    &idx, &n, text);
 	view_cx_done(&cx);
 	if (rc != IMAP_VIEW_OK) {
+		/* RFC 5182 2.1: a failed SEARCH ... SAVE leaves "$" empty */
+		if (a->has_return && (a->return_opts & IMAP_SEARCHRET_SAVE))
+			imap_view_saved_clear(v);
 		free(idx);
 		return rc;
 	}

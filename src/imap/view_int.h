@@ -66,11 +66,12 @@ bool fetch_section(struct view_cx *cx, const struct mailindex_msg *m,
     struct imap_writer *w, const char **no_text);
 
 /* The data of a BODY[...] or BINARY[...] section of a parsed message
- * (before any partial), appended to data; *exists false for a section
- * that is not there. False with *no_text for an unknown encoding. */
+ * (before any partial): *p and *n point into the message, or into data when
+ * it had to be built; *exists false for a section that is not there.
+ * False with *no_text for an unknown encoding. */
 bool fetch_section_data(const struct mime_tree *t,
-    const struct imap_fetch_att *a, struct buf *data, bool *exists,
-    const char **no_text);
+    const struct imap_fetch_att *a, struct buf *data, const char **p,
+    size_t *n, bool *exists, const char **no_text);
 
 /* SEARCH evaluation (search.c): the matching indexes, ascending. BAD for
  * a bad charset gives NO with text [BADCHARSET]. */

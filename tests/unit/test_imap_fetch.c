@@ -449,6 +449,18 @@ TEST(imap_fetch_streams_big_messages)
 	CHECK(run_ok(&f, "a FETCH 1 BODY.PEEK[]", &out));
 	CHECK(literal_of(&out, "BODY[]", &val));
 	CHECK(val.len == msg.len);
+	/* text too big for the cache is searched in the message */
+	char cmd[80];
+	size_t last = msg.len - 2;
+	while (msg.data[last - 1] != '\n')
+		last--;
+	snprintf(cmd, sizeof cmd, "a SEARCH BODY \"LINE %zu OF\"", last);
+	for (int i = 0; i < 2; i++) {
+		CHECK(run_ok(&f, cmd, &out));
+		CHECK_STR(buf_cstr(&out), "* SEARCH 1\r\n");
+	}
+	CHECK(run_ok(&f, "a SEARCH BODY \"line 1 of\"", &out));
+	CHECK_STR(buf_cstr(&out), "* SEARCH\r\n");
 	f.v.msgs.v[0].size = msg.len + 1000;
 	CHECK(run_ok(&f, "a FETCH 1 BINARY.PEEK[]<0.5>", &out));
 	CHECK(strstr(buf_cstr(&out), "BINARY[]<0> {5}\r\nSubje)") != NULL);

@@ -146,6 +146,9 @@ static void check_keys(void)
 		{ "t5 SEARCH RETURN (SAVE MIN) ALL",
 		  "* ESEARCH (TAG \"t5\") MIN 1\r\n" },
 		{ "a SEARCH NOT $", "* SEARCH 2 3\r\n" },
+		{ "t6 SEARCH RETURN (SAVE) CHARSET X-BAD ALL",
+		  "rc 1 [BADCHARSET (US-ASCII UTF-8)] Unsupported charset" },
+		{ "a SEARCH $", "* SEARCH\r\n" },
 	};
 	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
 		const char *got = search(t[i].cmd);
