@@ -25,6 +25,7 @@ void view_clear(struct imap_session *s)
 {
 	mailindex_msgs_free(&s->view.msgs);
 	mailindex_uids_free(&s->pending_expunge);
+	imap_view_saved_clear(&s->view);    /* "$" belongs to one selection */
 	s->msgs_cap = 0;
 	buf_reset(&s->keywords);
 }
@@ -74,8 +75,15 @@ bool view_resolve(struct imap_session *s, struct imap_seqset *set, bool uid,
 	*idx = NULL;
 	*n = 0;
 	if (set->saved) {
-		/* SEARCH RETURN (SAVE) lives with the read commands; until it
-		 * is wired "$" is the empty result (RFC 5182 2.1). */
+		/* "$": the UIDs SEARCH RETURN (SAVE) kept (RFC 5182), those of
+		 * them still in the mailbox. */
+		const struct mailindex_uids *sv = &s->view.saved;
+		*idx = xcalloc(sv->n ? sv->n : 1, sizeof **idx);
+		for (size_t i = 0; i < sv->n; i++) {
+			long at = view_find_uid(s, sv->v[i]);
+			if (at >= 0)
+				(*idx)[(*n)++] = (size_t)at;
+		}
 		return true;
 	}
 	if (!uid) {

@@ -303,3 +303,17 @@ def test_starttls_session_bad_input_and_two_sessions(instance, server, mailbox):
     typ, data = a.fetch("1", "(FLAGS)")
     assert b"\\Answered" in data[0]
     a.logout()
+
+
+def test_saved_search_result_in_store(instance, server, mailbox):
+    deliver(server, "Second note", "nothing special\r\n")
+    wait_stored(instance, USER, 2)
+    m = login(server)
+    m.select("INBOX")
+    typ, data = m._simple_command("SEARCH", "RETURN", "(SAVE)", "TEXT", "orchid")
+    assert typ == "OK"
+    assert m.store("$", "+FLAGS", "\\Flagged")[0] == "OK"
+    flagged = m.search(None, "FLAGGED")[1][0].split()
+    assert flagged == m.search(None, "TEXT", "orchid")[1][0].split()
+    assert len(flagged) == 1
+    m.logout()
