@@ -15,7 +15,7 @@
 #include "daemon/roles.h"
 
 static const struct role_ops *const child_roles[] = { &lookup_role,
-	&queue_role, &deliver_role, &smtp_role, &imaplogin_role };
+	&queue_role, &deliver_role, &smtp_role, &imaplogin_role, &signer_role, &relay_role };
 
 static int usage(void)
 {

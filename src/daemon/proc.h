@@ -16,6 +16,8 @@ enum proc_role {
 	PROC_SMTP,
 	PROC_IMAPLOGIN,       /* IMAP before login: TLS, LOGIN, then a proxy */
 	PROC_IMAP,            /* one per logged-in IMAP session, not a fixed role */
+	PROC_SIGNER,          /* DKIM signatures: the only reader of the keys */
+	PROC_RELAY,           /* outbound SMTP client */
 	PROC_NROLES
 };
 
@@ -65,6 +67,19 @@ enum msg_type {
 	MSG_SESSION_SPAWN = 600, /* lookup -> master, master -> imap: str user,
 	                          * bytes pk, bytes sk (empty: no encryption),
 	                          * u64 quota, str client; fd: proxy socket */
+
+	/* queue <-> relay: the recipients of one message in one domain */
+	MSG_RELAY = 700,         /* fd message; bytes envelope,
+	                          * u32 n, n * u32 rcpt index */
+	MSG_RELAY_RESULT,        /* str relay "host[ip]:port" ("" if none
+	                          * answered), u32 n, n * (u32 rcpt index,
+	                          * u8 deliver_outcome, str reply) */
+
+	/* relay <-> signer */
+	MSG_SIGN = 800,          /* fd message (read with pread only: the
+	                          * offset is shared); str signing domain */
+	MSG_SIGN_RESULT,         /* u8 ok, str DKIM-Signature fields to
+	                          * prepend ("" if the domain has no keys) */
 
 	/* smtp <-> deliver: quota, which only the mail store's owner can see */
 	MSG_QUOTA_CHECK = 500,   /* u64 size, u32 n, n * (str user, u64 quota) */

@@ -1,0 +1,76 @@
+/* Between the relay's files: relay.c takes jobs from the queue and
+ * answers it, relay_route.c finds the hosts and addresses of a domain,
+ * relay_conn.c talks SMTP to one address. */
+#ifndef AMB_RELAY_INT_H
+#define AMB_RELAY_INT_H
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <openssl/ssl.h>
+
+#include "common/buf.h"
+#include "daemon/proc.h"
+#include "smtp/mxlist.h"
+
+#define RELAY_MAX_RCPTS  100     /* per job: RFC 5321 4.5.3.1.8's minimum */
+#define RELAY_MAX_ADDRS  16      /* addresses of one host */
+#define RELAY_REPLY_MAX  512     /* octets of a reply passed to the queue */
+#define RELAY_MAX_TRIES  5       /* addresses tried per job (Postfix: 5) */
+
+struct dns;
+struct rconn;
+
+struct rjob {
+	struct rjob *next;
+	uint64_t queue_req, sign_req;
+	int fd;                      /* the queued message, read with pread */
+	char *id, *sender;
+	uint32_t flags;              /* ENV_F_* */
+	size_t n;
+	uint32_t *idx;               /* the queue's recipient indices */
+	char **rcpts;
+	char domain[MX_HOST_MAX];    /* of the recipients, A-labels */
+	struct buf sig;              /* DKIM-Signature fields to send first */
+	/* Route: hosts in order, then the addresses of the current one. */
+	struct mx_host hosts[MX_MAX];
+	size_t nhosts, host_i;
+	unsigned port;
+	char addrs[RELAY_MAX_ADDRS][64];
+	size_t naddrs, addr_i;
+	int dns_pending;
+	bool addr_tempfail;          /* an address lookup of this host failed */
+	unsigned tries;
+	struct buf last_error;       /* why the last host did not take it */
+	char last_relay[MX_HOST_MAX + 80];   /* and which one it was */
+	struct rconn *conn;
+	bool done;
+};
+
+/* relay.c */
+struct relay_globals {
+	struct dns *dns;
+	SSL_CTX *tls;                /* client context: opportunistic TLS */
+};
+extern struct relay_globals relay_g;
+/* Final result for every recipient of the job (the job is then freed).
+ * reply NULL: that of results[i]. */
+void relay_finish_all(struct rjob *j, enum deliver_outcome outcome,
+    const char *reply, const char *relay);
+/* Per-recipient results from a session (outcomes and replies in job
+ * recipient order). Frees the job. */
+void relay_finish(struct rjob *j, const uint8_t *outcome,
+    const char *const *reply, const char *relay);
+
+/* relay_route.c: finds the hosts (MX or relay_host) and tries them in
+ * turn through relay_conn_start until one takes the message. */
+void relay_route_start(struct rjob *j);
+/* The connection failed before any result: next address, host, or a
+ * temporary failure of the job when all are tried. */
+void relay_route_next(struct rjob *j);
+
+/* relay_conn.c */
+void relay_conn_start(struct rjob *j, const char *host, const char *ip,
+    unsigned port);
+void relay_conn_free(struct rconn *c);
+
+#endif
