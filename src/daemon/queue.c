@@ -47,6 +47,7 @@ static struct {
 		uint32_t *rcpts;
 		uint32_t n;
 	} relays[MAX_RELAYS];
+	bool relay_waiting;         /* due recipients found no free slot */
 	uint64_t next_req;
 	struct event *timer;
 	struct queue_policy policy;
@@ -228,6 +229,7 @@ static void relay_batch(struct qmsg *m, uint32_t i)
 	struct relay_req *rq = child_peer(PROC_RELAY) ? relay_slot() : NULL;
 	if (rq == NULL) {
 		m->busy[i] = false;
+		q.relay_waiting = true;     /* picked up when a slot frees */
 		return;
 	}
 	rq->rcpts = xcalloc(RELAY_BATCH, sizeof *rq->rcpts);
@@ -497,7 +499,12 @@ static void on_relay_result(const struct ipc_msg *m)
 	relay_req_free(rq);
 	if (--qm->inflight == 0)
 		save_or_remove(qm);
-	kick();
+	if (q.relay_waiting) {
+		q.relay_waiting = false;
+		on_timer(-1, 0, NULL);      /* queues what waited, kicks */
+	} else {
+		kick();
+	}
 }
 
 /* Relay jobs lost with the relay process: their recipients are due again. */
