@@ -245,6 +245,7 @@ static void shutdown_relay(void)
 {
 	/* The queue tries again whatever it has no answer for. */
 	dns_free(relay_g.dns);
+	relay_conn_free_all();
 	while (r.jobs != NULL)
 		job_free(r.jobs);
 	SSL_CTX_free(relay_g.tls);

@@ -32,21 +32,12 @@
 #define CHUNK           (64 * 1024)
 #define OUT_HIGH        (256 * 1024)   /* stop feeding the body above this */
 
-struct rconn {
-	struct rjob *job;
-	struct bufferevent *bev;
-	struct smtp_client *cli;
-	struct event *timer;
-	char host[MX_HOST_MAX];
-	char relay[MX_HOST_MAX + 80];    /* "host[ip]:port" */
-	bool connected, tls_pending, sent, sig_sent, body_done;
-	off_t off;                       /* next body octet of the file */
-};
 
 void relay_conn_free(struct rconn *c)
 {
 	if (c == NULL)
 		return;
+	reuse_forget(c);
 	if (c->bev)
 		bufferevent_free(c->bev);
 	smtp_client_free(c->cli);
@@ -62,6 +53,7 @@ static void give_up(struct rconn *c, const char *why)
 	buf_set(&j->last_error, why);
 	str_copy(j->last_relay, sizeof j->last_relay, c->relay);
 	j->conn = NULL;
+	reuse_release(c);
 	relay_conn_free(c);
 	relay_route_next(j);
 }
@@ -161,14 +153,15 @@ static void done(struct rconn *c, const struct smtp_cevent *ev)
 /* Handles one engine event; false when c is gone. */
 static bool on_event(struct rconn *c, const struct smtp_cevent *ev);
 
-static void pump(struct rconn *c)
+void relay_conn_pump(struct rconn *c)
 {
 	struct smtp_cevent ev;
 	while (smtp_client_next_event(c->cli, &ev))
 		if (!on_event(c, &ev))
 			return;
 	flush(c);
-	arm(c, c->tls_pending ? TLS_TIMEOUT : smtp_client_wait_seconds(c->cli));
+	arm(c, c->tls_pending ? TLS_TIMEOUT : c->idle ? RELAY_IDLE_SECS :
+	    smtp_client_wait_seconds(c->cli));
 }
 
 static void on_read(struct bufferevent *bev, void *arg)
@@ -182,7 +175,7 @@ static void on_read(struct bufferevent *bev, void *arg)
 		evbuffer_remove(in, tmp, k);
 		smtp_client_feed(c->cli, tmp, k);
 	}
-	pump(c);
+	relay_conn_pump(c);
 }
 
 static void on_write(struct bufferevent *bev, void *arg)
@@ -191,7 +184,7 @@ static void on_write(struct bufferevent *bev, void *arg)
 	struct rconn *c = arg;
 	if (c->cli != NULL && smtp_client_wants_body(c->cli)) {
 		stream_body(c);
-		pump(c);
+		relay_conn_pump(c);
 	}
 }
 
@@ -227,6 +220,7 @@ static void start_tls(struct rconn *c)
 
 static bool on_event(struct rconn *c, const struct smtp_cevent *ev)
 {
+	struct rjob *j;
 	switch (ev->type) {
 	case SMTP_CEV_STARTTLS:
 		flush(c);
@@ -235,8 +229,10 @@ static bool on_event(struct rconn *c, const struct smtp_cevent *ev)
 	case SMTP_CEV_READY:
 		if (!c->sent)
 			send_message(c);
+		else if ((j = reuse_next_waiting(c)) != NULL)
+			relay_conn_take(c, j);
 		else
-			smtp_client_quit(c->cli);
+			c->idle = true;     /* quits after RELAY_IDLE_SECS */
 		return true;
 	case SMTP_CEV_BODY:
 		stream_body(c);
@@ -249,7 +245,7 @@ static bool on_event(struct rconn *c, const struct smtp_cevent *ev)
 		if (c->job != NULL) {
 			give_up(c, ev->result->text);
 		} else {
-			/* Let the QUIT leave before the socket closes. */
+			reuse_release(c);
 			relay_conn_free(c);
 		}
 		return false;
@@ -282,7 +278,7 @@ static void on_bev_event(struct bufferevent *bev, short what, void *arg)
 		} else {
 			connected(c);
 		}
-		pump(c);
+		relay_conn_pump(c);
 		return;
 	}
 	if (!(what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)))
@@ -301,7 +297,7 @@ static void on_bev_event(struct bufferevent *bev, short what, void *arg)
 		return;
 	}
 	smtp_client_eof(c->cli);
-	pump(c);
+	relay_conn_pump(c);
 }
 
 static void on_timeout(evutil_socket_t fd, short what, void *arg)
@@ -310,6 +306,12 @@ static void on_timeout(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	struct rconn *c = arg;
 	char why[600];
+	if (c->idle) {
+		c->idle = false;
+		smtp_client_quit(c->cli);
+		relay_conn_pump(c);
+		return;
+	}
 	if (!c->connected || c->tls_pending) {
 		snprintf(why, sizeof why, "451 4.4.2 %s with %s timed out",
 		    c->connected ? "TLS handshake" : "connection", c->relay);
@@ -317,7 +319,7 @@ static void on_timeout(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	smtp_client_timeout(c->cli);
-	pump(c);
+	relay_conn_pump(c);
 }
 
 static bool sockaddr_of(const char *ip, unsigned port,
@@ -350,6 +352,8 @@ void relay_conn_start(struct rjob *j, const char *host, const char *ip,
 	c->job = j;
 	j->conn = c;
 	str_copy(c->host, sizeof c->host, host);
+	str_copy(c->route, sizeof c->route, j->route);
+	reuse_track(c);
 	snprintf(c->relay, sizeof c->relay, "%s[%s]:%u", host, ip, port);
 	c->timer = evtimer_new(child_base(), on_timeout, c);
 	c->bev = bufferevent_socket_new(child_base(), -1,
@@ -362,4 +366,15 @@ void relay_conn_start(struct rjob *j, const char *host, const char *ip,
 	    bufferevent_socket_connect(c->bev, (struct sockaddr *)&ss,
 	    (int)sslen) != 0)
 		give_up(c, "451 4.4.1 cannot connect");
+}
+
+/* Sends j next on c, a session that is READY. */
+void relay_conn_take(struct rconn *c, struct rjob *j)
+{
+	c->job = j;
+	j->conn = c;
+	c->sent = c->sig_sent = c->idle = false;
+	c->off = 0;
+	log_debug("relay %s: on the session with %s", j->id, c->relay);
+	send_message(c);
 }

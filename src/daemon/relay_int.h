@@ -18,7 +18,28 @@
 #define RELAY_MAX_TRIES  5       /* addresses tried per job (Postfix: 5) */
 
 struct dns;
-struct rconn;
+struct rjob;
+struct bufferevent;
+struct smtp_client;
+struct event;
+
+/* One SMTP session (relay_conn.c). */
+struct rconn {
+	struct rjob *job;
+	struct bufferevent *bev;
+	struct smtp_client *cli;
+	struct event *timer;
+	char host[MX_HOST_MAX];
+	char relay[MX_HOST_MAX + 80];    /* "host[ip]:port" */
+	char route[MX_HOST_MAX + 2];     /* rjob.route it was opened for */
+	bool connected, tls_pending, sent, sig_sent;
+	bool idle;                       /* READY, waiting for another job */
+	struct rconn *next_all;          /* every session (relay_reuse.c) */
+	struct rjob *waiting;            /* jobs for this route, in order */
+	unsigned nwaiting;
+	off_t off;                       /* next body octet of the file */
+};
+
 
 struct rjob {
 	struct rjob *next;
@@ -30,6 +51,7 @@ struct rjob {
 	uint32_t *idx;               /* the queue's recipient indices */
 	char **rcpts;
 	char domain[MX_HOST_MAX];    /* of the recipients, A-labels */
+	char route[MX_HOST_MAX + 2]; /* domain, or "[]" + relay_host */
 	struct buf sig;              /* DKIM-Signature fields to send first */
 	/* Route: hosts in order, then the addresses of the current one. */
 	struct mx_host hosts[MX_MAX];
@@ -43,7 +65,7 @@ struct rjob {
 	struct buf last_error;       /* why the last host did not take it */
 	char last_relay[MX_HOST_MAX + 80];   /* and which one it was */
 	struct rconn *conn;
-	bool done;
+	struct rjob *wait_next;      /* in a session's waiting list */
 };
 
 /* relay.c */
@@ -64,6 +86,8 @@ void relay_finish(struct rjob *j, const uint8_t *outcome,
 /* relay_route.c: finds the hosts (MX or relay_host) and tries them in
  * turn through relay_conn_start until one takes the message. */
 void relay_route_start(struct rjob *j);
+/* The same without looking for a session to share. */
+void relay_route_resolve(struct rjob *j);
 /* The connection failed before any result: next address, host, or a
  * temporary failure of the job when all are tried. */
 void relay_route_next(struct rjob *j);
@@ -72,5 +96,21 @@ void relay_route_next(struct rjob *j);
 void relay_conn_start(struct rjob *j, const char *host, const char *ip,
     unsigned port);
 void relay_conn_free(struct rconn *c);
+void relay_conn_take(struct rconn *c, struct rjob *j);
+/* Runs the engine's events, writes its output, arms the timer. */
+void relay_conn_pump(struct rconn *c);
+
+/* relay_reuse.c: several messages per session. A job for a route that
+ * has a session goes over it: at once when it is idle, else after the
+ * messages waiting before it. */
+#define RELAY_IDLE_SECS   5      /* an idle session waits this long */
+#define RELAY_MAX_WAITING 20     /* jobs queued on one session */
+bool relay_conn_reuse(struct rjob *j);   /* false: open a new one */
+void reuse_track(struct rconn *c);
+void reuse_forget(struct rconn *c);
+struct rjob *reuse_next_waiting(struct rconn *c);
+/* The session is gone: its waiting jobs find their own way. */
+void reuse_release(struct rconn *c);
+void relay_conn_free_all(void);          /* at exit */
 
 #endif

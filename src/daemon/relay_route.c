@@ -157,6 +157,15 @@ void relay_route_start(struct rjob *j)
 	const struct config *cfg = child_config();
 	const char *smarthost = config_str(cfg, "relay_host");
 	j->port = (unsigned)config_int(cfg, "outbound_port");
+	snprintf(j->route, sizeof j->route, "%s%s", smarthost[0] ? "[]" : "",
+	    smarthost[0] ? smarthost : j->domain);
+	if (!relay_conn_reuse(j))
+		relay_route_resolve(j);
+}
+
+void relay_route_resolve(struct rjob *j)
+{
+	const char *smarthost = config_str(child_config(), "relay_host");
 	if (smarthost[0] != '\0') {
 		if (!mx_hostport_split(smarthost, j->hosts[0].name,
 		    sizeof j->hosts[0].name, &j->port)) {

@@ -84,7 +84,8 @@ smtpd_recipient_restrictions = check_recipient_access
   inline:{{ {{bounce@peer.test=550 5.1.1 no such user here}} }},
   permit_mynetworks, reject
 virtual_mailbox_domains = peer.test, viahost.test
-virtual_mailbox_maps = inline:{{ bob@peer.test=bob/ carol@viahost.test=carol/ }}
+virtual_mailbox_maps = inline:{{ bob@peer.test=bob/ dave@peer.test=dave/
+  carol@viahost.test=carol/ }}
 virtual_mailbox_base = {dir}/vmail
 virtual_uid_maps = static:{uid}
 virtual_gid_maps = static:{gid}
@@ -209,15 +210,16 @@ def make_server(tmp_path, dns_port, postfix, **settings):
     return inst, Server(inst).start()
 
 
-def submit(server, rcpts, subject):
+def submit(server, rcpts, *subjects):
     import smtplib
     with smtplib.SMTP("127.0.0.1", server.submission_port, timeout=30) as s:
         s.starttls(context=tls_context())
         s.login(USER, PASSWORD)
-        s.sendmail(USER, rcpts,
-                   f"From: Demo <{USER}>\r\nTo: {', '.join(rcpts)}\r\n"
-                   f"Subject: {subject}\r\n"
-                   "\r\nHello from the relay test.\r\n.dot line\r\n")
+        for subject in subjects:
+            s.sendmail(USER, rcpts,
+                       f"From: Demo <{USER}>\r\nTo: {', '.join(rcpts)}\r\n"
+                       f"Subject: {subject}\r\n"
+                       "\r\nHello from the relay test.\r\n.dot line\r\n")
 
 
 def wait_log(server, text, timeout=20):
@@ -277,5 +279,21 @@ def test_relay_host_takes_everything(tmp_path, dns_server, postfix):
         [msg] = postfix.messages("carol")
         assert b"Subject: via relay_host" in msg
         wait_log(server, "to=<carol@viahost.test> relay=127.0.0.1[127.0.0.1]")
+    finally:
+        server.stop()
+
+
+def test_one_session_carries_several_messages(tmp_path, dns_server, postfix):
+    _, dns_port = dns_server
+    inst, server = make_server(tmp_path, dns_port, postfix)
+    try:
+        submit(server, ["dave@peer.test"], "first", "second", "third")
+        msgs = postfix.messages("dave", 3)
+        assert len(msgs) == 3
+        deadline = time.time() + 15
+        while "data=3" not in postfix.log() and time.time() < deadline:
+            time.sleep(0.1)
+        # The session idles a few seconds for more, then quits.
+        assert "data=3 quit=1" in postfix.log(), postfix.log()
     finally:
         server.stop()
