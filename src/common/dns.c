@@ -14,7 +14,6 @@
 
 #include "common/xmalloc.h"
 
-#define ROOT_KEY "/usr/share/dns/root.key"
 #define RCODE_NXDOMAIN 3
 
 /* RFC 6761 and 6762 names a resolver of our choosing may serve. */
@@ -57,7 +56,8 @@ static int use_forwarder(struct ub_ctx *ctx, const char *resolver)
 	return rc;
 }
 
-struct ub_ctx *dns_ub_ctx_new(const char *resolver, struct buf *err)
+struct ub_ctx *dns_ub_ctx_new(const char *resolver, const char *anchors,
+    struct buf *err)
 {
 	struct ub_ctx *ctx = ub_ctx_create();
 	if (ctx == NULL) {
@@ -69,8 +69,8 @@ struct ub_ctx *dns_ub_ctx_new(const char *resolver, struct buf *err)
 	if (rc == 0)
 		rc = resolver[0] != '\0' ? use_forwarder(ctx, resolver) :
 		    ub_ctx_resolvconf(ctx, NULL);
-	if (rc == 0 && access(ROOT_KEY, R_OK) == 0)
-		rc = ub_ctx_add_ta_file(ctx, ROOT_KEY);
+	if (rc == 0 && anchors != NULL && access(anchors, R_OK) == 0)
+		rc = ub_ctx_add_ta_file(ctx, anchors);
 	if (rc != 0) {
 		buf_printf(err, "DNS resolver %s: %s",
 		    resolver[0] ? resolver : "from resolv.conf", ub_strerror(rc));
@@ -99,9 +99,9 @@ static void on_fd(evutil_socket_t fd, short what, void *arg)
 }
 
 struct dns *dns_new(struct event_base *base, const char *resolver,
-    struct buf *err)
+    const char *anchors, struct buf *err)
 {
-	struct ub_ctx *ctx = dns_ub_ctx_new(resolver, err);
+	struct ub_ctx *ctx = dns_ub_ctx_new(resolver, anchors, err);
 	if (ctx == NULL)
 		return NULL;
 	int rc = ub_ctx_async(ctx, 1);

@@ -25,10 +25,12 @@ struct event_base;
 /* A libunbound context forwarding to resolver (or using resolv.conf when
  * it is ""). A configured resolver may be on loopback and answers for
  * the special-use names too (test., example., ...: RFC 6761), so tests
- * can serve their own zones. The root trust anchor is loaded from
- * /usr/share/dns/root.key when present, so answers can be DNSSEC-secure.
- * NULL with a reason in err. */
-struct ub_ctx *dns_ub_ctx_new(const char *resolver, struct buf *err);
+ * can serve their own zones. Trust anchors are read from the file
+ * anchors (zone format) when it exists, so answers can be DNSSEC-secure;
+ * NULL or a missing file: nothing is validated. NULL with a reason in
+ * err. */
+struct ub_ctx *dns_ub_ctx_new(const char *resolver, const char *anchors,
+    struct buf *err);
 
 enum dns_status {
 	DNS_OK,          /* records (n > 0) */
@@ -50,7 +52,7 @@ struct dns;
 typedef void dns_cb(void *arg, const struct dns_answer *a);
 
 struct dns *dns_new(struct event_base *base, const char *resolver,
-    struct buf *err);
+    const char *anchors, struct buf *err);
 /* Pending callbacks are not called. */
 void dns_free(struct dns *d);
 /* Asks for name (ASCII, trailing dot optional) and type; cb runs later,

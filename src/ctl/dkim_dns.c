@@ -34,7 +34,7 @@ void ctl_dkim_lookup(struct dkim_verifier *v, const char *name,
     const char *resolver)
 {
 	struct buf err = BUF_INIT;
-	struct ub_ctx *ctx = dns_ub_ctx_new(resolver, &err);
+	struct ub_ctx *ctx = dns_ub_ctx_new(resolver, NULL, &err);
 	struct ub_result *res = NULL;
 	buf_free(&err);
 	if (ctx == NULL || ub_resolve(ctx, name, DNS_T_TXT, 1, &res) != 0 ||

@@ -29,7 +29,13 @@ static struct {
 	struct rjob *jobs;
 	uint64_t next_req;
 	struct buf chroot;
+	bool stopping;
 } r;
+
+struct rjob *relay_jobs(void)
+{
+	return r.jobs;
+}
 
 static void job_free(struct rjob *j)
 {
@@ -39,6 +45,8 @@ static void job_free(struct rjob *j)
 			break;
 		}
 	relay_conn_free(j->conn);
+	if (!r.stopping)
+		reuse_release_followers(j);
 	if (j->fd >= 0)
 		close(j->fd);
 	for (size_t i = 0; i < j->n; i++)
@@ -225,7 +233,8 @@ static bool setup(const struct config *cfg, struct buf *err)
 	config_state_path(cfg, "empty", &r.chroot);
 	if (geteuid() == 0 && !file_mkdir(r.chroot.data, 0755, err))
 		return false;
-	relay_g.dns = dns_new(child_base(), config_str(cfg, "resolver"), err);
+	relay_g.dns = dns_new(child_base(), config_str(cfg, "resolver"),
+	    config_str(cfg, "dnssec_trust_anchor"), err);
 	if (relay_g.dns == NULL)
 		return false;
 	relay_g.tls = SSL_CTX_new(TLS_client_method());
@@ -236,6 +245,10 @@ static bool setup(const struct config *cfg, struct buf *err)
 	/* Opportunistic TLS (RFC 7435): any certificate is better than
 	 * plain text; DANE and MTA-STS are what make it authenticated. */
 	SSL_CTX_set_verify(relay_g.tls, SSL_VERIFY_NONE, NULL);
+	if (SSL_CTX_dane_enable(relay_g.tls) <= 0) {
+		buf_printf(err, "DANE: %s", tls_last_error());
+		return false;
+	}
 	return true;
 }
 
@@ -244,6 +257,7 @@ static void start(void) {}
 static void shutdown_relay(void)
 {
 	/* The queue tries again whatever it has no answer for. */
+	r.stopping = true;
 	dns_free(relay_g.dns);
 	relay_conn_free_all();
 	while (r.jobs != NULL)

@@ -17,6 +17,7 @@
 #include <event2/bufferevent.h>
 #include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
+#include <openssl/x509_vfy.h>
 
 #include "common/config.h"
 #include "common/log.h"
@@ -190,6 +191,43 @@ static void on_write(struct bufferevent *bev, void *arg)
 
 static void on_bev_event(struct bufferevent *bev, short what, void *arg);
 
+/* The certificate must match one of the host's TLSA records; the name
+ * is not checked for DANE-EE(3) (RFC 7672 3.1.1). */
+static bool dane_setup(struct rconn *c, SSL *ssl)
+{
+	const struct rjob *j = c->job;
+	int usable = 0;
+	if (SSL_dane_enable(ssl, c->host) <= 0)
+		return false;
+	SSL_dane_set_flags(ssl, DANE_FLAG_NO_DANE_EE_NAMECHECKS);
+	for (size_t i = 0; i < j->ntlsa; i++)
+		if (SSL_dane_tlsa_add(ssl, j->tlsa[i].usage, j->tlsa[i].selector,
+		    j->tlsa[i].mtype, j->tlsa[i].data, j->tlsa[i].len) > 0)
+			usable++;
+	/* Records OpenSSL cannot use leave TLS mandatory, unauthenticated. */
+	c->dane = usable > 0;
+	return true;
+}
+
+/* After the handshake: false (and c gone) if DANE refuses the peer. */
+static bool dane_check(struct rconn *c)
+{
+	char why[600];
+	SSL *ssl = bufferevent_openssl_get_ssl(c->bev);
+	if (!c->dane)
+		return true;
+	if (ssl != NULL && SSL_get_verify_result(ssl) == X509_V_OK &&
+	    SSL_get0_dane_authority(ssl, NULL, NULL) >= 0) {
+		log_info("relay %s: %s: certificate matches its TLSA records",
+		    c->job ? c->job->id : "-", c->relay);
+		return true;
+	}
+	snprintf(why, sizeof why, "451 4.7.5 certificate of %s matches none "
+	    "of its TLSA records (DANE)", c->relay);
+	give_up(c, why);
+	return false;
+}
+
 static void start_tls(struct rconn *c)
 {
 	SSL *ssl = SSL_new(relay_g.tls);
@@ -199,6 +237,11 @@ static void start_tls(struct rconn *c)
 		if (inet_pton(AF_INET, c->host, &a) != 1 &&
 		    inet_pton(AF_INET6, c->host, &a) != 1)
 			SSL_set_tlsext_host_name(ssl, c->host);
+		if (c->job != NULL && c->job->ntlsa > 0 && !dane_setup(c, ssl)) {
+			SSL_free(ssl);
+			give_up(c, "451 4.7.5 cannot set up DANE");
+			return;
+		}
 		f = bufferevent_openssl_filter_new(child_base(), c->bev, ssl,
 		    BUFFEREVENT_SSL_CONNECTING,
 		    BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS);
@@ -260,6 +303,7 @@ static void connected(struct rconn *c)
 	const struct config *cfg = child_config();
 	struct smtp_client_params p = {
 		.helo_name = config_str(cfg, "hostname"), .peer = c->relay,
+		.flags = c->job->tls_required ? SMTP_CLI_F_TLS_REQUIRED : 0,
 	};
 	c->connected = true;
 	c->cli = smtp_client_new(&p);
@@ -274,6 +318,8 @@ static void on_bev_event(struct bufferevent *bev, short what, void *arg)
 	if (what & BEV_EVENT_CONNECTED) {
 		if (c->tls_pending) {
 			c->tls_pending = false;
+			if (!dane_check(c))
+				return;
 			smtp_client_tls_started(c->cli);
 		} else {
 			connected(c);
@@ -354,6 +400,7 @@ void relay_conn_start(struct rjob *j, const char *host, const char *ip,
 	str_copy(c->host, sizeof c->host, host);
 	str_copy(c->route, sizeof c->route, j->route);
 	reuse_track(c);
+	reuse_hand_over(j, c);
 	snprintf(c->relay, sizeof c->relay, "%s[%s]:%u", host, ip, port);
 	c->timer = evtimer_new(child_base(), on_timeout, c);
 	c->bev = bufferevent_socket_new(child_base(), -1,

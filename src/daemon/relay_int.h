@@ -16,6 +16,8 @@
 #define RELAY_MAX_ADDRS  16      /* addresses of one host */
 #define RELAY_REPLY_MAX  512     /* octets of a reply passed to the queue */
 #define RELAY_MAX_TRIES  5       /* addresses tried per job (Postfix: 5) */
+#define RELAY_MAX_TLSA   8       /* TLSA records used per host */
+#define RELAY_TLSA_DATA  2048    /* octets of one record's data */
 
 struct dns;
 struct rjob;
@@ -33,6 +35,7 @@ struct rconn {
 	char relay[MX_HOST_MAX + 80];    /* "host[ip]:port" */
 	char route[MX_HOST_MAX + 2];     /* rjob.route it was opened for */
 	bool connected, tls_pending, sent, sig_sent;
+	bool dane;                       /* the certificate must match TLSA */
 	bool idle;                       /* READY, waiting for another job */
 	struct rconn *next_all;          /* every session (relay_reuse.c) */
 	struct rjob *waiting;            /* jobs for this route, in order */
@@ -61,11 +64,24 @@ struct rjob {
 	size_t naddrs, addr_i;
 	int dns_pending;
 	bool addr_tempfail;          /* an address lookup of this host failed */
+	/* DANE (RFC 7672): the MX answer was DNSSEC-secure, and the current
+	 * host's TLSA records (secure) make TLS mandatory and, if any is
+	 * usable, authenticated. */
+	bool mx_secure, tlsa_tempfail, tls_required;
+	size_t ntlsa;
+	struct relay_tlsa {
+		uint8_t usage, selector, mtype;
+		size_t len;
+		unsigned char data[RELAY_TLSA_DATA];
+	} tlsa[RELAY_MAX_TLSA];
 	unsigned tries;
 	struct buf last_error;       /* why the last host did not take it */
 	char last_relay[MX_HOST_MAX + 80];   /* and which one it was */
 	struct rconn *conn;
-	struct rjob *wait_next;      /* in a session's waiting list */
+	struct rjob *wait_next;      /* in a session's or job's waiting list */
+	bool routing;                /* looking for its first session */
+	struct rjob *followers;      /* jobs for the same route waiting for */
+	unsigned nfollowers;         /* the session this one will open */
 };
 
 /* relay.c */
@@ -74,6 +90,7 @@ struct relay_globals {
 	SSL_CTX *tls;                /* client context: opportunistic TLS */
 };
 extern struct relay_globals relay_g;
+struct rjob *relay_jobs(void);   /* every job under way */
 /* Final result for every recipient of the job (the job is then freed).
  * reply NULL: that of results[i]. */
 void relay_finish_all(struct rjob *j, enum deliver_outcome outcome,
@@ -111,6 +128,10 @@ void reuse_forget(struct rconn *c);
 struct rjob *reuse_next_waiting(struct rconn *c);
 /* The session is gone: its waiting jobs find their own way. */
 void reuse_release(struct rconn *c);
+/* j opens a session: the jobs that waited for it queue on it. */
+void reuse_hand_over(struct rjob *j, struct rconn *c);
+/* j ends without a session: its followers find their own way. */
+void reuse_release_followers(struct rjob *j);
 void relay_conn_free_all(void);          /* at exit */
 
 #endif

@@ -25,14 +25,14 @@ void reuse_forget(struct rconn *c)
 		}
 }
 
-static void add_waiting(struct rconn *c, struct rjob *j)
+static void append(struct rjob **list, unsigned *n, struct rjob *j)
 {
-	struct rjob **pp = &c->waiting;
+	struct rjob **pp = list;
 	while (*pp != NULL)
 		pp = &(*pp)->wait_next;
 	j->wait_next = NULL;
 	*pp = j;
-	c->nwaiting++;
+	(*n)++;
 }
 
 struct rjob *reuse_next_waiting(struct rconn *c)
@@ -57,11 +57,44 @@ bool relay_conn_reuse(struct rjob *j)
 			return true;
 		}
 		if (c->job != NULL && c->nwaiting < RELAY_MAX_WAITING) {
-			add_waiting(c, j);
+			append(&c->waiting, &c->nwaiting, j);
+			return true;
+		}
+	}
+	/* A job of the route still resolving will open a session soon. */
+	for (struct rjob *o = relay_jobs(); o != NULL; o = o->next) {
+		if (o != j && o->routing && strcmp(o->route, j->route) == 0 &&
+		    o->nfollowers < RELAY_MAX_WAITING) {
+			append(&o->followers, &o->nfollowers, j);
 			return true;
 		}
 	}
 	return false;
+}
+
+void reuse_hand_over(struct rjob *j, struct rconn *c)
+{
+	struct rjob *f;
+	j->routing = false;
+	while ((f = j->followers) != NULL) {
+		j->followers = f->wait_next;
+		append(&c->waiting, &c->nwaiting, f);
+	}
+	j->nfollowers = 0;
+}
+
+void reuse_release_followers(struct rjob *j)
+{
+	struct rjob *f = j->followers;
+	j->followers = NULL;
+	j->nfollowers = 0;
+	j->routing = false;
+	while (f != NULL) {
+		struct rjob *next = f->wait_next;
+		f->wait_next = NULL;
+		relay_route_resolve(f);
+		f = next;
+	}
 }
 
 void reuse_release(struct rconn *c)

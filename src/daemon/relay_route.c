@@ -38,11 +38,29 @@ static void add_addrs(struct rjob *j, int type, const struct dns_answer *a)
 			j->naddrs++;
 }
 
+static void host_answered(struct rjob *j);
+
 static void addrs_done(struct rjob *j, const struct dns_answer *a)
 {
 	j->addr_tempfail = j->addr_tempfail || a->status == DNS_TEMPFAIL;
+	host_answered(j);
+}
+
+/* All answers for the current host are in: try its addresses. */
+static void host_answered(struct rjob *j)
+{
 	if (--j->dns_pending > 0)
 		return;
+	if (j->tlsa_tempfail) {
+		/* RFC 7672 2.2: a host whose TLSA records cannot be known
+		 * securely is not used. */
+		buf_reset(&j->last_error);
+		buf_printf(&j->last_error, "451 4.7.5 TLSA lookup for %s failed",
+		    j->hosts[j->host_i].name);
+		j->host_i++;
+		try_host(j);
+		return;
+	}
 	if (j->naddrs == 0) {
 		buf_reset(&j->last_error);
 		buf_printf(&j->last_error, j->addr_tempfail ?
@@ -67,10 +85,50 @@ static void on_aaaa(void *arg, const struct dns_answer *a)
 	addrs_done(arg, a);
 }
 
+/* Keeps the usable records: DANE-TA(2) and DANE-EE(3) with the
+ * selectors and matching types OpenSSL knows (RFC 7672 3.1). */
+static void keep_tlsa(struct rjob *j, const struct dns_answer *a)
+{
+	for (size_t i = 0; i < a->n && j->ntlsa < RELAY_MAX_TLSA; i++) {
+		struct dns_tlsa t;
+		if (!dns_parse_tlsa(a->rdata[i], a->len[i], &t) ||
+		    (t.usage != 2 && t.usage != 3) || t.selector > 1 ||
+		    t.mtype > 2 || t.len == 0 || t.len > RELAY_TLSA_DATA)
+			continue;
+		struct relay_tlsa *k = &j->tlsa[j->ntlsa++];
+		k->usage = t.usage;
+		k->selector = t.selector;
+		k->mtype = t.mtype;
+		k->len = t.len;
+		memcpy(k->data, t.data, t.len);
+	}
+}
+
+static void on_tlsa(void *arg, const struct dns_answer *a)
+{
+	struct rjob *j = arg;
+	if (a->status == DNS_TEMPFAIL) {
+		j->tlsa_tempfail = true;
+	} else if (a->status == DNS_OK && a->secure) {
+		/* Even with no usable record TLS is then mandatory. */
+		j->tls_required = true;
+		keep_tlsa(j, a);
+	}
+	host_answered(j);
+}
+
+/* The host's TLSA records when the MX answer was secure. */
+static bool ask_tlsa(struct rjob *j, const char *host)
+{
+	char name[MX_HOST_MAX + 16];
+	snprintf(name, sizeof name, "_%u._tcp.%s", j->port, host);
+	return dns_query(relay_g.dns, name, DNS_T_TLSA, on_tlsa, j);
+}
+
 static void try_host(struct rjob *j)
 {
-	j->naddrs = j->addr_i = 0;
-	j->addr_tempfail = false;
+	j->naddrs = j->addr_i = j->ntlsa = 0;
+	j->addr_tempfail = j->tlsa_tempfail = j->tls_required = false;
 	if (j->host_i >= j->nhosts || j->tries >= RELAY_MAX_TRIES) {
 		relay_finish_all(j, DELIVER_TEMPFAIL, j->last_error.len ?
 		    buf_cstr(&j->last_error) : "451 4.4.1 no mail host answered",
@@ -86,10 +144,12 @@ static void try_host(struct rjob *j)
 	}
 	/* Both answers arrive later; a query that cannot start counts as
 	 * answered with nothing. */
-	j->dns_pending = 2;
+	j->dns_pending = 3;
 	bool a = dns_query(relay_g.dns, host, DNS_T_A, on_a, j);
 	bool aaaa = dns_query(relay_g.dns, host, DNS_T_AAAA, on_aaaa, j);
-	j->dns_pending -= !a + !aaaa;
+	bool tlsa = j->mx_secure && ask_tlsa(j, host);
+	j->tlsa_tempfail = j->mx_secure && !tlsa;
+	j->dns_pending -= !a + !aaaa + !tlsa;
 	if (j->dns_pending == 0) {
 		buf_set(&j->last_error, "451 4.4.3 DNS unavailable");
 		j->host_i++;
@@ -123,6 +183,7 @@ static void on_mx(void *arg, const struct dns_answer *a)
 {
 	struct rjob *j = arg;
 	char text[300];
+	j->mx_secure = a->secure;
 	switch (a->status) {
 	case DNS_OK:
 		j->nhosts = parse_mx(j, a);
@@ -166,6 +227,7 @@ void relay_route_start(struct rjob *j)
 void relay_route_resolve(struct rjob *j)
 {
 	const char *smarthost = config_str(child_config(), "relay_host");
+	j->routing = true;
 	if (smarthost[0] != '\0') {
 		if (!mx_hostport_split(smarthost, j->hosts[0].name,
 		    sizeof j->hosts[0].name, &j->port)) {

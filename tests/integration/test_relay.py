@@ -13,6 +13,10 @@ import tempfile
 import time
 
 import dkim
+import dns.name
+import dns.rdata
+import dns.rdataclass
+import dns.rdatatype
 import pytest
 from dnslib import QTYPE, RCODE, RR, A, MX, TXT
 from dnslib.server import BaseResolver, DNSLogger, DNSServer
@@ -83,9 +87,11 @@ mynetworks = 127.0.0.0/8
 smtpd_recipient_restrictions = check_recipient_access
   inline:{{ {{bounce@peer.test=550 5.1.1 no such user here}} }},
   permit_mynetworks, reject
-virtual_mailbox_domains = peer.test, viahost.test
+virtual_mailbox_domains = peer.test, viahost.test, good.dane.test,
+  bad.dane.test
 virtual_mailbox_maps = inline:{{ bob@peer.test=bob/ dave@peer.test=dave/
-  carol@viahost.test=carol/ }}
+  carol@viahost.test=carol/ eve@good.dane.test=eve/
+  mallory@bad.dane.test=mallory/ }}
 virtual_mailbox_base = {dir}/vmail
 virtual_uid_maps = static:{uid}
 virtual_gid_maps = static:{gid}
@@ -297,3 +303,108 @@ def test_one_session_carries_several_messages(tmp_path, dns_server, postfix):
         assert "data=3 quit=1" in postfix.log(), postfix.log()
     finally:
         server.stop()
+
+
+class SignedZone:
+    """A DNSSEC-signed zone dane.test. (dnspython signs it), served on a
+    UDP port: every answer carries its RRSIG. Names missing get NXDOMAIN
+    and missing types an empty answer, both unsigned, so validators find
+    them bogus; the relay tolerates that for AAAA when A is there."""
+
+    def __init__(self, records):
+        import dns.dnssec
+        import dns.rdataset
+        import dns.rrset
+        from cryptography.hazmat.primitives.asymmetric import ec
+        self.origin = dns.name.from_text("dane.test.")
+        key = ec.generate_private_key(ec.SECP256R1())
+        self.dnskey = dns.dnssec.make_dnskey(
+            key.public_key(), dns.dnssec.Algorithm.ECDSAP256SHA256,
+            flags=257)
+        records = records + [("dane.test.", "DNSKEY", self.dnskey.to_text())]
+        self.rrsets = {}
+        for name, rtype, text in records:
+            key_ = (dns.name.from_text(name), dns.rdatatype.from_text(rtype))
+            rrset = self.rrsets.get(key_) or dns.rrset.RRset(
+                key_[0], dns.rdataclass.IN, key_[1])
+            rrset.update_ttl(60)
+            rrset.add(dns.rdata.from_text(dns.rdataclass.IN, key_[1], text))
+            self.rrsets[key_] = rrset
+        self.sigs = {}
+        for key_, rrset in self.rrsets.items():
+            sig = dns.dnssec.sign(rrset, key, self.origin, self.dnskey,
+                                  lifetime=3600)
+            self.sigs[key_] = dns.rrset.from_rdata(key_[0], 60, sig)
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        import threading
+        threading.Thread(target=self.serve, daemon=True).start()
+
+    def anchor(self):
+        return f"dane.test. IN DNSKEY {self.dnskey.to_text()}\n"
+
+    def serve(self):
+        import dns.message
+        import dns.rcode
+        while True:
+            try:
+                data, peer = self.sock.recvfrom(4096)
+            except OSError:
+                return
+            query = dns.message.from_wire(data)
+            reply = dns.message.make_response(query)
+            q = query.question[0]
+            key_ = (q.name, q.rdtype)
+            if key_ in self.rrsets:
+                reply.answer += [self.rrsets[key_], self.sigs[key_]]
+            elif not any(n == q.name for n, _ in self.rrsets):
+                reply.set_rcode(dns.rcode.NXDOMAIN)
+            self.sock.sendto(reply.to_wire(), peer)
+
+    def close(self):
+        self.sock.close()
+
+
+def spki_sha256(cert_path):
+    import hashlib
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
+    with open(cert_path, "rb") as f:
+        cert = x509.load_pem_x509_certificate(f.read())
+    spki = cert.public_key().public_bytes(
+        serialization.Encoding.DER,
+        serialization.PublicFormat.SubjectPublicKeyInfo)
+    return hashlib.sha256(spki).hexdigest()
+
+
+def test_dane_is_enforced(tmp_path, postfix):
+    port = postfix.port
+    good = spki_sha256(os.path.join(postfix.dir, "cert.pem"))
+    zone = SignedZone([
+        ("good.dane.test.", "MX", "10 mx.good.dane.test."),
+        ("mx.good.dane.test.", "A", "127.0.0.1"),
+        (f"_{port}._tcp.mx.good.dane.test.", "TLSA", f"3 1 1 {good}"),
+        ("bad.dane.test.", "MX", "10 mx.bad.dane.test."),
+        ("mx.bad.dane.test.", "A", "127.0.0.1"),
+        (f"_{port}._tcp.mx.bad.dane.test.", "TLSA", "3 1 1 " + "00" * 32),
+    ])
+    anchor = tmp_path / "anchor.key"
+    anchor.write_text(zone.anchor())
+    inst, server = make_server(tmp_path, zone.port, postfix,
+                               dnssec_trust_anchor=str(anchor))
+    try:
+        submit(server, ["eve@good.dane.test", "mallory@bad.dane.test"],
+               "dane")
+        [msg] = postfix.messages("eve")
+        assert b"Subject: dane" in msg and b"using TLS" in msg
+        wait_log(server, "to=<mallory@bad.dane.test>")
+        log = server.read_log()
+        assert "certificate matches its TLSA records" in log
+        line = [ln for ln in log.splitlines()
+                if "to=<mallory@bad.dane.test>" in ln][0]
+        assert "status=deferred" in line and "(DANE)" in line, line
+        assert "mallory@bad.dane.test" not in postfix.log()
+    finally:
+        server.stop()
+        zone.close()
