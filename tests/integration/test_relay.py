@@ -22,7 +22,7 @@ from dnslib import QTYPE, RCODE, RR, A, MX, TXT
 from dnslib.server import BaseResolver, DNSLogger, DNSServer
 
 from conftest import Instance, Server, free_port
-from test_dkim import dkimpy_ok, zone_records
+from test_dkim import TxtServer, dkimpy_ok, zone_records
 from test_inbound import PASSWORD, add_user
 from test_submission import tls_context
 
@@ -305,7 +305,7 @@ def test_one_session_carries_several_messages(tmp_path, dns_server, postfix):
         server.stop()
 
 
-class SignedZone:
+class SignedZone(TxtServer):
     """A DNSSEC-signed zone dane.test. (dnspython signs it), served on a
     UDP port: every answer carries its RRSIG. Names missing get NXDOMAIN
     and missing types an empty answer, both unsigned, so validators find
@@ -313,7 +313,6 @@ class SignedZone:
 
     def __init__(self, records):
         import dns.dnssec
-        import dns.rdataset
         import dns.rrset
         from cryptography.hazmat.primitives.asymmetric import ec
         self.origin = dns.name.from_text("dane.test.")
@@ -335,35 +334,18 @@ class SignedZone:
             sig = dns.dnssec.sign(rrset, key, self.origin, self.dnskey,
                                   lifetime=3600)
             self.sigs[key_] = dns.rrset.from_rdata(key_[0], 60, sig)
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.sock.bind(("127.0.0.1", 0))
-        self.port = self.sock.getsockname()[1]
-        import threading
-        threading.Thread(target=self.serve, daemon=True).start()
+        super().__init__({})
 
     def anchor(self):
         return f"dane.test. IN DNSKEY {self.dnskey.to_text()}\n"
 
-    def serve(self):
-        import dns.message
+    def answer(self, q, r):
         import dns.rcode
-        while True:
-            try:
-                data, peer = self.sock.recvfrom(4096)
-            except OSError:
-                return
-            query = dns.message.from_wire(data)
-            reply = dns.message.make_response(query)
-            q = query.question[0]
-            key_ = (q.name, q.rdtype)
-            if key_ in self.rrsets:
-                reply.answer += [self.rrsets[key_], self.sigs[key_]]
-            elif not any(n == q.name for n, _ in self.rrsets):
-                reply.set_rcode(dns.rcode.NXDOMAIN)
-            self.sock.sendto(reply.to_wire(), peer)
-
-    def close(self):
-        self.sock.close()
+        key_ = (q.question[0].name, q.question[0].rdtype)
+        if key_ in self.rrsets:
+            r.answer += [self.rrsets[key_], self.sigs[key_]]
+        elif not any(n == key_[0] for n, _ in self.rrsets):
+            r.set_rcode(dns.rcode.NXDOMAIN)
 
 
 def spki_sha256(cert_path):
