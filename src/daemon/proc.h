@@ -69,8 +69,9 @@ enum msg_type {
 	                          * u64 quota, str client; fd: proxy socket */
 
 	/* queue <-> relay: the recipients of one message in one domain */
-	MSG_RELAY = 700,         /* fd message; bytes envelope,
-	                          * u32 n, n * u32 rcpt index */
+	MSG_RELAY = 700,         /* fd message; str queue id, str sender,
+	                          * u32 ENV_F_* flags, u32 n (1..RELAY_MAX_RCPTS),
+	                          * n * (u32 rcpt index, str address) */
 	MSG_RELAY_RESULT,        /* str relay "host[ip]:port" ("" if none
 	                          * answered), u32 n, n * (u32 rcpt index,
 	                          * u8 deliver_outcome, str reply) */
@@ -87,6 +88,11 @@ enum msg_type {
 };
 
 enum deliver_outcome { DELIVER_OK, DELIVER_TEMPFAIL, DELIVER_PERMFAIL };
+
+/* Recipients in one MSG_RELAY: RFC 5321 4.5.3.1.8's minimum a server
+ * must take in one transaction, and it keeps the reply under
+ * IPC_MAX_PAYLOAD. */
+#define RELAY_MAX_RCPTS 100
 
 enum auth_result { AUTH_OK, AUTH_BAD, AUTH_TEMPFAIL, AUTH_BANNED };
 

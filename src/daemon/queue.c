@@ -20,7 +20,6 @@
 
 #define MAX_INFLIGHT 32
 #define MAX_RELAYS   16      /* relay jobs under way */
-#define RELAY_BATCH  100     /* recipients per relay job */
 
 struct qmsg {
 	struct qmsg *prev, *next;
@@ -175,7 +174,7 @@ static uint32_t gather_domain(struct qmsg *m, uint32_t i, uint32_t *out)
 	const char *domain = rcpt_domain(&m->env.rcpts[i]);
 	uint32_t n = 0;
 	out[n++] = i;
-	for (unsigned k = 0; k < q.rcount && n < RELAY_BATCH; k++) {
+	for (unsigned k = 0; k < q.rcount && n < RELAY_MAX_RCPTS; k++) {
 		struct work *w = &q.ready[(q.rhead + k) % 4096];
 		const struct rcpt *r = w->msg == m ? &m->env.rcpts[w->rcpt] : NULL;
 		if (r != NULL && r->kind == RCPT_REMOTE &&
@@ -232,7 +231,7 @@ static void relay_batch(struct qmsg *m, uint32_t i)
 		q.relay_waiting = true;     /* picked up when a slot frees */
 		return;
 	}
-	rq->rcpts = xcalloc(RELAY_BATCH, sizeof *rq->rcpts);
+	rq->rcpts = xcalloc(RELAY_MAX_RCPTS, sizeof *rq->rcpts);
 	rq->n = gather_domain(m, i, rq->rcpts);
 	if (!send_relay(m, rq)) {
 		for (uint32_t k = 0; k < rq->n; k++)

@@ -12,7 +12,6 @@
 #include "daemon/proc.h"
 #include "smtp/mxlist.h"
 
-#define RELAY_MAX_RCPTS  100     /* per job: RFC 5321 4.5.3.1.8's minimum */
 #define RELAY_MAX_ADDRS  16      /* addresses of one host */
 #define RELAY_REPLY_MAX  512     /* octets of a reply passed to the queue */
 #define RELAY_MAX_TRIES  5       /* addresses tried per job (Postfix: 5) */
