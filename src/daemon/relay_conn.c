@@ -85,18 +85,23 @@ static void stream_body(struct rconn *c)
 	while (smtp_client_wants_body(c->cli) && evbuffer_get_length(out) < OUT_HIGH) {
 		if (!c->sig_sent) {
 			c->sig_sent = true;
-			smtp_client_body(c->cli, c->job->sig.data, c->job->sig.len);
+			if (c->job->sig.len > 0)
+				smtp_client_body(c->cli, c->job->sig.data,
+				    c->job->sig.len);
 		} else {
 			ssize_t n = pread(c->job->fd, chunk, sizeof chunk, c->off);
 			if (n < 0 && errno == EINTR)
 				continue;
-			if (n <= 0) {
-				/* A read error cuts the message short; the
-				 * peer's answer then is what counts, as for a
-				 * lost connection. */
-				if (n < 0)
-					log_err("relay %s: read: %s", c->job->id,
-					    strerror(errno));
+			if (n < 0) {
+				/* Never end a message cut short: drop the
+				 * connection, so the peer discards it and the
+				 * engine defers the recipients (4.4.2). */
+				log_err("relay %s: read: %s", c->job->id,
+				    strerror(errno));
+				smtp_client_eof(c->cli);
+				return;
+			}
+			if (n == 0) {
 				smtp_client_body_end(c->cli);
 			} else {
 				c->off += n;

@@ -203,10 +203,11 @@ def postfix():
     pf.stop()
 
 
-def make_server(tmp_path, dns_port, postfix, **settings):
+def make_server(tmp_path, dns_port, postfix, keys=True, **settings):
     inst = Instance(tmp_path / "inst")
     add_user(inst, USER)
-    inst.ctl("dkim", "keygen", "example.test", check=0)
+    if keys:
+        inst.ctl("dkim", "keygen", "example.test", check=0)
     settings = {"resolver": f"127.0.0.1:{dns_port}",
                 "outbound_port": str(postfix.port),
                 "imap_listen": f"127.0.0.1:{free_port()}",
@@ -278,12 +279,14 @@ def test_relay_signs_and_maps_results(tmp_path, dns_server, postfix):
 
 def test_relay_host_takes_everything(tmp_path, dns_server, postfix):
     _, dns_port = dns_server
-    inst, server = make_server(tmp_path, dns_port, postfix,
+    inst, server = make_server(tmp_path, dns_port, postfix, keys=False,
                                relay_host=f"127.0.0.1:{postfix.port}")
     try:
         submit(server, ["carol@viahost.test"], "via relay_host")
         [msg] = postfix.messages("carol")
         assert b"Subject: via relay_host" in msg
+        # A domain without DKIM keys: sent, unsigned.
+        assert b"DKIM-Signature" not in msg
         wait_log(server, "to=<carol@viahost.test> relay=127.0.0.1[127.0.0.1]")
     finally:
         server.stop()
