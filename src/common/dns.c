@@ -80,15 +80,28 @@ struct ub_ctx *dns_ub_ctx_new(const char *resolver, const char *anchors,
 	return ctx;
 }
 
-struct dns {
-	struct ub_ctx *ctx;
-	struct event *ev;
-};
-
 struct dns_q {
+	struct dns_q *prev, *next;   /* pending, freed with the context */
+	struct dns *d;
 	dns_cb *cb;
 	void *arg;
 };
+
+struct dns {
+	struct ub_ctx *ctx;
+	struct event *ev;
+	struct dns_q *pending;
+};
+
+static void q_unlink(struct dns_q *q)
+{
+	if (q->prev)
+		q->prev->next = q->next;
+	else
+		q->d->pending = q->next;
+	if (q->next)
+		q->next->prev = q->prev;
+}
 
 static void on_fd(evutil_socket_t fd, short what, void *arg)
 {
@@ -122,9 +135,12 @@ void dns_free(struct dns *d)
 	if (d == NULL)
 		return;
 	event_free(d->ev);
-	/* Cancels what is pending; their dns_q are lost with the context's
-	 * memory of them, a bounded leak only at exit or reload. */
-	ub_ctx_delete(d->ctx);
+	ub_ctx_delete(d->ctx);       /* cancels what is pending */
+	while (d->pending != NULL) {
+		struct dns_q *q = d->pending;
+		q_unlink(q);
+		free(q);
+	}
 	free(d);
 }
 
@@ -150,6 +166,7 @@ static void on_result(void *arg, int err, struct ub_result *res)
 		a.rdata = (const unsigned char *const *)res->data;
 		a.len = lens;
 	}
+	q_unlink(q);
 	q->cb(q->arg, &a);
 	free(lens);
 	free(q);
@@ -160,12 +177,17 @@ static void on_result(void *arg, int err, struct ub_result *res)
 bool dns_query(struct dns *d, const char *name, int type, dns_cb *cb,
     void *arg)
 {
-	struct dns_q *q = xmalloc(sizeof *q);
+	struct dns_q *q = xcalloc(1, sizeof *q);
+	q->d = d;
 	q->cb = cb;
 	q->arg = arg;
 	if (ub_resolve_async(d->ctx, name, type, 1, q, on_result, NULL) != 0) {
 		free(q);
 		return false;
 	}
+	q->next = d->pending;
+	if (q->next)
+		q->next->prev = q;
+	d->pending = q;
 	return true;
 }

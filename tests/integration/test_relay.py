@@ -393,3 +393,19 @@ def test_dane_is_enforced(tmp_path, postfix):
     finally:
         server.stop()
         zone.close()
+
+
+def test_stop_while_resolving(tmp_path, postfix):
+    """A DNS server that never answers: the message waits in the relay,
+    and stopping mailboxd then is clean (no leak or sanitizer report)."""
+    silent = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    silent.bind(("127.0.0.1", 0))
+    inst, server = make_server(tmp_path, silent.getsockname()[1], postfix)
+    try:
+        submit(server, ["bob@slow.test"], "waiting for DNS")
+        wait_log(server, "status=queued")
+        time.sleep(0.5)
+        assert "to=<bob@slow.test> relay=" not in server.read_log()
+    finally:
+        assert server.stop() == 0
+        silent.close()
