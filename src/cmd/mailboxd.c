@@ -15,7 +15,8 @@
 #include "daemon/roles.h"
 
 static const struct role_ops *const child_roles[] = { &lookup_role,
-	&queue_role, &deliver_role, &smtp_role, &imaplogin_role, &imap_role };
+	&queue_role, &deliver_role, &smtp_role, &imaplogin_role, &imap_role,
+	&signer_role, &relay_role };
 
 static int usage(void)
 {

@@ -54,6 +54,8 @@ const struct config_setting config_settings[] = {
 	  "mailbox quota of new users" },
 	{ "resolver", CT_HOSTPORT, "", NORANGE,
 	  "DNS resolver IP[:PORT] to use instead of the system's" },
+	{ "dnssec_trust_anchor", CT_ABSPATH, "/usr/share/dns/root.key", NORANGE,
+	  "DNSSEC trust anchors (zone file format) for DANE; unused if missing" },
 	{ "outbound_port", CT_INT, "25", INTRANGE(1, 65535),
 	  "port of remote mail exchangers" },
 	{ "relay_host", CT_HOSTPORT, "", NORANGE,

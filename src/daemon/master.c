@@ -45,7 +45,7 @@ static struct {
 } m;
 
 static const enum proc_role roles[] = { PROC_LOOKUP, PROC_QUEUE, PROC_DELIVER,
-	PROC_SMTP, PROC_IMAPLOGIN };
+	PROC_SMTP, PROC_IMAPLOGIN, PROC_SIGNER, PROC_RELAY };
 #define NROLES_RUN (sizeof roles / sizeof roles[0])
 
 static void spawn(enum proc_role role);

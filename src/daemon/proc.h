@@ -16,6 +16,8 @@ enum proc_role {
 	PROC_SMTP,
 	PROC_IMAPLOGIN,       /* IMAP before login: TLS, LOGIN, then a proxy */
 	PROC_IMAP,            /* one per logged-in IMAP session, not a fixed role */
+	PROC_SIGNER,          /* DKIM signatures: the only reader of the keys */
+	PROC_RELAY,           /* outbound SMTP client */
 	PROC_NROLES
 };
 
@@ -66,12 +68,31 @@ enum msg_type {
 	                          * bytes pk, bytes sk (empty: no encryption),
 	                          * u64 quota, str client; fd: proxy socket */
 
+	/* queue <-> relay: the recipients of one message in one domain */
+	MSG_RELAY = 700,         /* fd message; str queue id, str sender,
+	                          * u32 ENV_F_* flags, u32 n (1..RELAY_MAX_RCPTS),
+	                          * n * (u32 rcpt index, str address) */
+	MSG_RELAY_RESULT,        /* str relay "host[ip]:port" ("" if none
+	                          * answered), u32 n, n * (u32 rcpt index,
+	                          * u8 deliver_outcome, str reply) */
+
+	/* relay <-> signer */
+	MSG_SIGN = 800,          /* fd message (read with pread only: the
+	                          * offset is shared); str signing domain */
+	MSG_SIGN_RESULT,         /* u8 ok, str DKIM-Signature fields to
+	                          * prepend ("" if the domain has no keys) */
+
 	/* smtp <-> deliver: quota, which only the mail store's owner can see */
 	MSG_QUOTA_CHECK = 500,   /* u64 size, u32 n, n * (str user, u64 quota) */
 	MSG_QUOTA_RESULT,        /* u32 code, str enhanced, str text */
 };
 
 enum deliver_outcome { DELIVER_OK, DELIVER_TEMPFAIL, DELIVER_PERMFAIL };
+
+/* Recipients in one MSG_RELAY: RFC 5321 4.5.3.1.8's minimum a server
+ * must take in one transaction, and it keeps the reply under
+ * IPC_MAX_PAYLOAD. */
+#define RELAY_MAX_RCPTS 100
 
 enum auth_result { AUTH_OK, AUTH_BAD, AUTH_TEMPFAIL, AUTH_BANNED };
 

@@ -336,10 +336,6 @@ class TxtServer:
 
     def serve(self):
         import dns.message
-        import dns.rcode
-        import dns.rdataclass
-        import dns.rdatatype
-        import dns.rrset
         while True:
             try:
                 data, peer = self.sock.recvfrom(4096)
@@ -347,17 +343,25 @@ class TxtServer:
                 return
             q = dns.message.from_wire(data)
             r = dns.message.make_response(q)
-            name = q.question[0].name.to_text().lower()
-            if name in self.servfail:
-                r.set_rcode(dns.rcode.SERVFAIL)
-            elif name in self.zone and q.question[0].rdtype == dns.rdatatype.TXT:
-                texts = [" ".join('"%s"' % s for s in rec)
-                         for rec in self.zone[name]]
-                r.answer.append(dns.rrset.from_text(
-                    name, 60, dns.rdataclass.IN, dns.rdatatype.TXT, *texts))
-            elif name not in self.zone:
-                r.set_rcode(dns.rcode.NXDOMAIN)
+            self.answer(q, r)
             self.sock.sendto(r.to_wire(), peer)
+
+    def answer(self, q, r):
+        """Fills the response r to query q (subclasses serve other data)."""
+        import dns.rcode
+        import dns.rdataclass
+        import dns.rdatatype
+        import dns.rrset
+        name = q.question[0].name.to_text().lower()
+        if name in self.servfail:
+            r.set_rcode(dns.rcode.SERVFAIL)
+        elif name in self.zone and q.question[0].rdtype == dns.rdatatype.TXT:
+            texts = [" ".join('"%s"' % s for s in rec)
+                     for rec in self.zone[name]]
+            r.answer.append(dns.rrset.from_text(
+                name, 60, dns.rdataclass.IN, dns.rdatatype.TXT, *texts))
+        elif name not in self.zone:
+            r.set_rcode(dns.rcode.NXDOMAIN)
 
     def close(self):
         self.sock.close()

@@ -1,0 +1,193 @@
+/* libunbound contexts and asynchronous queries on a libevent base: the
+ * context resolves on its own thread (ub_ctx_async) and signals results
+ * on ub_fd, which an event watches; ub_process then runs the callbacks on
+ * the loop's thread. */
+#include "common/dns.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <unbound.h>
+
+#include "common/xmalloc.h"
+
+#define RCODE_NXDOMAIN 3
+
+/* RFC 6761 and 6762 names a resolver of our choosing may serve. */
+static const char *const special_zones[] = { "test.", "example.",
+	"invalid.", "localhost.", "local.", NULL };
+
+/* "IP", "IP:PORT", "[IP6]:PORT" -> unbound's "IP@PORT". */
+static void forwarder(const char *r, struct buf *out)
+{
+	const char *colon = strrchr(r, ':');
+	if (r[0] == '[') {
+		const char *close = strchr(r, ']');
+		size_t n = close ? (size_t)(close - r - 1) : strlen(r + 1);
+		buf_add(out, r + 1, n);
+		if (close != NULL && close[1] == ':')
+			buf_printf(out, "@%s", close + 2);
+	} else if (colon != NULL && strchr(r, ':') == colon) {
+		buf_add(out, r, (size_t)(colon - r));
+		buf_printf(out, "@%s", colon + 1);
+	} else {
+		buf_addstr(out, r);
+	}
+}
+
+static int use_forwarder(struct ub_ctx *ctx, const char *resolver)
+{
+	struct buf fwd = BUF_INIT;
+	forwarder(resolver, &fwd);
+	int rc = ub_ctx_set_fwd(ctx, fwd.data);
+	buf_free(&fwd);
+	/* Unbound answers these names itself unless told they are normal
+	 * zones; they are not signed, so no DNSSEC chain leads to them. */
+	for (int i = 0; rc == 0 && special_zones[i] != NULL; i++) {
+		char zone[32];
+		snprintf(zone, sizeof zone, "%s transparent", special_zones[i]);
+		rc = ub_ctx_set_option(ctx, "local-zone:", zone);
+		if (rc == 0)
+			rc = ub_ctx_set_option(ctx, "domain-insecure:", special_zones[i]);
+	}
+	return rc;
+}
+
+struct ub_ctx *dns_ub_ctx_new(const char *resolver, const char *anchors,
+    struct buf *err)
+{
+	struct ub_ctx *ctx = ub_ctx_create();
+	if (ctx == NULL) {
+		buf_printf(err, "cannot create a DNS resolver");
+		return NULL;
+	}
+	/* The resolver may be local (127.0.0.53, a test server). */
+	int rc = ub_ctx_set_option(ctx, "do-not-query-localhost:", "no");
+	if (rc == 0)
+		rc = resolver[0] != '\0' ? use_forwarder(ctx, resolver) :
+		    ub_ctx_resolvconf(ctx, NULL);
+	if (rc == 0 && anchors != NULL && access(anchors, R_OK) == 0)
+		rc = ub_ctx_add_ta_file(ctx, anchors);
+	if (rc != 0) {
+		buf_printf(err, "DNS resolver %s: %s",
+		    resolver[0] ? resolver : "from resolv.conf", ub_strerror(rc));
+		ub_ctx_delete(ctx);
+		return NULL;
+	}
+	return ctx;
+}
+
+struct dns_q {
+	struct dns_q *prev, *next;   /* pending, freed with the context */
+	struct dns *d;
+	dns_cb *cb;
+	void *arg;
+};
+
+struct dns {
+	struct ub_ctx *ctx;
+	struct event *ev;
+	struct dns_q *pending;
+};
+
+static void q_unlink(struct dns_q *q)
+{
+	if (q->prev)
+		q->prev->next = q->next;
+	else
+		q->d->pending = q->next;
+	if (q->next)
+		q->next->prev = q->prev;
+}
+
+static void on_fd(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	struct dns *d = arg;
+	ub_process(d->ctx);
+}
+
+struct dns *dns_new(struct event_base *base, const char *resolver,
+    const char *anchors, struct buf *err)
+{
+	struct ub_ctx *ctx = dns_ub_ctx_new(resolver, anchors, err);
+	if (ctx == NULL)
+		return NULL;
+	int rc = ub_ctx_async(ctx, 1);
+	if (rc != 0) {
+		buf_printf(err, "DNS resolver: %s", ub_strerror(rc));
+		ub_ctx_delete(ctx);
+		return NULL;
+	}
+	struct dns *d = xcalloc(1, sizeof *d);
+	d->ctx = ctx;
+	d->ev = event_new(base, ub_fd(ctx), EV_READ | EV_PERSIST, on_fd, d);
+	event_add(d->ev, NULL);
+	return d;
+}
+
+void dns_free(struct dns *d)
+{
+	if (d == NULL)
+		return;
+	event_free(d->ev);
+	ub_ctx_delete(d->ctx);       /* cancels what is pending */
+	while (d->pending != NULL) {
+		struct dns_q *q = d->pending;
+		q_unlink(q);
+		free(q);
+	}
+	free(d);
+}
+
+static void on_result(void *arg, int err, struct ub_result *res)
+{
+	struct dns_q *q = arg;
+	struct dns_answer a = { .status = DNS_TEMPFAIL };
+	size_t n = 0;
+	if (err == 0 && res != NULL && !res->bogus) {
+		while (res->data[n] != NULL)
+			n++;
+		a.secure = res->secure != 0;
+		if (res->rcode == RCODE_NXDOMAIN)
+			a.status = DNS_NXDOMAIN;
+		else if (res->rcode == 0)
+			a.status = n > 0 ? DNS_OK : DNS_NODATA;
+	}
+	size_t *lens = xcalloc(n ? n : 1, sizeof *lens);
+	for (size_t i = 0; i < n; i++)
+		lens[i] = (size_t)res->len[i];
+	if (a.status == DNS_OK) {
+		a.n = n;
+		a.rdata = (const unsigned char *const *)res->data;
+		a.len = lens;
+	}
+	q_unlink(q);
+	q->cb(q->arg, &a);
+	free(lens);
+	free(q);
+	if (res != NULL)
+		ub_resolve_free(res);
+}
+
+bool dns_query(struct dns *d, const char *name, int type, dns_cb *cb,
+    void *arg)
+{
+	struct dns_q *q = xcalloc(1, sizeof *q);
+	q->d = d;
+	q->cb = cb;
+	q->arg = arg;
+	if (ub_resolve_async(d->ctx, name, type, 1, q, on_result, NULL) != 0) {
+		free(q);
+		return false;
+	}
+	q->next = d->pending;
+	if (q->next)
+		q->next->prev = q;
+	d->pending = q;
+	return true;
+}
