@@ -4,6 +4,9 @@
  * the loop's thread. */
 #include "common/dns.h"
 
+#include "common/fileutil.h"
+#include "common/str.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,6 +59,44 @@ static int use_forwarder(struct ub_ctx *ctx, const char *resolver)
 	return rc;
 }
 
+/* The trust anchors are read now, not when libunbound first needs them:
+ * by then the process may be chrooted. One record per line (records in
+ * parentheses may span lines); ';' starts a comment. */
+static int add_anchors(struct ub_ctx *ctx, const char *path)
+{
+	struct buf text = BUF_INIT, err = BUF_INIT, rec = BUF_INIT;
+	int rc = 0, depth = 0;
+	if (!file_read_all(path, 1 << 20, &text, &err)) {
+		buf_free(&err);
+		return UB_READFILE;
+	}
+	for (char *line = text.data, *next; rc == 0 && line && *line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		char *semi = strchr(line, ';');
+		if (semi)
+			*semi = '\0';
+		for (char *c = line; *c; c++) {
+			if (*c == '(' || *c == ')') {
+				depth += *c == '(' ? 1 : -1;
+				*c = ' ';
+			}
+		}
+		buf_printf(&rec, "%s ", line);
+		if (depth > 0)
+			continue;
+		char *r = str_trim(rec.data);
+		if (*r != '\0')
+			rc = ub_ctx_add_ta(ctx, r);
+		buf_reset(&rec);
+	}
+	buf_free(&text);
+	buf_free(&err);
+	buf_free(&rec);
+	return rc;
+}
+
 struct ub_ctx *dns_ub_ctx_new(const char *resolver, const char *anchors,
     struct buf *err)
 {
@@ -70,7 +111,7 @@ struct ub_ctx *dns_ub_ctx_new(const char *resolver, const char *anchors,
 		rc = resolver[0] != '\0' ? use_forwarder(ctx, resolver) :
 		    ub_ctx_resolvconf(ctx, NULL);
 	if (rc == 0 && anchors != NULL && access(anchors, R_OK) == 0)
-		rc = ub_ctx_add_ta_file(ctx, anchors);
+		rc = add_anchors(ctx, anchors);
 	if (rc != 0) {
 		buf_printf(err, "DNS resolver %s: %s",
 		    resolver[0] ? resolver : "from resolv.conf", ub_strerror(rc));
