@@ -122,3 +122,15 @@ def test_write_commands(conn):
     assert ok(m.status("Archive", "(MESSAGES)"))[0].endswith(b"(MESSAGES 0)")
     ok(m.select("Trash"))
     ok(m.unselect())
+
+
+def test_large_append_and_fetch(conn):
+    m = conn
+    body = b"".join(b"line %06d of a large message\r\n" % i for i in range(8000))
+    msg = b"Subject: large\r\nMessage-ID: <large@test>\r\n\r\n" + body
+    ok(m.append("INBOX", None, None, msg))
+    ok(m.select("INBOX"))
+    num = ok(m.search(None, "HEADER", "Message-ID", "large@test"))[0]
+    assert ok(m.fetch(num, "(BODY.PEEK[])"))[0][1] == msg
+    assert ok(m.fetch(num, "(BODY.PEEK[TEXT]<100000.50>)"))[0][1] == \
+        body[100000:100050]
