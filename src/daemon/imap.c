@@ -5,6 +5,8 @@
  * over the socket that imap-login relays the client's TLS connection to. */
 #include "daemon/roles.h"
 
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -24,13 +26,30 @@
 #define AUTOLOGOUT  1800      /* RFC 9051 5.4: at least 30 minutes */
 #define POLL_USEC   300000    /* how often IDLE looks for new mail */
 
+#define TRAINING_FILE "archmailbox-training"
+
 static struct {
 	struct imap_session *s;
+	int training_fd;         /* the Maildir's training log, or -1 */
 	struct bufferevent *bev;
 	struct event *poll;
 	char *user;
 	bool closing;
 } im;
+
+/* Moves into and out of Junk are kept for the spam classifier as lines
+ * "spam|ham UIDVALIDITY UID MAILBOX" in the Maildir: only the message's
+ * place, nothing of its content. */
+static void on_training(void *arg, const struct imap_training *t)
+{
+	(void)arg;
+	char line[512];
+	int n = snprintf(line, sizeof line, "%s %u %u %s\n",
+	    t->spam ? "spam" : "ham", t->uidvalidity, t->uid, t->mailbox);
+	if (im.training_fd < 0 || n <= 0 || (size_t)n >= sizeof line ||
+	    write(im.training_fd, line, (size_t)n) != n)
+		log_warn("imap: %s: training signal not recorded", im.user);
+}
 
 static void finish(void)
 {
@@ -39,6 +58,8 @@ static void finish(void)
 	if (im.bev)
 		bufferevent_free(im.bev);
 	imap_session_free(im.s);
+	if (im.training_fd >= 0)
+		close(im.training_fd);
 	free(im.user);
 	child_exit(0);
 }
@@ -146,6 +167,7 @@ static void start_session(const struct ipc_msg *m)
 		.append_limit = config_size(cfg, "max_message_size"),
 		.hostname = config_str(cfg, "hostname"), .algo = algo,
 		.level = level < 0 ? COMPRESS_LEVEL_DEFAULT : (int)level,
+		.training = on_training,
 	};
 	im.user = xstrdup(user);
 	evutil_make_socket_nonblocking(m->fd);
@@ -155,6 +177,12 @@ static void start_session(const struct ipc_msg *m)
 		log_err("imap: %s: %s", user, buf_cstr(&err));
 		bye("[UNAVAILABLE] Mailbox unavailable, try again later");
 	} else {
+		/* After imap_session_new, which makes the Maildir if needed. */
+		struct buf tf = BUF_INIT;
+		buf_printf(&tf, "%s/" TRAINING_FILE, md.data);
+		im.training_fd = open(tf.data, O_WRONLY | O_APPEND | O_CREAT |
+		    O_CLOEXEC | O_NOFOLLOW, 0600);
+		buf_free(&tf);
 		log_info("imap: %s session from %s", user, client);
 		struct timeval tmo = { AUTOLOGOUT, 0 }, tick = { 0, POLL_USEC };
 		bufferevent_set_timeouts(im.bev, &tmo, NULL);
@@ -185,6 +213,7 @@ static bool setup(const struct config *cfg, struct buf *err)
 {
 	(void)cfg;
 	(void)err;
+	im.training_fd = -1;
 	return true;
 }
 

@@ -84,7 +84,14 @@ def test_flags_persist_and_move_to_junk(instance, server, mailbox):
     assert typ == "OK"
     assert m.select("Junk")[1] == [b"1"]
     assert m.select("INBOX")[1] == [b"0"]
+    m.select("Junk")
+    assert m.uid("MOVE", "1", "Archive")[0] == "OK"
     m.logout()
+    # The spam classifier's training signals: the place, not the content.
+    log = open(os.path.join(instance.dir, "mail/example.test/demo/Maildir",
+                            "archmailbox-training")).read().split("\n")
+    assert log[0].startswith("spam ") and log[0].endswith(" Junk")
+    assert log[1].startswith("ham ") and log[1].endswith(" Archive")
 
 
 def test_append_is_stored_encrypted(instance, server, mailbox):
