@@ -10,7 +10,10 @@
 #include "common/log.h"
 #include "mail/address.h"
 #include "store/userdb.h"
+#include "daemon/logincache.h"
 #include "daemon/lookup_int.h"
+
+#include <event2/event.h>
 
 struct userdb *lookup_db;
 
@@ -20,10 +23,29 @@ static bool setup(const struct config *cfg, struct buf *err)
 	config_state_path(cfg, USERDB_FILE, &path);
 	lookup_db = userdb_open(path.data, true, err);
 	buf_free(&path);
+	if (lookup_db != NULL && !logincache_init()) {
+		buf_addstr(err, "cannot allocate the login cache");
+		return false;
+	}
 	return lookup_db != NULL;
 }
 
-static void start(void) {}
+static struct event *expiry;
+
+static void on_expiry(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	logincache_expire();
+}
+
+static void start(void)
+{
+	struct timeval every = { 60, 0 };
+	expiry = event_new(child_base(), -1, EV_PERSIST, on_expiry, NULL);
+	event_add(expiry, &every);
+}
 
 void reply_verdict(enum proc_role to, uint32_t type, uint64_t id,
     uint32_t code, const char *enh, const char *text, const struct buf *extra)
@@ -178,6 +200,16 @@ static void message(enum proc_role from, const struct ipc_msg *m)
 		log_warn("lookup: unexpected message %u from %s", m->type, proc_name(from));
 }
 
+static void shutdown_lookup(void)
+{
+	if (expiry)
+		event_free(expiry);
+	logincache_free();      /* wipes cached keys */
+	userdb_close(lookup_db);
+	child_exit(0);
+}
+
 const struct role_ops lookup_role = {
 	.role = PROC_LOOKUP, .setup = setup, .start = start, .message = message,
+	.shutdown = shutdown_lookup,
 };

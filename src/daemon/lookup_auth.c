@@ -15,6 +15,7 @@
 #include "common/log.h"
 #include "common/str.h"
 #include "common/xmalloc.h"
+#include "daemon/logincache.h"
 #include "daemon/lookup_int.h"
 #include "mail/address.h"
 #include "store/trees.h"
@@ -110,14 +111,22 @@ static enum auth_result check_login(const char *user, const char *pw,
 	if (p != NULL && now < p->banned_until)
 		return AUTH_BANNED;
 	struct buf err = BUF_INIT;
-	enum userdb_auth a = addr_canon(user, canon, &err) ?
+	struct userdb_user u;
+	bool valid = addr_canon(user, canon, &err);
+	int found = valid ? userdb_user_get(lookup_db, canon->data, &u, &err) : 0;
+	bool has_sk, cached = found == 1 &&
+	    logincache_check(canon->data, pw, &u.key, NULL, &has_sk);
+	enum userdb_auth a = cached ? USERDB_AUTH_OK : valid ?
 	    userdb_user_check_password(lookup_db, canon->data, pw, strlen(pw), &err) :
 	    USERDB_AUTH_BAD;
 	enum auth_result r = AUTH_OK;
 	if (a == USERDB_AUTH_OK) {
 		if (p != NULL)
 			p->failures = 0;
-		log_info("auth: %s logged in from %s", canon->data, client);
+		if (!cached && found == 1)
+			logincache_put(canon->data, pw, &u.key, NULL);
+		log_info("auth: %s logged in from %s%s", canon->data, client,
+		    cached ? " (cached)" : "");
 	} else if (a == USERDB_AUTH_ERROR) {
 		log_err("auth: %s", buf_cstr(&err));
 		r = AUTH_TEMPFAIL;
@@ -134,6 +143,8 @@ static enum auth_result check_login(const char *user, const char *pw,
 		*pen = p;
 		r = AUTH_BAD;
 	}
+	if (found == 1)
+		userdb_user_clear(&u);
 	buf_free(&err);
 	return r;
 }
@@ -171,8 +182,12 @@ static enum auth_result start_session(const char *user, const char *pw,
 	struct buf err = BUF_INIT, p = BUF_INIT;
 	unsigned char sk[TREES_SK_LEN];
 	int found = userdb_user_get(lookup_db, user, &u, &err);
-	bool ok = found == 1 &&
-	    (!u.encrypt || trees_key_unlock(&u.key, pw, strlen(pw), sk));
+	bool has_sk = false;
+	bool ok = found == 1 && (!u.encrypt ||
+	    (logincache_check(user, pw, &u.key, sk, &has_sk) && has_sk) ||
+	    trees_key_unlock(&u.key, pw, strlen(pw), sk));
+	if (ok && u.encrypt && !has_sk)
+		logincache_put(user, pw, &u.key, sk);
 	if (ok) {
 		ipc_w_str(&p, user);
 		ipc_w_bytes(&p, u.key.pk, sizeof u.key.pk);

@@ -64,3 +64,23 @@ def test_commands_before_login(user, server):
     assert m._get_line().startswith(tag + b" BAD")
     assert m.noop()[0] == "OK"
     assert m.logout()[0] == "BYE"
+
+
+def test_login_cache_and_password_change(instance, user, server):
+    def login(pw):
+        m = imaplib.IMAP4_SSL("127.0.0.1", server.imaps_port,
+                              ssl_context=tls_context(), timeout=30)
+        try:
+            m.login(USER, pw)
+            m.select("INBOX")
+            m.logout()
+            return True
+        except imaplib.IMAP4.error:
+            return False
+    assert login(PASSWORD)
+    assert login(PASSWORD)
+    assert "logged in from 127.0.0.1 (cached)" in server.read_log()
+    instance.ctl("user", "passwd", USER, "--password-stdin",
+                 input=f"{PASSWORD}\nnew secret words\n", check=0)
+    assert not login(PASSWORD)
+    assert login("new secret words")
