@@ -475,6 +475,7 @@ static void on_accept(struct evconnlistener *lis, evutil_socket_t fd,
 		net_refuse(fd, "* BYE Too many connections, try again later\r\n");
 		return;
 	}
+	net_nodelay(fd);
 	struct login *l = xcalloc(1, sizeof *l);
 	l->svc = (enum service)(uintptr_t)arg;
 	l->proxy_fd = -1;

@@ -1,6 +1,7 @@
 #include "daemon/netconn.h"
 
 #include <arpa/inet.h>
+#include <netinet/tcp.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -69,6 +70,14 @@ void net_client_text(const struct sockaddr *sa, char *out, size_t len)
 	    (const void *)&((const struct sockaddr_in *)sa)->sin_addr;
 	if (inet_ntop(sa->sa_family, a, out, (socklen_t)len) == NULL)
 		str_copy(out, len, "unknown");
+}
+
+void net_nodelay(int fd)
+{
+	/* Replies are written whole; waiting to coalesce them (Nagle) only
+	 * adds a round trip of delayed ACK to each exchange. */
+	int on = 1;
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
 }
 
 void net_refuse(int fd, const char *line)

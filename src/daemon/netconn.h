@@ -25,6 +25,8 @@ struct evconnlistener *net_listener(const struct ipc_msg *m,
 void net_tls_update(const struct ipc_msg *m, SSL_CTX **ctx, const char *who);
 /* The client's address as text. */
 void net_client_text(const struct sockaddr *sa, char *out, size_t len);
+/* Turns off Nagle's algorithm on a client connection. */
+void net_nodelay(int fd);
 /* Sends one line (best effort, never blocks) and closes fd. */
 void net_refuse(int fd, const char *line);
 /* A TLS server bufferevent for fd (implicit TLS), or on top of bev

@@ -293,6 +293,7 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd,
 		return refuse(fd, client, "Too many connections, try again later");
 	if (sessions_from(client) >= (unsigned)config_int(cfg, "max_sessions_per_ip"))
 		return refuse(fd, client, "Too many connections from your address");
+	net_nodelay(fd);
 	struct session *s = xcalloc(1, sizeof *s);
 	str_copy(s->client, sizeof s->client, client);
 	s->svc = svc;
