@@ -276,6 +276,19 @@ static void on_sighup(evutil_socket_t sig, short what, void *arg)
 	buf_free(&err);
 }
 
+/* SIGUSR1 (`mailboxctl queue flush`): the queue retries deferred mail now. */
+static void on_sigusr1(evutil_socket_t sig, short what, void *arg)
+{
+	(void)sig;
+	(void)what;
+	(void)arg;
+	struct child *k = &m.kids[PROC_QUEUE];
+	if (k->chan != NULL) {
+		log_info("flushing the queue");
+		ipc_send(k->chan, MSG_FLUSH, 0, -1, NULL, 0);
+	}
+}
+
 static void on_stop_timeout(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd;
@@ -367,8 +380,9 @@ int master_run(const char *conf_path, const char *self, bool foreground)
 		evsignal_new(m.base, SIGHUP, on_sighup, NULL),
 		evsignal_new(m.base, SIGTERM, on_sigterm, NULL),
 		evsignal_new(m.base, SIGINT, on_sigterm, NULL),
+		evsignal_new(m.base, SIGUSR1, on_sigusr1, NULL),
 	};
-	for (size_t i = 0; i < 4; i++)
+	for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
 		evsignal_add(sigs[i], NULL);
 	write_pidfile();
 	for (size_t i = 0; i < NROLES_RUN; i++)
@@ -378,7 +392,7 @@ int master_run(const char *conf_path, const char *self, bool foreground)
 	cleanup();
 	sessions_free();
 	ipc_chan_free_doomed();
-	for (size_t i = 0; i < 4; i++)
+	for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
 		event_free(sigs[i]);
 	event_base_free(m.base);
 	log_info("stopped");

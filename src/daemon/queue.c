@@ -525,9 +525,21 @@ static void relays_forget(void)
 	}
 }
 
+/* Every deferred recipient becomes due now. */
+static void flush_all(void)
+{
+	for (struct qmsg *m = q.head; m; m = m->next)
+		for (uint32_t i = 0; i < m->env.nrcpts; i++)
+			if (m->env.rcpts[i].state == RCPT_DEFERRED)
+				m->env.rcpts[i].next_attempt = 0;
+	on_timer(-1, 0, NULL);
+}
+
 static void message(enum proc_role from, const struct ipc_msg *m)
 {
-	if (from == PROC_SMTP && m->type == MSG_QUEUE_CREATE)
+	if (from == PROC_MASTER && m->type == MSG_FLUSH)
+		flush_all();
+	else if (from == PROC_SMTP && m->type == MSG_QUEUE_CREATE)
 		on_create(m);
 	else if (from == PROC_SMTP && m->type == MSG_QUEUE_COMMIT)
 		on_commit(m);
