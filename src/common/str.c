@@ -95,3 +95,29 @@ void str_format_size(unsigned long long v, char *dst, size_t dstsz)
 	else
 		snprintf(dst, dstsz, "%llu%c", v, units[u]);
 }
+
+int str_hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+int str_b64_digit(unsigned char c, char c63)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+')
+		return 62;
+	if (c == (unsigned char)c63)
+		return 63;
+	return -1;
+}

@@ -16,5 +16,10 @@ char *str_trim(char *s);
 bool str_parse_size(const char *s, unsigned long long *out);
 /* Formats bytes as the largest exact unit ("15G", "512K", "100"). */
 void str_format_size(unsigned long long v, char *dst, size_t dstsz);
+/* The value of a hex digit, or -1. */
+int str_hex_digit(char c);
+/* The value of a base64 digit, or -1; c63 is the 64th character ('/' in
+ * RFC 4648, ',' in IMAP's modified UTF-7). */
+int str_b64_digit(unsigned char c, char c63);
 
 #endif

@@ -3,28 +3,14 @@
  * validation and decoding come from libunistring. */
 #include "imap/mutf7.h"
 
+#include "common/str.h"
+
 #include <stdint.h>
 #include <string.h>
 #include <unistr.h>
 
 static const char b64[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+,";
-
-static int
-b64_value(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == ',')
-		return 63;
-	return -1;
-}
 
 /* Undoes a partial append; returns false for the caller's failure path. */
 static bool
@@ -134,7 +120,7 @@ decode_shifted(const char *s, size_t n, struct buf *out)
 	uint8_t tmp[4];
 
 	for (size_t i = 0; i < n; i++) {
-		int v = b64_value((unsigned char)s[i]);
+		int v = str_b64_digit((unsigned char)s[i], ',');
 
 		if (v < 0)
 			return false;

@@ -1,6 +1,8 @@
 /* Base64 and quoted-printable decoders; see decode.h. */
 #include "mail/decode.h"
 
+#include "common/str.h"
+
 #include <string.h>
 #include <strings.h>
 
@@ -28,21 +30,6 @@ enum cte cte_parse(const char *s, size_t n)
 	return CTE_UNKNOWN;
 }
 
-static int b64_value(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
-
 void b64_dec_init(struct b64_dec *d)
 {
 	memset(d, 0, sizeof(*d));
@@ -60,7 +47,7 @@ void b64_dec_feed(struct b64_dec *d, const char *in, size_t n,
 			d->nbits = 0;
 			continue;
 		}
-		int v = b64_value((unsigned char)in[i]);
+		int v = str_b64_digit((unsigned char)in[i], '/');
 		if (v < 0)
 			continue;
 		d->acc = (d->acc << 6) | (uint32_t)v;
@@ -70,17 +57,6 @@ void b64_dec_feed(struct b64_dec *d, const char *in, size_t n,
 			buf_addch(out, (char)((d->acc >> d->nbits) & 0xff));
 		}
 	}
-}
-
-static int hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
 }
 
 void qp_dec_init(struct qp_dec *d)
@@ -104,9 +80,10 @@ static void qp_byte(struct qp_dec *d, char c, struct buf *out);
 /* Held "=" or "=X" or "=" plus white space: an escape or a soft break. */
 static void qp_after_eq(struct qp_dec *d, char c, struct buf *out)
 {
-	bool first_hex = d->nhold == 2 && hex_value(d->hold[1]) >= 0;
-	if (first_hex && hex_value(c) >= 0) {
-		buf_addch(out, (char)(hex_value(d->hold[1]) * 16 + hex_value(c)));
+	bool first_hex = d->nhold == 2 && str_hex_digit(d->hold[1]) >= 0;
+	if (first_hex && str_hex_digit(c) >= 0) {
+		buf_addch(out, (char)(str_hex_digit(d->hold[1]) * 16 +
+		    str_hex_digit(c)));
 		d->nhold = 0;
 		return;
 	}
@@ -115,7 +92,7 @@ static void qp_after_eq(struct qp_dec *d, char c, struct buf *out)
 		return;
 	}
 	bool can_hold = d->nhold < sizeof(d->hold);
-	if (can_hold && ((d->nhold == 1 && hex_value(c) >= 0) ||
+	if (can_hold && ((d->nhold == 1 && str_hex_digit(c) >= 0) ||
 	    (!first_hex && (is_ws(c) || c == '\r')))) {
 		d->hold[d->nhold++] = c;
 		return;
@@ -151,7 +128,7 @@ void qp_dec_finish(struct qp_dec *d, struct buf *out)
 {
 	/* "=X" at the end is literal; "=" plus white space is a soft break,
 	 * white space alone is padding. */
-	if (d->nhold == 2 && d->hold[0] == '=' && hex_value(d->hold[1]) >= 0)
+	if (d->nhold == 2 && d->hold[0] == '=' && str_hex_digit(d->hold[1]) >= 0)
 		buf_add(out, d->hold, 2);
 	d->nhold = 0;
 }
@@ -179,9 +156,9 @@ void hex_escapes_decode(const char *in, size_t n, char esc,
 		if (in[i] == '_' && underscore_is_space) {
 			buf_addch(out, ' ');
 		} else if (in[i] == esc && i + 2 < n &&
-		    hex_value(in[i + 1]) >= 0 && hex_value(in[i + 2]) >= 0) {
-			buf_addch(out, (char)(hex_value(in[i + 1]) * 16 +
-			    hex_value(in[i + 2])));
+		    str_hex_digit(in[i + 1]) >= 0 && str_hex_digit(in[i + 2]) >= 0) {
+			buf_addch(out, (char)(str_hex_digit(in[i + 1]) * 16 +
+			    str_hex_digit(in[i + 2])));
 			i += 2;
 		} else {
 			buf_addch(out, in[i]);

@@ -1,5 +1,7 @@
 #include "smtp/smtp_parse.h"
 
+#include "common/str.h"
+
 #include <arpa/inet.h>
 #include <string.h>
 #include <strings.h>
@@ -328,17 +330,6 @@ int smtp_parse_params(char *s, struct smtp_param *out, int max)
 	return n;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 bool smtp_xtext_decode(const char *in, char *dst, size_t dstsz)
 {
 	size_t n = 0;
@@ -346,7 +337,7 @@ bool smtp_xtext_decode(const char *in, char *dst, size_t dstsz)
 	for (const char *p = in; *p; p++) {
 		char c = *p;
 		if (c == '+') {
-			int hi = hexval(p[1]), lo = hi < 0 ? -1 : hexval(p[2]);
+			int hi = str_hex_digit(p[1]), lo = hi < 0 ? -1 : str_hex_digit(p[2]);
 			if (lo < 0)
 				return false;
 			c = (char)(hi * 16 + lo);
