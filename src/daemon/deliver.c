@@ -256,6 +256,8 @@ static void store(struct job *j, const unsigned char *pk, bool encrypt,
 		job_finish(j, DELIVER_PERMFAIL, "554 5.6.0 address unfit for a header");
 		return;
 	}
+	/* The inbound verdict's headers (checked by envelope_decode). */
+	buf_add(&j->headers, j->env.added_headers, strlen(j->env.added_headers));
 	j->mail_dir = xstrdup(d.mail_dir.data);
 	j->hostname = xstrdup(config_str(child_config(), "hostname"));
 	j->md = (struct msgstore_delivery){

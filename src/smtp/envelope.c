@@ -21,6 +21,7 @@ void envelope_init(struct envelope *e)
 	envelope_set(&e->client, "");
 	envelope_set(&e->auth_user, "");
 	envelope_set(&e->tls, "");
+	envelope_set(&e->added_headers, "");
 }
 
 static void rcpt_free(struct rcpt *r)
@@ -41,6 +42,7 @@ void envelope_free(struct envelope *e)
 	free(e->client);
 	free(e->auth_user);
 	free(e->tls);
+	free(e->added_headers);
 	memset(e, 0, sizeof *e);
 }
 
@@ -87,6 +89,8 @@ void envelope_copy(struct envelope *dst, const struct envelope *src)
 	envelope_set(&dst->client, src->client);
 	envelope_set(&dst->auth_user, src->auth_user);
 	envelope_set(&dst->tls, src->tls);
+	envelope_set(&dst->added_headers, src->added_headers);
+	dst->spam_score = src->spam_score;
 	for (size_t i = 0; i < src->nrcpts; i++) {
 		const struct rcpt *s = &src->rcpts[i];
 		struct rcpt *r = envelope_add_rcpt(dst, s->orig, s->dest, s->folder,
@@ -114,6 +118,8 @@ bool envelope_equal(const struct envelope *a, const struct envelope *b)
 	    strcmp(a->helo, b->helo) == 0 && strcmp(a->client, b->client) == 0 &&
 	    strcmp(a->auth_user, b->auth_user) == 0 &&
 	    strcmp(a->tls, b->tls) == 0 && a->flags == b->flags &&
+	    strcmp(a->added_headers, b->added_headers) == 0 &&
+	    a->spam_score == b->spam_score &&
 	    a->nrcpts == b->nrcpts;
 	for (size_t i = 0; eq && i < a->nrcpts; i++)
 		eq = rcpt_equal(&a->rcpts[i], &b->rcpts[i]);
@@ -140,6 +146,34 @@ static bool text_ok(const char *s, const char *what, struct buf *err)
 		}
 	}
 	return true;
+}
+
+/* Header lines: each ends in CRLF, no other CR or LF, no NUL or other
+ * control except tab; a line starting with space or tab continues the
+ * one before, so the block cannot start with one. */
+static bool headers_ok(const char *s, struct buf *err)
+{
+	if (s == NULL) {
+		buf_printf(err, "envelope: added headers missing");
+		return false;
+	}
+	size_t n = strlen(s);
+	bool ok = n <= ENVELOPE_MAX_HEADERS && s[0] != ' ' && s[0] != '\t';
+	for (size_t i = 0; ok && i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c == '\r')
+			ok = s[i + 1] == '\n' && i > 0 && s[i - 1] != '\n';
+		else if (c == '\n')
+			ok = i > 0 && s[i - 1] == '\r';
+		else
+			ok = c >= 0x20 ? c != 0x7f : c == '\t';
+	}
+	if (ok && n > 0 && s[n - 1] != '\n')
+		ok = false;
+	if (!ok)
+		buf_printf(err, "envelope: added headers malformed or over %d bytes",
+		    ENVELOPE_MAX_HEADERS);
+	return ok;
 }
 
 static bool rcpt_check(const struct rcpt *r, size_t i, struct buf *err)
@@ -179,7 +213,8 @@ bool envelope_check(const struct envelope *e, struct buf *err)
 	if (!text_ok(e->sender, "sender", err) || !text_ok(e->helo, "HELO name", err) ||
 	    !text_ok(e->client, "client address", err) ||
 	    !text_ok(e->auth_user, "auth user", err) ||
-	    !text_ok(e->tls, "TLS description", err))
+	    !text_ok(e->tls, "TLS description", err) ||
+	    !headers_ok(e->added_headers, err))
 		return false;
 	if ((e->flags & ~ENV_F_KNOWN) != 0) {
 		buf_printf(err, "envelope: unknown flags 0x%x", e->flags);

@@ -13,7 +13,7 @@
 #include "common/buf.h"
 #include "smtp/queue_id.h"
 
-#define ENVELOPE_VERSION   1
+#define ENVELOPE_VERSION   2   /* 1: before added_headers and spam_score */
 #define ENVELOPE_MAGIC     "AMBQENV\n"
 #define ENVELOPE_MAGIC_LEN 8
 #define ENVELOPE_SUM_LEN   32
@@ -22,13 +22,15 @@
 #define ENVELOPE_MAX_STR   4096      /* any one string, bytes */
 #define ENVELOPE_MAX_RCPTS 10000     /* after alias expansion */
 #define ENVELOPE_MAX_FILE  (16u * 1024 * 1024)
+#define ENVELOPE_MAX_HEADERS 32768   /* added_headers, bytes */
 
 /* Envelope flags. */
 #define ENV_F_8BITMIME     0x01u     /* BODY=8BITMIME */
 #define ENV_F_SMTPUTF8     0x02u     /* SMTPUTF8 given at MAIL */
 #define ENV_F_SUBMISSION   0x04u     /* came in by authenticated submission */
 #define ENV_F_DELAY_SENT   0x08u     /* the delay notice went out */
-#define ENV_F_KNOWN        0x0fu
+#define ENV_F_JUNK         0x10u     /* the inbound verdict says Junk */
+#define ENV_F_KNOWN        0x1fu
 
 enum rcpt_kind {
 	RCPT_LOCAL = 1,      /* dest is a local user's address, folder optional */
@@ -63,6 +65,11 @@ struct envelope {
 	char *auth_user;     /* "" when not authenticated */
 	char *tls;           /* e.g. "TLSv1.3 TLS_AES_256_GCM_SHA384"; "" if none */
 	uint32_t flags;      /* ENV_F_* */
+	/* Header lines the inbound checks computed at the end of DATA
+	 * (Authentication-Results, X-Spam-*), each ending in CRLF, folded
+	 * lines allowed; deliver puts them on top of the stored message. */
+	char *added_headers;
+	int32_t spam_score;  /* message-level score, thousandths of a point */
 	struct rcpt *rcpts;
 	size_t nrcpts;
 };

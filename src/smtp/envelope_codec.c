@@ -46,6 +46,8 @@ bool envelope_encode(const struct envelope *e, struct buf *out, struct buf *err)
 	ipc_w_str(out, e->auth_user);
 	ipc_w_str(out, e->tls);
 	ipc_w_u32(out, e->flags);
+	ipc_w_str(out, e->added_headers);
+	ipc_w_u32(out, (uint32_t)e->spam_score);
 	ipc_w_u32(out, (uint32_t)e->nrcpts);
 	for (size_t i = 0; i < e->nrcpts; i++)
 		encode_rcpt(out, &e->rcpts[i]);
@@ -88,18 +90,24 @@ static bool decode_rcpt(struct ipc_reader *r, struct envelope *e)
 	return ok;
 }
 
-static bool decode_fields(struct ipc_reader *r, struct envelope *e)
+static bool decode_fields(struct ipc_reader *r, struct envelope *e,
+    uint32_t version)
 {
 	const char *id;
-	uint32_t nrcpts;
+	uint32_t nrcpts, score = 0;
 	if (!ipc_r_str(r, &id) || !queue_id_valid(id))
 		return false;
 	memcpy(e->id, id, QUEUE_ID_SIZE);
 	if (!ipc_r_u64(r, &e->arrival) || !ipc_r_u64(r, &e->size) ||
 	    !r_field(r, &e->sender) || !r_field(r, &e->helo) ||
 	    !r_field(r, &e->client) || !r_field(r, &e->auth_user) ||
-	    !r_field(r, &e->tls) || !ipc_r_u32(r, &e->flags) ||
-	    !ipc_r_u32(r, &nrcpts))
+	    !r_field(r, &e->tls) || !ipc_r_u32(r, &e->flags))
+		return false;
+	if (version >= 2 && (!r_field(r, &e->added_headers) ||
+	    !ipc_r_u32(r, &score)))
+		return false;
+	e->spam_score = (int32_t)score;
+	if (!ipc_r_u32(r, &nrcpts))
 		return false;
 	if (nrcpts > ENVELOPE_MAX_RCPTS || nrcpts > (r->len - r->off) / RCPT_MIN_LEN)
 		return false;
@@ -134,11 +142,12 @@ bool envelope_decode(const unsigned char *p, size_t len, struct envelope *e,
 	struct ipc_reader r;
 	ipc_reader_init(&r, &m);
 	uint32_t version;
-	if (!ipc_r_u32(&r, &version) || version != ENVELOPE_VERSION) {
+	/* Version 1 files (spooled before an upgrade) still decode. */
+	if (!ipc_r_u32(&r, &version) || version < 1 || version > ENVELOPE_VERSION) {
 		buf_printf(err, "envelope: unsupported version");
 		return false;
 	}
-	if (!decode_fields(&r, e)) {
+	if (!decode_fields(&r, e, version)) {
 		buf_printf(err, "envelope: malformed fields");
 		return false;
 	}

@@ -248,9 +248,9 @@ TEST(envelope_decode_refuses_forged_fields)
 	size_t body = enc.len - ENVELOPE_MAGIC_LEN - ENVELOPE_SUM_LEN;
 	unsigned char *b = (unsigned char *)enc.data + ENVELOPE_MAGIC_LEN;
 	CHECK(decode_forged(b, body));          /* the control case */
-	b[0] = 2;                               /* a future version */
+	b[0] = 3;                               /* a future version */
 	CHECK(!decode_forged(b, body));
-	b[0] = 1;
+	b[0] = 2;
 	/* Huge recipient count: offset of nrcpts is just before the recipient. */
 	size_t rcpt_len = 5 + strlen(e.rcpts[0].orig) + 5 + strlen(e.rcpts[0].dest) +
 	    5 + 1 + 1 + 4 + 8 + 5 + strlen(e.rcpts[0].error);
@@ -360,4 +360,75 @@ TEST(queue_sched_records_results)
 	CHECK_STR(rcpt_state_name(e.rcpts[1].state), "failed");
 	CHECK_STR(rcpt_kind_name(RCPT_LOCAL), "local");
 	envelope_free(&e);
+}
+
+/* A version 1 file (no added headers, no score) still decodes. */
+TEST(envelope_decodes_version_1)
+{
+	struct envelope e, d;
+	struct buf enc = BUF_INIT, err = BUF_INIT, v1 = BUF_INIT;
+	hostile_envelope(&e, 1);
+	CHECK(envelope_encode(&e, &enc, &err));
+	size_t body = enc.len - ENVELOPE_MAGIC_LEN - ENVELOPE_SUM_LEN;
+	const unsigned char *b = (unsigned char *)enc.data + ENVELOPE_MAGIC_LEN;
+	size_t rcpt_len = 5 + strlen(e.rcpts[0].orig) + 5 + strlen(e.rcpts[0].dest) +
+	    5 + 1 + 1 + 4 + 8 + 5 + strlen(e.rcpts[0].error);
+	size_t cut = body - rcpt_len - 4 - 4 - 5;   /* "" headers, u32 score */
+	buf_add(&v1, ENVELOPE_MAGIC, ENVELOPE_MAGIC_LEN);
+	buf_add(&v1, "\1\0\0\0", 4);
+	buf_add(&v1, b + 4, cut - 4);
+	buf_add(&v1, b + cut + 9, body - cut - 9);
+	unsigned char sum[ENVELOPE_SUM_LEN];
+	crypto_generichash(sum, sizeof sum, (unsigned char *)v1.data, v1.len, NULL, 0);
+	buf_add(&v1, sum, sizeof sum);
+	CHECK(envelope_decode((unsigned char *)v1.data, v1.len, &d, &err));
+	CHECK(envelope_equal(&e, &d));
+	envelope_free(&d);
+	envelope_free(&e);
+	buf_free(&enc);
+	buf_free(&err);
+	buf_free(&v1);
+}
+
+TEST(envelope_added_headers_and_score)
+{
+	struct envelope e, d;
+	struct buf enc = BUF_INIT, err = BUF_INIT;
+	hostile_envelope(&e, 2);
+	envelope_set(&e.added_headers, "Authentication-Results: mx.test;\r\n"
+	    "\tspf=pass smtp.mailfrom=a.test\r\nX-Spam-Score: -1.5\r\n");
+	e.spam_score = -1500;
+	e.flags |= ENV_F_JUNK;
+	CHECK(envelope_encode(&e, &enc, &err));
+	CHECK(envelope_decode((unsigned char *)enc.data, enc.len, &d, &err));
+	CHECK(envelope_equal(&e, &d));
+	CHECK(d.spam_score == -1500);
+	envelope_free(&d);
+	static const char *const bad[] = {
+		"X: no line end", " X: starts folded\r\n", "X: bare\nY: lf\r\n",
+		"X: bare cr\rY\r\n", "X: a\r\n\r\n", "X: nul\x01\r\n",
+		"X: del\x7f\r\n",
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		envelope_set(&e.added_headers, bad[i]);
+		buf_reset(&enc);
+		buf_reset(&err);
+		CHECK(!envelope_encode(&e, &enc, &err));
+		CHECK(err.len > 0);
+	}
+	char *big = malloc(ENVELOPE_MAX_HEADERS + 8);
+	memset(big, 'a', ENVELOPE_MAX_HEADERS + 6);
+	memcpy(big, "X: ", 3);
+	memcpy(big + ENVELOPE_MAX_HEADERS - 2, "\r\n", 3);
+	envelope_set(&e.added_headers, big);
+	buf_reset(&enc);
+	CHECK(envelope_encode(&e, &enc, &err));
+	memcpy(big + ENVELOPE_MAX_HEADERS - 2, "aa\r\n", 5);
+	envelope_set(&e.added_headers, big);
+	buf_reset(&enc);
+	CHECK(!envelope_encode(&e, &enc, &err));
+	free(big);
+	envelope_free(&e);
+	buf_free(&enc);
+	buf_free(&err);
 }
