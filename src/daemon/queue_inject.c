@@ -9,25 +9,10 @@
 #include <unistd.h>
 
 #include "common/config.h"
+#include "common/fileutil.h"
 #include "common/log.h"
 #include "daemon/child.h"
 #include "daemon/proc.h"
-
-/* Writes all of p to fd. */
-static bool write_all(int fd, const void *p, size_t len)
-{
-	const char *c = p;
-	while (len > 0) {
-		ssize_t n = write(fd, c, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return false;
-		c += n;
-		len -= (size_t)n;
-	}
-	return true;
-}
 
 /* Copies src (from offset 0, with pread: its offset may be shared) to
  * dst, at most max bytes; the size copied in *size. */
@@ -51,7 +36,7 @@ static bool copy_fd(int src, int dst, unsigned long long max, uint64_t *size,
 			buf_printf(err, "message larger than %llu bytes", max);
 			return false;
 		}
-		if (!write_all(dst, chunk, (size_t)n)) {
+		if (!file_write_full(dst, chunk, (size_t)n)) {
 			buf_printf(err, "writing to the spool: %s", strerror(errno));
 			return false;
 		}
@@ -80,7 +65,7 @@ bool queue_inject(const struct envelope *tmpl, int src_fd, const void *msg,
 	bool ok = src_fd >= 0 ?
 	    copy_fd(src_fd, fd, config_size(child_config(), "max_message_size"),
 	        &e.size, err) :
-	    write_all(fd, msg, len);
+	    file_write_full(fd, msg, len);
 	if (src_fd < 0 && !ok)
 		buf_printf(err, "writing to the spool: %s", strerror(errno));
 	close(fd);
