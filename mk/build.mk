@@ -26,7 +26,11 @@ LIB_SRCS := $(foreach d,$(LAYERS),$(wildcard src/$(d)/*.c))
 LIB_OBJS := $(LIB_SRCS:%.c=$(OUT)/obj/%.o)
 LIB      := $(OUT)/libarchmailbox.a
 CMDS     := mailboxd mailboxctl treesutil
-BINS     := $(CMDS:%=$(OUT)/bin/%)
+# One executable per process role (src/cmd/mailboxd_role.c), named
+# mailboxd-<role> as proc_name() spells it; its role_ops symbol drops the
+# hyphen. --as-needed keeps out the libraries the role never calls.
+ROLES    := lookup queue deliver smtp imap-login imap signer relay
+BINS     := $(CMDS:%=$(OUT)/bin/%) $(ROLES:%=$(OUT)/bin/mailboxd-%)
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 UNIT_OBJS := $(UNIT_SRCS:%.c=$(OUT)/obj/%.o)
 
@@ -47,7 +51,18 @@ $(LIB): $(LIB_OBJS)
 $(OUT)/bin/%: $(OUT)/obj/src/cmd/%.o $(LIB)
 	@mkdir -p $(dir $@)
 	@echo "  LD $@"
-	@$(CC) $(VFLAGS) $(LDV) -o $@ $< $(LIB) $(PKG_LIBS)
+	@$(CC) $(VFLAGS) $(LDV) -Wl,--as-needed -o $@ $< $(LIB) $(PKG_LIBS)
+
+$(OUT)/obj/roles/%.o: src/cmd/mailboxd_role.c
+	@mkdir -p $(dir $@)
+	@echo "  CC $(VARIANT) $< ($*)"
+	@$(CC) $(BASE) $(VFLAGS) -DROLE_OPS=$(subst -,,$*)_role -MMD -MP -MT $@ \
+	    -c $< -o $@
+
+$(OUT)/bin/mailboxd-%: $(OUT)/obj/roles/%.o $(LIB)
+	@mkdir -p $(dir $@)
+	@echo "  LD $@"
+	@$(CC) $(VFLAGS) $(LDV) -Wl,--as-needed -o $@ $< $(LIB) $(PKG_LIBS)
 
 $(OUT)/bin/unit-tests: $(UNIT_OBJS) $(LIB)
 	@mkdir -p $(dir $@)
@@ -76,4 +91,5 @@ $(FUZZ_OUT)/bin/%: tests/fuzz/%.c $(FUZZ_OUT)/lib.a
 	@echo "  LD $@"
 	@clang $(BASE) -O1 -g -fsanitize=fuzzer,address,undefined -o $@ $< $(FUZZ_OUT)/lib.a $(PKG_LIBS)
 
--include $(LIB_OBJS:.o=.d) $(UNIT_OBJS:.o=.d) $(FUZZ_OBJS:.o=.d)
+-include $(LIB_OBJS:.o=.d) $(UNIT_OBJS:.o=.d) $(FUZZ_OBJS:.o=.d) \
+    $(wildcard $(OUT)/obj/roles/*.d)

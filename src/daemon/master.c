@@ -3,6 +3,7 @@
 #include "daemon/master.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -147,14 +148,24 @@ static void on_child_msg(struct ipc_chan *ch, const struct ipc_msg *msg, void *a
 		close(msg->fd);
 }
 
+/* Each role is its own executable, mailboxd-<role> beside mailboxd,
+ * linked with only the libraries that role uses: a process that never
+ * does TLS does not pay for mapping and relocating OpenSSL. */
 _Noreturn void master_exec_child(enum proc_role role, int fd)
 {
 	if (dup2(fd, 3) < 0)
 		_exit(127);
+	char path[PATH_MAX];
+	const char *slash = strrchr(m.self, '/');
+	int dirlen = slash != NULL ? (int)(slash - m.self) : 1;
+	int n = snprintf(path, sizeof path, "%.*s/mailboxd-%s", dirlen,
+	    slash != NULL ? m.self : ".", proc_name(role));
+	if (n < 0 || (size_t)n >= sizeof path)
+		_exit(127);
 	char *argv[] = { (char *)"mailboxd", (char *)"-R", (char *)proc_name(role),
 	    m.foreground ? (char *)"-f" : NULL, NULL };
-	execv(m.self, argv);
-	fprintf(stderr, "mailboxd: cannot run %s: %s\n", m.self, strerror(errno));
+	execv(path, argv);
+	fprintf(stderr, "mailboxd: cannot run %s: %s\n", path, strerror(errno));
 	_exit(127);
 }
 
