@@ -96,13 +96,9 @@ void spam_db_path(const char *maildir, struct buf *out)
 	buf_addstr(out, BAYES_DB_FILE);
 }
 
-bool spam_train(const char *db_path, const char *msg, size_t len, bool spam,
-    enum bayes_learn *result, struct buf *err)
+bool spam_train_db(struct bayes_db *db, const char *msg, size_t len,
+    bool spam, enum bayes_learn *result, struct buf *err)
 {
-	bool missing;
-	struct bayes_db *db = bayes_db_open(db_path, true, &missing, err);
-	if (db == NULL)
-		return false;
 	struct buf text = BUF_INIT;
 	struct bayes_tokens t = { 0 };
 	unsigned char id[BAYES_ID_LEN];
@@ -114,6 +110,15 @@ bool spam_train(const char *db_path, const char *msg, size_t len, bool spam,
 	bool ok = bayes_db_learn(db, id, &t, spam, result, err);
 	bayes_tokens_free(&t);
 	buf_free(&text);
+	return ok;
+}
+
+bool spam_train(const char *db_path, const char *msg, size_t len, bool spam,
+    enum bayes_learn *result, struct buf *err)
+{
+	bool missing;
+	struct bayes_db *db = bayes_db_open(db_path, true, &missing, err);
+	bool ok = db != NULL && spam_train_db(db, msg, len, spam, result, err);
 	bayes_db_close(db);
 	return ok;
 }

@@ -55,5 +55,8 @@ void spam_db_path(const char *maildir, struct buf *out);
  * ham into the store at db_path, created if missing. */
 bool spam_train(const char *db_path, const char *msg, size_t len, bool spam,
     enum bayes_learn *result, struct buf *err);
+/* The same into an open store (bayes_db_open with create). */
+bool spam_train_db(struct bayes_db *db, const char *msg, size_t len,
+    bool spam, enum bayes_learn *result, struct buf *err);
 
 #endif

@@ -55,6 +55,14 @@ def headers_in(m, box):
     return [d[1] for d in data if isinstance(d, tuple)]
 
 
+def delivered(instance, server, junk, inbox):
+    """Waits for the deliveries; logs in; the headers of INBOX and Junk."""
+    wait_stored(instance, USER, junk, folder="Junk")
+    wait_stored(instance, USER, inbox)
+    m = login(server)
+    return m, headers_in(m, "INBOX"), headers_in(m, "Junk")
+
+
 def status(instance):
     out = instance.ctl("spam", "status", USER, check=0).out
     return dict(line.split(" ", 1) for line in out.strip().split("\n"))
@@ -75,13 +83,9 @@ def test_gtube_goes_to_junk(instance, user, server):
     send(server, "From: a@sender.test\r\nSubject: test\r\n"
          "Message-ID: <gtube2@sender.test>\r\n\r\n" + GTUBE + "\r\n",
          rcpt="demo+Archive@example.test")
-    wait_stored(instance, user, 2, folder="Junk")
-    wait_stored(instance, user, 1)
-    m = login(server)
-    [inbox] = headers_in(m, "INBOX")
+    m, [inbox], junk = delivered(instance, server, 2, 1)
     assert b"\r\nX-Spam: No\r\n" in inbox
     assert b"\r\nX-Spam-Score: 0.0\r\n" in inbox
-    junk = headers_in(m, "Junk")
     assert len(junk) == 2
     for h in junk:
         assert b"\r\nX-Spam: Yes\r\n" in h
@@ -119,13 +123,9 @@ def test_training_by_ctl_and_imap(instance, user, server, tmp_path):
 
     send(server, sample("spam", 100, rnd))
     send(server, sample("ham", 100, rnd))
-    wait_stored(instance, user, 1, folder="Junk")
-    wait_stored(instance, user, 1)
-    m = login(server)
-    [junk] = headers_in(m, "Junk")
+    m, [inbox], [junk] = delivered(instance, server, 1, 1)
     assert b"Message-ID: <spam100@spam.test>" in junk
     assert b"X-Spam: Yes" in junk
-    [inbox] = headers_in(m, "INBOX")
     assert b"Message-ID: <ham100@ham.test>" in inbox
     assert b"X-Spam: No" in inbox and b"X-Spam-Score: -" in inbox
 
@@ -136,8 +136,8 @@ def test_training_by_ctl_and_imap(instance, user, server, tmp_path):
     assert st["spam"] == "16" and st["ham"] == "15"
     # and moving it back out relearns it as ham
     m.select("Junk")
-    typ, data = m.search(None, "HEADER", "Message-ID", "ham100")
-    assert m.move(data[0].split()[0].decode(), "INBOX")[0] == "OK"
+    typ, data = m.uid("SEARCH", "HEADER", "Message-ID", "ham100")
+    assert m.uid("MOVE", data[0].split()[0].decode(), "INBOX")[0] == "OK"
     st = status(instance)
     assert st["spam"] == "15" and st["ham"] == "16"
     m.logout()
