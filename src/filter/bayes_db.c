@@ -65,14 +65,14 @@ static bool run(struct bayes_db *db, sqlite3_stmt *st, struct buf *err)
 	return ok;
 }
 
-/* The key, made once: INSERT OR IGNORE lets two first learners race. */
+/* The key: made with the schema (create), else read. */
 static bool load_key(struct bayes_db *db, bool create, struct buf *err)
 {
 	unsigned char fresh[BAYES_KEY_LEN];
 	sqlite3_stmt *st;
 	if (create) {
 		randombytes_buf(fresh, sizeof fresh);
-		st = prepare(db, "INSERT OR IGNORE INTO meta VALUES ('key', ?)", err);
+		st = prepare(db, "INSERT INTO meta VALUES ('key', ?)", err);
 		if (st != NULL)
 			sqlite3_bind_blob(st, 1, fresh, sizeof fresh, SQLITE_STATIC);
 		bool ok = run(db, st, err);
@@ -93,28 +93,52 @@ static bool load_key(struct bayes_db *db, bool create, struct buf *err)
 	return ok;
 }
 
-static bool check_version(struct bayes_db *db, struct buf *err)
+/* PRAGMA user_version, or -1 on an error. */
+static int version(struct bayes_db *db, struct buf *err)
 {
 	sqlite3_stmt *st = prepare(db, "PRAGMA user_version", err);
-	bool ok = st != NULL && sqlite3_step(st) == SQLITE_ROW &&
-	    sqlite3_column_int(st, 0) == SCHEMA_VERSION;
-	if (st != NULL && !ok)
-		buf_printf(err, "%s: not a classifier store of version %d",
-		    db->path, SCHEMA_VERSION);
+	int v = -1;
+	if (st != NULL && sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int(st, 0);
+	else if (st != NULL)
+		db_fail(db, err);
 	sqlite3_finalize(st);
-	return ok;
+	return v;
+}
+
+/* A new file gets the schema and a key; under the write lock, so two
+ * first learners do not both make one. */
+static bool create_schema(struct bayes_db *db, struct buf *err)
+{
+	if (!exec(db, "BEGIN IMMEDIATE", err))
+		return false;
+	int v = version(db, err);
+	bool ok = v >= 0 && (v != 0 || (exec(db, schema, err) &&
+	    load_key(db, true, err)));
+	if (ok)
+		return exec(db, "COMMIT", err);
+	sqlite3_exec(db->db, "ROLLBACK", NULL, NULL, NULL);
+	return false;
 }
 
 static bool setup(struct bayes_db *db, bool create, struct buf *err)
 {
 	sqlite3_busy_timeout(db->db, BUSY_TIMEOUT_MS);
-	if (!exec(db, "PRAGMA journal_mode = WAL", err))
+	/* Counts lost to a crash cost a little accuracy, never mail: WAL
+	 * with NORMAL syncs only at checkpoints. */
+	if (!exec(db, "PRAGMA journal_mode = WAL", err) ||
+	    !exec(db, "PRAGMA synchronous = NORMAL", err))
 		return false;
-	if (create && !(exec(db, "BEGIN IMMEDIATE", err) &&
-	    exec(db, schema, err) && load_key(db, true, err) &&
-	    exec(db, "COMMIT", err)))
+	int v = version(db, err);
+	if (v == 0 && create && create_schema(db, err))
+		v = version(db, err);
+	if (v != SCHEMA_VERSION) {
+		if (err->len == 0)
+			buf_printf(err, "%s: not a classifier store of version %d",
+			    db->path, SCHEMA_VERSION);
 		return false;
-	return check_version(db, err) && load_key(db, false, err);
+	}
+	return load_key(db, false, err);
 }
 
 struct bayes_db *bayes_db_open(const char *path, bool create, bool *missing,
@@ -186,7 +210,8 @@ bool bayes_db_lookup(struct bayes_db *db, const struct bayes_tokens *tokens,
 {
 	sqlite3_stmt *st = prepare(db, "SELECT spam, ham FROM tokens WHERE h = ?",
 	    err);
-	bool ok = st != NULL && exec(db, "BEGIN", err);
+	/* one read transaction: one snapshot, one lock */
+	bool began = st != NULL && exec(db, "BEGIN", err), ok = began;
 	for (size_t i = 0; ok && i < tokens->n; i++) {
 		sqlite3_bind_int64(st, 1, (sqlite3_int64)tokens->v[i]);
 		int r = sqlite3_step(st);
@@ -195,9 +220,9 @@ bool bayes_db_lookup(struct bayes_db *db, const struct bayes_tokens *tokens,
 		ok = r == SQLITE_ROW || r == SQLITE_DONE || db_fail(db, err);
 		sqlite3_reset(st);
 	}
-	if (st != NULL)
-		sqlite3_exec(db->db, "COMMIT", NULL, NULL, NULL);
 	sqlite3_finalize(st);
+	if (began)
+		sqlite3_exec(db->db, "COMMIT", NULL, NULL, NULL);
 	return ok;
 }
 
@@ -248,11 +273,9 @@ static bool count_tokens(struct bayes_db *db, const struct bayes_tokens *t,
 	    "UPDATE meta SET v = v + 1 WHERE k = 'ham'", err);
 	if (!run(db, st, err))
 		return false;
-	if (unlearn && !run(db, prepare(db, spam ?
+	return !unlearn || run(db, prepare(db, spam ?
 	    "UPDATE meta SET v = max(v - 1, 0) WHERE k = 'ham'" :
-	    "UPDATE meta SET v = max(v - 1, 0) WHERE k = 'spam'", err), err))
-		return false;
-	return true;
+	    "UPDATE meta SET v = max(v - 1, 0) WHERE k = 'spam'", err), err);
 }
 
 bool bayes_db_learn(struct bayes_db *db, const unsigned char id[BAYES_ID_LEN],

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sqlite3.h>
+
 #include "common/config_table.h"
 #include "common/xmalloc.h"
 #include "filter/bayes.h"
@@ -302,6 +304,22 @@ TEST(spam_store_refuses_foreign_files)
 	fputs("hello, this is no database", f);
 	fclose(f);
 	CHECK(bayes_db_open(db.data, true, &missing, &err) == NULL && err.len > 0);
+	/* a store of another version is left alone */
+	buf_reset(&db);
+	buf_reset(&err);
+	buf_printf(&db, "%s/future.sqlite", t_tmpdir());
+	sqlite3 *h = NULL;
+	CHECK(sqlite3_open(db.data, &h) == SQLITE_OK &&
+	    sqlite3_exec(h, "PRAGMA user_version = 7", NULL, NULL, NULL) ==
+	    SQLITE_OK);
+	CHECK(bayes_db_open(db.data, true, &missing, &err) == NULL &&
+	    strstr(buf_cstr(&err), "version") != NULL);
+	sqlite3_stmt *st = NULL;
+	CHECK(sqlite3_prepare_v2(h, "PRAGMA user_version", -1, &st, NULL) ==
+	    SQLITE_OK && sqlite3_step(st) == SQLITE_ROW &&
+	    sqlite3_column_int(st, 0) == 7);
+	sqlite3_finalize(st);
+	sqlite3_close(h);
 	buf_free(&db);
 	buf_free(&err);
 }
