@@ -5,25 +5,34 @@
 #include "store/mailindex.h"
 
 /* The first mailbox with the \Junk attribute, so a user who renamed it
- * keeps getting spam there; "Junk" if the index cannot tell (msgstore
- * then files into INBOX when no such folder exists). */
-static void junk_folder(const char *maildir, struct buf *out)
+ * keeps getting spam there. */
+static void find_junk(struct mailindex *ix, struct buf *out, struct buf *err)
 {
-	struct buf err = BUF_INIT;
 	struct mailindex_mailbox *mb = NULL;
 	size_t n = 0;
-	struct mailindex *ix = mailindex_open(maildir, 0, &err);
-	buf_reset(out);
-	if (ix != NULL && mailindex_ensure_defaults(ix, &err) == MAILINDEX_OK &&
-	    mailindex_list(ix, &mb, &n, &err) == MAILINDEX_OK)
+	if (mailindex_list(ix, &mb, &n, err) == MAILINDEX_OK)
 		for (size_t i = 0; i < n && out->len == 0; i++)
 			if (mb[i].special & MAILINDEX_USE_JUNK)
 				buf_addstr(out, mb[i].name);
+	mailindex_list_free(mb, n);
+}
+
+/* The recipient's \Junk mailbox; the default mailboxes are made when
+ * there is none (a user who never logged in). "Junk" if the index cannot
+ * tell: msgstore then files into INBOX when no such folder exists. */
+static void junk_folder(const char *maildir, struct buf *out)
+{
+	struct buf err = BUF_INIT;
+	struct mailindex *ix = mailindex_open(maildir, 0, &err);
+	buf_reset(out);
+	if (ix != NULL)
+		find_junk(ix, out, &err);
+	if (ix != NULL && out->len == 0 && err.len == 0)
+		(void)mailindex_ensure_defaults(ix, &err);
 	if (err.len > 0)
 		log_warn("deliver: %s", err.data);
 	if (out->len == 0)
 		buf_addstr(out, "Junk");
-	mailindex_list_free(mb, n);
 	mailindex_close(ix);
 	buf_free(&err);
 }
