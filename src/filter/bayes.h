@@ -33,8 +33,10 @@
  * BAYES_TEXT_MAX bytes. Any input gives some text, possibly empty. */
 void bayes_message_text(const char *msg, size_t len, struct buf *out);
 
-/* Whether the GTUBE string is in the message's text parts (decoded). */
-bool bayes_has_gtube(const char *msg, size_t len);
+/* Whether text from bayes_message_text holds the GTUBE string (in any
+ * case: the text is folded). Only the text parts can: the header words
+ * lose GTUBE's punctuation. */
+bool bayes_text_has_gtube(const char *text, size_t len);
 
 /* Distinct token hashes of one message, sorted. */
 struct bayes_tokens {

@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <unicase.h>
 #include <uninorm.h>
@@ -28,8 +29,27 @@ static void part_text(const struct mime_tree *t, const struct mime_part *p,
 	mime_part_decoded(t, &cut, out);
 }
 
-/* HTML without its tags and entities, so markup is not mistaken for
- * words; the text between tags stays. */
+/* Where the content of a <style> or <script> element at s[i] (just after
+ * its '<') ends: at its closing tag, or the end. i itself otherwise. */
+static size_t skip_element(const char *s, size_t n, size_t i)
+{
+	static const char *const names[] = { "style", "script" };
+	for (size_t k = 0; k < 2; k++) {
+		size_t len = strlen(names[k]);
+		if (n - i <= len || strncasecmp(s + i, names[k], len) != 0 ||
+		    isalnum((unsigned char)s[i + len]))
+			continue;
+		for (size_t j = i + len; j + len + 2 <= n; j++)
+			if (s[j] == '<' && s[j + 1] == '/' &&
+			    strncasecmp(s + j + 2, names[k], len) == 0)
+				return j + 1;
+		return n;
+	}
+	return i;
+}
+
+/* HTML without its tags, entities, styles and scripts, so markup is not
+ * mistaken for words; the text between tags stays. */
 static void strip_html(const char *s, size_t n, struct buf *out)
 {
 	bool tag = false, entity = false;
@@ -39,6 +59,7 @@ static void strip_html(const char *s, size_t n, struct buf *out)
 			tag = c != '>';
 		} else if (c == '<') {
 			tag = true;
+			i = skip_element(s, n, i + 1) - 1;
 			buf_addch(out, ' ');
 		} else if (entity) {
 			entity = c != ';' && c != ' ' && c != '<';
@@ -112,14 +133,6 @@ static void fold(const char *s, size_t n, struct buf *out)
 	buf_free(&valid);
 }
 
-/* The decoded text parts, not yet folded. */
-static void body_text(const struct mime_tree *t, struct buf *out)
-{
-	walk(t, t->root, out);
-	if (out->len > BAYES_TEXT_MAX)
-		out->len = BAYES_TEXT_MAX;
-}
-
 void bayes_message_text(const char *msg, size_t len, struct buf *out)
 {
 	struct mime_tree *t = mime_parse(msg, len, &text_limits);
@@ -127,20 +140,18 @@ void bayes_message_text(const char *msg, size_t len, struct buf *out)
 	const char *hdr = msg + t->root->hdr_off;
 	header_words(hdr, t->root->hdr_len, "Subject", "s:", &raw);
 	header_words(hdr, t->root->hdr_len, "From", "f:", &raw);
-	body_text(t, &raw);
+	walk(t, t->root, &raw);
+	if (raw.len > BAYES_TEXT_MAX)
+		raw.len = BAYES_TEXT_MAX;
 	fold(buf_cstr(&raw), raw.len, out);
 	buf_free(&raw);
 	mime_tree_free(t);
 }
 
-bool bayes_has_gtube(const char *msg, size_t len)
+bool bayes_text_has_gtube(const char *text, size_t len)
 {
-	struct mime_tree *t = mime_parse(msg, len, &text_limits);
-	struct buf text = BUF_INIT;
-	body_text(t, &text);
-	bool found = memmem(buf_cstr(&text), text.len, BAYES_GTUBE,
-	    strlen(BAYES_GTUBE)) != NULL;
-	buf_free(&text);
-	mime_tree_free(t);
-	return found;
+	char folded[sizeof BAYES_GTUBE];
+	for (size_t i = 0; i < sizeof folded; i++)
+		folded[i] = (char)tolower((unsigned char)BAYES_GTUBE[i]);
+	return memmem(text, len, folded, sizeof folded - 1) != NULL;
 }

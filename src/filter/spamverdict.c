@@ -14,28 +14,26 @@ static int32_t add_points(int32_t a, int64_t b)
 	return s > INT32_MAX ? INT32_MAX : s < INT32_MIN ? INT32_MIN : (int32_t)s;
 }
 
-/* The classifier's probability for the message; false: no opinion. */
-static bool classify(const char *db_path, const char *msg, size_t len,
+/* The classifier's probability for the message's text; false: no
+ * opinion. */
+static bool classify(const char *db_path, const char *text, size_t len,
     double *prob, struct buf *err)
 {
 	bool missing, ok = false;
 	struct bayes_db *db = bayes_db_open(db_path, false, &missing, err);
 	struct bayes_tokens t = { 0 };
-	struct buf text = BUF_INIT;
 	uint32_t nspam, nham;
 	if (db == NULL || !bayes_db_totals(db, &nspam, &nham, err))
 		goto out;
 	if (nspam < BAYES_MIN_LEARNS || nham < BAYES_MIN_LEARNS)
 		goto out;       /* too little training to look at the words */
-	bayes_message_text(msg, len, &text);
-	bayes_tokenize(bayes_db_key(db), buf_cstr(&text), text.len, &t);
+	bayes_tokenize(bayes_db_key(db), text, len, &t);
 	struct bayes_count *c = xcalloc(t.n ? t.n : 1, sizeof(*c));
 	ok = bayes_db_lookup(db, &t, c, err) &&
 	    bayes_probability(nspam, nham, c, t.n, prob);
 	free(c);
 out:
 	bayes_tokens_free(&t);
-	buf_free(&text);
 	bayes_db_close(db);
 	return ok;
 }
@@ -44,14 +42,17 @@ void spam_verdict_compute(const struct spam_input *in, struct spam_verdict *out,
     struct buf *err)
 {
 	size_t len = in->len < SPAM_HEAD_MAX ? in->len : SPAM_HEAD_MAX;
+	struct buf text = BUF_INIT;
 	memset(out, 0, sizeof(*out));
 	out->score = in->env_score;
-	out->gtube = bayes_has_gtube(in->msg, len);
+	bayes_message_text(in->msg, len, &text);
+	out->gtube = bayes_text_has_gtube(buf_cstr(&text), text.len);
 	if (out->gtube)
 		out->score = add_points(out->score, SPAM_GTUBE_POINTS);
 	if (in->db_path != NULL)
-		out->classified = classify(in->db_path, in->msg, len, &out->prob,
-		    err);
+		out->classified = classify(in->db_path, buf_cstr(&text), text.len,
+		    &out->prob, err);
+	buf_free(&text);
 	if (out->classified)
 		out->score = add_points(out->score, bayes_points(out->prob));
 	out->spam = in->env_junk || out->gtube || out->score >= in->junk_score;

@@ -31,7 +31,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	check_tokens(buf_cstr(&text), text.len);
 	check_tokens((const char *)data, size);
-	(void)bayes_has_gtube((const char *)data, size);
+	(void)bayes_text_has_gtube(buf_cstr(&text), text.len);
 	buf_free(&text);
 	return 0;
 }

@@ -112,6 +112,14 @@ TEST(bayes_message_text_parts)
 	CHECK(strstr(t.data, "rich") != NULL && strstr(t.data, "text") != NULL);
 	CHECK(strstr(t.data, "class") == NULL && strstr(t.data, "nbsp") == NULL);
 	CHECK(strstr(t.data, "pngdata") == NULL);
+	/* styles and scripts are not text */
+	text_of("Content-Type: text/html\r\n\r\n<STYLE>p{color:red}</style>"
+	    "seen<script type=x>var hidden;</SCRIPT>shown<stylex>kept"
+	    "<script>cut off", &t);
+	CHECK(strstr(t.data, "seen") && strstr(t.data, "shown") &&
+	    strstr(t.data, "kept"));
+	CHECK(!strstr(t.data, "color") && !strstr(t.data, "hidden") &&
+	    !strstr(t.data, "cut"));
 	buf_free(&t);
 }
 
@@ -141,18 +149,27 @@ TEST(bayes_message_text_hostile)
 	buf_free(&t);
 }
 
+static bool has_gtube(const char *msg)
+{
+	struct buf t = BUF_INIT;
+	bayes_message_text(msg, strlen(msg), &t);
+	bool found = bayes_text_has_gtube(buf_cstr(&t), t.len);
+	buf_free(&t);
+	return found;
+}
+
 TEST(bayes_gtube)
 {
 	const char *plain = "Subject: test\r\n\r\nhello " BAYES_GTUBE "\r\n";
-	CHECK(bayes_has_gtube(plain, strlen(plain)));
+	CHECK(has_gtube(plain));
 	const char *b64 = "Content-Transfer-Encoding: base64\r\n\r\n"
 	    "WEpTKkM0SkRCUUFETjEuTlNCTjMqMklETkVOKkdUVUJFLVNUQU5EQVJELUFOVEktVUJFLVRF"
 	    "U1QtRU1BSUwqQy4zNFg=\r\n";
-	CHECK(bayes_has_gtube(b64, strlen(b64)));
+	CHECK(has_gtube(b64));
 	const char *subject = "Subject: " BAYES_GTUBE "\r\n\r\nclean body\r\n";
-	CHECK(!bayes_has_gtube(subject, strlen(subject)));
+	CHECK(!has_gtube(subject));
 	const char *cut = "\r\nXJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD\r\n";
-	CHECK(!bayes_has_gtube(cut, strlen(cut)));
+	CHECK(!has_gtube(cut));
 }
 
 TEST(bayes_probability_combines)
