@@ -56,8 +56,15 @@ void deliver_spam(const char *maildir, int fd, const struct envelope *env,
 	if (err.len > 0)
 		log_warn("deliver: spam classifier: %s", err.data);
 	spam_verdict_headers(v, headers);
-	if (v->spam)
+	if (v->spam) {
+		struct buf s = BUF_INIT;
 		junk_folder(maildir, junk);
+		spam_score_format(v->score, &s);
+		log_info("deliver: %s: spam (score %s%s%s) into %s", env->id,
+		    s.data, v->gtube ? ", GTUBE" : "",
+		    in.env_junk ? ", inbound verdict" : "", junk->data);
+		buf_free(&s);
+	}
 	buf_free(&msg);
 	buf_free(&db);
 	buf_free(&err);

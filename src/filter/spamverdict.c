@@ -58,14 +58,20 @@ void spam_verdict_compute(const struct spam_input *in, struct spam_verdict *out,
 	out->spam = in->env_junk || out->gtube || out->score >= in->junk_score;
 }
 
-void spam_verdict_headers(const struct spam_verdict *v, struct buf *out)
+void spam_score_format(int32_t score, struct buf *out)
 {
 	/* one decimal, rounded half away from zero */
-	int64_t tenths = ((int64_t)v->score + (v->score < 0 ? -50 : 50)) / 100;
+	int64_t tenths = ((int64_t)score + (score < 0 ? -50 : 50)) / 100;
 	int64_t mag = tenths < 0 ? -tenths : tenths;
-	buf_printf(out, "X-Spam-Score: %s%lld.%lld\r\nX-Spam: %s\r\n",
-	    tenths < 0 ? "-" : "", (long long)(mag / 10), (long long)(mag % 10),
-	    v->spam ? "Yes" : "No");
+	buf_printf(out, "%s%lld.%lld", tenths < 0 ? "-" : "",
+	    (long long)(mag / 10), (long long)(mag % 10));
+}
+
+void spam_verdict_headers(const struct spam_verdict *v, struct buf *out)
+{
+	buf_addstr(out, "X-Spam-Score: ");
+	spam_score_format(v->score, out);
+	buf_printf(out, "\r\nX-Spam: %s\r\n", v->spam ? "Yes" : "No");
 }
 
 bool spam_read_head(int fd, uint64_t size, struct buf *out)

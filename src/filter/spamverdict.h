@@ -42,6 +42,8 @@ struct spam_input {
  * (logged by the caller from err, if it cares). */
 void spam_verdict_compute(const struct spam_input *in, struct spam_verdict *out,
     struct buf *err);
+/* A score in points with one decimal ("7.3", "-0.5"), appended to out. */
+void spam_score_format(int32_t score, struct buf *out);
 /* "X-Spam-Score: 7.3\r\nX-Spam: Yes\r\n" appended to out. */
 void spam_verdict_headers(const struct spam_verdict *v, struct buf *out);
 

@@ -92,6 +92,8 @@ def test_gtube_goes_to_junk(instance, user, server):
         assert b"X-Spam-Score: 1000.0" in h
     assert headers_in(m, "Archive") == []
     m.logout()
+    assert "spam (score 1000.0, GTUBE) into Junk" in server.read_log()
+    assert GTUBE not in server.read_log()
 
 
 def test_training_by_ctl_and_imap(instance, user, server, tmp_path):
