@@ -14,11 +14,14 @@
 
 #define BUSY_TIMEOUT_MS 5000
 #define SCHEMA_VERSION  1
+#define PRUNE_EVERY     64      /* learns between checks of the size */
 
 struct bayes_db {
 	sqlite3 *db;
 	char *path;
 	unsigned char key[BAYES_KEY_LEN];
+	uint64_t max_tokens;
+	unsigned learns;            /* by this handle */
 };
 
 static const char schema[] =
@@ -151,6 +154,7 @@ struct bayes_db *bayes_db_open(const char *path, bool create, bool *missing,
 	}
 	struct bayes_db *db = xcalloc(1, sizeof(*db));
 	db->path = xstrdup(path);
+	db->max_tokens = BAYES_DB_MAX_TOKENS;
 	int flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0);
 	if (sqlite3_open_v2(path, &db->db, flags, NULL) != SQLITE_OK ||
 	    !setup(db, create, err)) {
@@ -278,6 +282,43 @@ static bool count_tokens(struct bayes_db *db, const struct bayes_tokens *t,
 	    "UPDATE meta SET v = max(v - 1, 0) WHERE k = 'spam'", err), err);
 }
 
+void bayes_db_set_max_tokens(struct bayes_db *db, uint64_t max)
+{
+	db->max_tokens = max;
+}
+
+static bool token_rows(struct bayes_db *db, uint64_t *n, struct buf *err)
+{
+	sqlite3_stmt *st = prepare(db, "SELECT count(*) FROM tokens", err);
+	bool ok = st != NULL && sqlite3_step(st) == SQLITE_ROW;
+	if (ok)
+		*n = (uint64_t)sqlite3_column_int64(st, 0);
+	else if (st != NULL)
+		db_fail(db, err);
+	sqlite3_finalize(st);
+	return ok;
+}
+
+/* Keeps the store under max_tokens rows: the rarest tokens go first
+ * (seen in at most 1 message, then 2, 4, ...), as they say least. */
+static bool prune(struct bayes_db *db, struct buf *err)
+{
+	uint64_t n = 0;
+	if (db->learns++ % PRUNE_EVERY != 0)
+		return true;
+	if (!token_rows(db, &n, err))
+		return false;
+	for (int64_t k = 1; n > db->max_tokens; k *= 2) {
+		sqlite3_stmt *st = prepare(db,
+		    "DELETE FROM tokens WHERE spam + ham <= ?", err);
+		if (st != NULL)
+			sqlite3_bind_int64(st, 1, k);
+		if (!run(db, st, err) || !token_rows(db, &n, err))
+			return false;
+	}
+	return true;
+}
+
 bool bayes_db_learn(struct bayes_db *db, const unsigned char id[BAYES_ID_LEN],
     const struct bayes_tokens *tokens, bool spam, enum bayes_learn *result,
     struct buf *err)
@@ -299,7 +340,7 @@ bool bayes_db_learn(struct bayes_db *db, const unsigned char id[BAYES_ID_LEN],
 			sqlite3_bind_blob(st, 1, id, BAYES_ID_LEN, SQLITE_STATIC);
 			sqlite3_bind_int(st, 2, spam);
 		}
-		ok = run(db, st, err);
+		ok = run(db, st, err) && prune(db, err);
 	}
 	if (ok)
 		return exec(db, "COMMIT", err);

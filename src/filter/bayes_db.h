@@ -27,6 +27,8 @@
 
 #define BAYES_DB_FILE "spam.sqlite"
 #define BAYES_ID_LEN  16
+/* Token rows kept (about 30 MB); beyond, the rarest are dropped. */
+#define BAYES_DB_MAX_TOKENS 1000000
 
 struct bayes_db;
 
@@ -38,6 +40,8 @@ struct bayes_db *bayes_db_open(const char *path, bool create, bool *missing,
 void bayes_db_close(struct bayes_db *db);
 
 const unsigned char *bayes_db_key(const struct bayes_db *db);
+/* Another maximum than BAYES_DB_MAX_TOKENS (tests, tuning). */
+void bayes_db_set_max_tokens(struct bayes_db *db, uint64_t max);
 
 bool bayes_db_totals(struct bayes_db *db, uint32_t *nspam, uint32_t *nham,
     struct buf *err);
@@ -51,7 +55,8 @@ enum bayes_learn {
 	BAYES_ALREADY,      /* was learnt as this class: nothing to do */
 };
 /* Learns one message (its id from bayes_db_message_id) as spam or ham,
- * in one transaction. */
+ * in one transaction. Now and then (the first learn of a handle, then
+ * every 64th) the store is cut back to its maximum of token rows. */
 bool bayes_db_learn(struct bayes_db *db, const unsigned char id[BAYES_ID_LEN],
     const struct bayes_tokens *tokens, bool spam, enum bayes_learn *result,
     struct buf *err);

@@ -312,6 +312,51 @@ TEST(spam_train_and_classify)
 	buf_free(&err);
 }
 
+/* Learns a message of `shared` words common to all and `own` words of
+ * its own into a fresh handle limited to max token rows. */
+static void learn_limited(const char *path, int i, uint64_t max)
+{
+	struct buf m = BUF_INIT, err = BUF_INIT;
+	bool missing;
+	enum bayes_learn r;
+	buf_printf(&m, "Message-ID: <%d@x>\r\n\r\n", i);
+	for (int k = 0; k < 50; k++)
+		buf_printf(&m, "common%d ", k);
+	for (int k = 0; k < 300; k++)
+		buf_printf(&m, "\nown%dx%d", i, k);
+	struct bayes_db *db = bayes_db_open(path, true, &missing, &err);
+	CHECK(db != NULL);
+	bayes_db_set_max_tokens(db, max);
+	CHECK(spam_train_db(db, m.data, m.len, true, &r, &err));
+	bayes_db_close(db);
+	buf_free(&m);
+	buf_free(&err);
+}
+
+TEST(spam_store_is_pruned)
+{
+	struct buf path = BUF_INIT, err = BUF_INIT;
+	bool missing;
+	buf_printf(&path, "%s/prune.sqlite", t_tmpdir());
+	learn_limited(path.data, 1, 1000);
+	learn_limited(path.data, 2, 1000);
+	learn_limited(path.data, 3, 200);
+	struct bayes_db *db = bayes_db_open(path.data, false, &missing, &err);
+	struct bayes_tokens t = { 0 };
+	struct bayes_count c[2];
+	/* two single words, so the order is known */
+	bayes_tokenize(bayes_db_key(db), "common7", 7, &t);
+	bayes_tokenize(bayes_db_key(db), "own3x5", 6, &t);
+	CHECK(t.n == 2);
+	/* only the words seen three times are left */
+	CHECK(bayes_db_lookup(db, &t, c, &err));
+	CHECK(c[0].spam == 3 && c[1].spam == 0);
+	bayes_tokens_free(&t);
+	bayes_db_close(db);
+	buf_free(&path);
+	buf_free(&err);
+}
+
 TEST(spam_store_refuses_foreign_files)
 {
 	struct buf db = BUF_INIT, err = BUF_INIT;
