@@ -3,6 +3,7 @@ Junk, `mailboxctl spam train` teaches a user's classifier, and moving mail
 into Junk over IMAP trains it."""
 import imaplib
 import os
+import pwd
 import random
 import smtplib
 
@@ -10,6 +11,7 @@ import pytest
 
 from test_inbound import PASSWORD, add_user, wait_stored
 from test_imap import tls_context
+from test_privsep import system_instance  # noqa: F401 (a fixture)
 
 USER = "demo@example.test"
 GTUBE = "XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X"
@@ -151,3 +153,19 @@ def test_ctl_spam_usage(instance, user):
     assert "no such user" in p.err
     p = instance.ctl("spam", "train", USER, "--spam", "/nonexistent", check=1)
     assert "/nonexistent" in p.err
+
+
+def test_ctl_as_root_writes_as_the_mail_user(system_instance, tmp_path):
+    inst = system_instance
+    add_user(inst, USER)
+    msg = tmp_path / "spam.eml"     # readable by root only
+    msg.write_text(sample("spam", 1, random.Random(1)))
+    os.chmod(msg, 0o600)
+    out = inst.ctl("spam", "train", USER, "--spam", str(msg), check=0).out
+    assert "1 learnt" in out
+    mail = pwd.getpwnam("archmailbox-mail").pw_uid
+    user_dir = os.path.join(inst.dir, "mail", "example.test", "demo")
+    for name in os.listdir(user_dir):
+        assert os.stat(os.path.join(user_dir, name)).st_uid == mail, name
+    assert os.stat(user_dir).st_uid == mail
+    assert "spam 1\n" in inst.ctl("spam", "status", USER, check=0).out
