@@ -13,6 +13,7 @@
 #include "common/config.h"
 #include "common/log.h"
 #include "common/xmalloc.h"
+#include "daemon/deliver_index.h"
 #include "daemon/deliver_spam.h"
 #include "daemon/workers.h"
 #include "smtp/envelope.h"
@@ -30,12 +31,13 @@ struct job {
 	int fd;
 	struct envelope env;
 	uint32_t rcpt;
+	uint8_t retry;
 	/* Filled before a worker takes it; the worker touches only these
 	 * (the spam step adds to headers and sets junk). */
 	struct msgstore_delivery md;
 	char *mail_dir, *hostname;
 	int32_t junk_score;     /* config spam_junk_score */
-	struct buf headers, reason, junk;
+	struct buf headers, reason, path, junk;
 	enum msgstore_result result;
 };
 
@@ -174,6 +176,7 @@ static void job_free(struct job *j)
 	free(j->mail_dir);
 	free(j->hostname);
 	buf_free(&j->headers);
+	buf_free(&j->path);
 	buf_free(&j->reason);
 	buf_free(&j->junk);
 	free(j);
@@ -197,7 +200,7 @@ static void job_finish(struct job *j, enum deliver_outcome outcome,
 	job_free(j);
 }
 
-/* MSG_DELIVER: fd; bytes envelope, u32 recipient index. */
+/* MSG_DELIVER: fd; bytes envelope, u32 recipient index, u8 retry. */
 static void on_deliver(const struct ipc_msg *m)
 {
 	struct ipc_reader r;
@@ -210,7 +213,7 @@ static void on_deliver(const struct ipc_msg *m)
 	/* envelope_decode initialises j->env; zeroed, it is safe to free. */
 	ipc_reader_init(&r, m);
 	bool ok = j->fd >= 0 && ipc_r_bytes(&r, &p, &len) &&
-	    ipc_r_u32(&r, &j->rcpt) && ipc_r_done(&r) &&
+	    ipc_r_u32(&r, &j->rcpt) && ipc_r_u8(&r, &j->retry) && ipc_r_done(&r) &&
 	    envelope_decode(p, len, &j->env, &err) && j->rcpt < j->env.nrcpts &&
 	    j->env.rcpts[j->rcpt].kind == RCPT_LOCAL;
 	struct ipc_chan *lookup = child_peer(PROC_LOOKUP);
@@ -232,21 +235,30 @@ static void on_deliver(const struct ipc_msg *m)
 }
 
 /* The spam verdict (headers under the inbound ones; spam goes to Junk,
- * even from user+folder), then the store. */
+ * even from user+folder), then the store and the index. */
 static void store_run(struct work *w)
 {
 	struct job *j = (struct job *)w;
 	struct spam_verdict spam;
-	struct buf md = BUF_INIT;
-	maildir_user_path(j->mail_dir, j->md.address, &md);
-	deliver_spam(md.data, j->fd, &j->env, j->junk_score, &j->headers,
+	struct buf maildir = BUF_INIT;
+	maildir_user_path(j->mail_dir, j->md.address, &maildir);
+	deliver_spam(maildir.data, j->fd, &j->env, j->junk_score, &j->headers,
 	    &j->junk, &spam);
-	buf_free(&md);
 	j->md.headers = j->headers.data;
 	j->md.headers_len = j->headers.len;
 	if (spam.spam)
 		j->md.folder = buf_cstr(&j->junk);
 	j->result = msgstore_deliver(&j->md, &j->reason);
+	if (j->result == MSGSTORE_OK && j->path.len > 0) {
+		/* not when an earlier attempt delivered it */
+		struct deliver_index_msg m = {
+			.path = j->path.data, .headers = j->headers.data,
+			.headers_len = j->headers.len, .fd = j->fd,
+			.size = j->env.size, .pk = j->md.encrypt ? j->md.pk : NULL,
+		};
+		deliver_index(maildir.data, &m);
+	}
+	buf_free(&maildir);
 }
 
 static void store_done(struct work *w)
@@ -286,7 +298,8 @@ static void store(struct job *j, const unsigned char *pk, bool encrypt,
 		.used = quota ? usage_of(rc->dest) : MSGSTORE_USAGE_UNKNOWN,
 		.headers = j->headers.data, .headers_len = j->headers.len,
 		.fd = j->fd, .size = j->env.size, .queue_id = j->env.id,
-		.rcpt = j->rcpt, .hostname = j->hostname,
+		.rcpt = j->rcpt, .hostname = j->hostname, .path = &j->path,
+		.retry = j->retry != 0,
 	};
 	if (encrypt)
 		memcpy(j->md.pk, pk, TREES_PK_LEN);
@@ -379,6 +392,7 @@ static void start(void)
 static void shutdown_deliver(void)
 {
 	workers_free(d.pool);   /* lets deliveries under way finish */
+	deliver_index_close();
 	drop_jobs(false);
 	for (int i = 0; i < USAGE_SLOTS; i++)
 		free(d.usage[i].address);

@@ -85,25 +85,26 @@ static bool encode_dests(const struct userdb_dests *d, struct buf *out,
 	return true;
 }
 
-static void rcpt_check(uint64_t id, const char *rcpt, bool authed)
+static void rcpt_check(enum proc_role to, uint64_t id, const char *rcpt,
+    bool authed)
 {
 	struct buf canon = BUF_INIT, local = BUF_INIT, domain = BUF_INIT;
 	struct buf err = BUF_INIT, extra = BUF_INIT;
 	struct userdb_dests dests = { NULL, 0 };
 	if (!addr_canon(rcpt, &canon, &err) || !addr_split(canon.data, &local, &domain)) {
-		reply_verdict(PROC_SMTP, MSG_RCPT_RESULT, id, 553, "5.1.3",
+		reply_verdict(to, MSG_RCPT_RESULT, id, 553, "5.1.3",
 		    "Recipient address rejected: invalid address", NULL);
 		goto out;
 	}
 	int ours = userdb_domain_exists(lookup_db, domain.data, &err);
 	if (ours < 0) {
 		log_err("lookup: %s", buf_cstr(&err));
-		reply_verdict(PROC_SMTP, MSG_RCPT_RESULT, id, 451, "4.3.0",
+		reply_verdict(to, MSG_RCPT_RESULT, id, 451, "4.3.0",
 		    "Temporary lookup failure", NULL);
 		goto out;
 	}
 	if (ours == 0 && !authed) {
-		reply_verdict(PROC_SMTP, MSG_RCPT_RESULT, id, 554, "5.7.1",
+		reply_verdict(to, MSG_RCPT_RESULT, id, 554, "5.7.1",
 		    "Relay access denied", NULL);
 		goto out;
 	}
@@ -112,19 +113,19 @@ static void rcpt_check(uint64_t id, const char *rcpt, bool authed)
 		struct userdb_dest one = { USERDB_DEST_EXTERNAL, canon.data, NULL };
 		struct userdb_dests remote = { &one, 1 };
 		encode_dests(&remote, &extra, &err);
-		reply_verdict(PROC_SMTP, MSG_RCPT_RESULT, id, 250, "2.1.5", "Ok", &extra);
+		reply_verdict(to, MSG_RCPT_RESULT, id, 250, "2.1.5", "Ok", &extra);
 		goto out;
 	}
 	enum userdb_resolved r = userdb_resolve(lookup_db, canon.data, &dests, &err);
 	if (r == USERDB_UNKNOWN) {
-		reply_verdict(PROC_SMTP, MSG_RCPT_RESULT, id, 550, "5.1.1",
+		reply_verdict(to, MSG_RCPT_RESULT, id, 550, "5.1.1",
 		    "Recipient address rejected: User unknown", NULL);
 	} else if (r != USERDB_RESOLVED || !encode_dests(&dests, &extra, &err)) {
 		log_err("lookup: %s: %s", canon.data, buf_cstr(&err));
-		reply_verdict(PROC_SMTP, MSG_RCPT_RESULT, id, 451, "4.3.0",
+		reply_verdict(to, MSG_RCPT_RESULT, id, 451, "4.3.0",
 		    "Temporary lookup failure", NULL);
 	} else {
-		reply_verdict(PROC_SMTP, MSG_RCPT_RESULT, id, 250, "2.1.5", "Ok", &extra);
+		reply_verdict(to, MSG_RCPT_RESULT, id, 250, "2.1.5", "Ok", &extra);
 	}
 out:
 	userdb_dests_free(&dests);
@@ -135,7 +136,9 @@ out:
 	buf_free(&extra);
 }
 
-static void on_rcpt_check(const struct ipc_msg *m)
+/* From smtp at RCPT; from queue and deliver for the messages they make
+ * (bounces, vacation replies, redirects). */
+static void on_rcpt_check(enum proc_role from, const struct ipc_msg *m)
 {
 	struct ipc_reader r;
 	const char *rcpt, *sender, *client;
@@ -148,7 +151,7 @@ static void on_rcpt_check(const struct ipc_msg *m)
 		log_err("lookup: malformed RCPT_CHECK");
 		return;
 	}
-	rcpt_check(m->id, rcpt, authed != 0);
+	rcpt_check(from, m->id, rcpt, authed != 0);
 }
 
 static void on_user_info(const struct ipc_msg *m)
@@ -188,8 +191,9 @@ static void message(enum proc_role from, const struct ipc_msg *m)
 	}
 	if (m->fd >= 0)
 		close(m->fd);
-	if (from == PROC_SMTP && m->type == MSG_RCPT_CHECK)
-		on_rcpt_check(m);
+	if (m->type == MSG_RCPT_CHECK && (from == PROC_SMTP ||
+	    from == PROC_QUEUE || from == PROC_DELIVER))
+		on_rcpt_check(from, m);
 	else if (from == PROC_DELIVER && m->type == MSG_USER_INFO)
 		on_user_info(m);
 	else if (from == PROC_SMTP && m->type == MSG_AUTH)

@@ -32,6 +32,7 @@ bool proc_linked(enum proc_role a, enum proc_role b)
 		{ PROC_QUEUE, PROC_DELIVER }, { PROC_DELIVER, PROC_LOOKUP },
 		{ PROC_SMTP, PROC_DELIVER }, { PROC_IMAPLOGIN, PROC_LOOKUP },
 		{ PROC_QUEUE, PROC_RELAY }, { PROC_RELAY, PROC_SIGNER },
+		{ PROC_QUEUE, PROC_LOOKUP },
 	};
 	for (unsigned i = 0; i < sizeof links / sizeof links[0]; i++)
 		if ((links[i][0] == a && links[i][1] == b) ||

@@ -52,9 +52,17 @@ enum msg_type {
 	MSG_QUEUE_COMMIT,        /* bytes envelope -> QUEUE_RESULT */
 	MSG_QUEUE_ABORT,         /* str id */
 	MSG_QUEUE_RESULT,        /* u32 code, str enhanced, str text */
+	/* deliver -> queue: a message made here (vacation, redirect);
+	 * fd: the message, read with pread from offset 0; str sender,
+	 * u32 ENV_F_* flags, u32 n, n * (str orig, str dest, str folder,
+	 * u8 rcpt_kind): recipients already resolved by the caller */
+	MSG_QUEUE_INJECT = 210,
+	MSG_QUEUE_INJECT_RESULT, /* as QUEUE_RESULT; 250's text is the id */
 
 	/* queue <-> deliver */
-	MSG_DELIVER = 300,       /* fd message; bytes envelope, u32 rcpt index */
+	MSG_DELIVER = 300,       /* fd message; bytes envelope, u32 rcpt index,
+	                          * u8 retry (an earlier attempt may have
+	                          * stored it: msgstore_delivery.retry) */
 	MSG_DELIVER_RESULT,      /* u8 outcome, str reason */
 
 	/* deliver <-> lookup */
