@@ -7,7 +7,7 @@ OUT     := $(BUILD)/$(VARIANT)
 PKGS := libsodium sqlite3 liblzma libzstd libevent libevent_openssl openssl \
         libidn2 libunbound libcurl jansson libpsl
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS)) -lunistring -pthread
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS)) -lunistring -lm -pthread
 
 WARN    := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wvla -Wstrict-prototypes
 BASE    := -std=c17 -D_GNU_SOURCE -pthread -Isrc -g $(WARN) $(PKG_CFLAGS)

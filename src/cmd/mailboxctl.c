@@ -20,6 +20,7 @@ static const struct {
 	{ "alias",  ctl_alias,  "alias add SRC DST | del SRC [DST] | list" },
 	{ "resolve", ctl_resolve, "resolve ADDRESS" },
 	{ "queue",  ctl_queue,  "queue list | flush" },
+	{ "spam",   ctl_spam,   "spam train ADDR --spam|--ham FILE... | status ADDR" },
 	{ "dkim",   ctl_dkim,   "dkim keygen DOMAIN [--selector S] | list | dns DOMAIN\n"
 	                        "  dkim rotate DOMAIN [--selector S] | sign DOMAIN [FILE]\n"
 	                        "  dkim verify [FILE] [--key NAME=RECORD]..." },

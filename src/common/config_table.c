@@ -62,6 +62,8 @@ const struct config_setting config_settings[] = {
 	  "smarthost HOST[:PORT] for all outbound mail, if set" },
 	{ "mask_src", CT_BOOL, "no", NORANGE,
 	  "hide the client's address in Received headers of submitted mail" },
+	{ "spam_junk_score", CT_SCORE, "5.0", INTRANGE(-1000000, 1000000),
+	  "spam score from which a message is filed into Junk" },
 	{ "log_level", CT_ENUM, "info", 0, 0, "error|warning|info|debug",
 	  "least important messages logged" },
 };
@@ -85,6 +87,33 @@ bool config_parse_bool(const char *v, bool *out)
 		if (strcasecmp(v, no[i]) == 0) { *out = false; return true; }
 	}
 	return false;
+}
+
+bool config_parse_score(const char *v, long long *thousandths)
+{
+	bool neg = *v == '-';
+	long long n = 0;
+	int frac = -1;          /* digits after the point; -1: no point yet */
+	v += neg || *v == '+';
+	if (!isdigit((unsigned char)*v))
+		return false;
+	for (; *v; v++) {
+		if (*v == '.' && frac < 0) {
+			frac = 0;
+		} else if (isdigit((unsigned char)*v) && frac < 3 &&
+		    n < 2000000000LL) {
+			n = n * 10 + (*v - '0');
+			frac += frac >= 0;
+		} else {
+			return false;
+		}
+	}
+	for (int i = frac < 0 ? 0 : frac; i < 3; i++)
+		n *= 10;
+	if (n > 2000000000LL)
+		return false;
+	*thousandths = neg ? -n : n;
+	return true;
 }
 
 static bool valid_hostname(const char *h)
@@ -229,6 +258,7 @@ static const char *type_name(const struct config_setting *s)
 	case CT_BOOL:     return "yes or no";
 	case CT_ENUM:     return "one of the listed choices";
 	case CT_USER:     return "a user name";
+	case CT_SCORE:    return "a score such as 5.0 or -1.5";
 	default:          return "printable text";
 	}
 }
@@ -237,6 +267,7 @@ bool config_check_value(const struct config_setting *s, const char *v,
     struct buf *err)
 {
 	unsigned long long size;
+	long long score;
 	bool b;
 	bool ok = printable(v);
 	switch (s->type) {
@@ -252,6 +283,8 @@ bool config_check_value(const struct config_setting *s, const char *v,
 	case CT_BOOL:     ok = ok && config_parse_bool(v, &b); break;
 	case CT_ENUM:     ok = ok && valid_enum(s->choices, v); break;
 	case CT_USER:     ok = ok && valid_user(v); break;
+	case CT_SCORE:    ok = ok && config_parse_score(v, &score) &&
+	    score >= s->min && score <= s->max; break;
 	}
 	if (!ok) {
 		buf_printf(err, "%s: invalid value '%s': expected %s", s->key, v,

@@ -14,6 +14,7 @@
 #include "common/log.h"
 #include "common/xmalloc.h"
 #include "daemon/deliver_index.h"
+#include "daemon/deliver_spam.h"
 #include "daemon/workers.h"
 #include "smtp/envelope.h"
 #include "store/maildir.h"
@@ -31,10 +32,12 @@ struct job {
 	struct envelope env;
 	uint32_t rcpt;
 	uint8_t retry;
-	/* Filled before a worker takes it; the worker touches nothing else. */
+	/* Filled before a worker takes it; the worker touches only these
+	 * (the spam step adds to headers and sets junk). */
 	struct msgstore_delivery md;
 	char *mail_dir, *hostname;
-	struct buf headers, reason, path;
+	int32_t junk_score;     /* config spam_junk_score */
+	struct buf headers, reason, path, junk;
 	enum msgstore_result result;
 };
 
@@ -51,6 +54,7 @@ static struct {
 	struct buf mail_dir;
 	enum compress_algo algo;
 	int level;
+	int32_t junk_score;
 	struct usage usage[USAGE_SLOTS];
 } d;
 
@@ -62,6 +66,7 @@ static void apply_config(const struct config *cfg)
 		d.algo = COMPRESS_XZ;
 	long long level = config_int(cfg, "compression_level");
 	d.level = level < 0 ? COMPRESS_LEVEL_DEFAULT : (int)level;
+	d.junk_score = (int32_t)config_score(cfg, "spam_junk_score");
 }
 
 /* Quota use of a mailbox: scanning a Maildir is costly, so the figure is
@@ -173,6 +178,7 @@ static void job_free(struct job *j)
 	buf_free(&j->headers);
 	buf_free(&j->path);
 	buf_free(&j->reason);
+	buf_free(&j->junk);
 	free(j);
 }
 
@@ -228,20 +234,30 @@ static void on_deliver(const struct ipc_msg *m)
 	buf_free(&err);
 }
 
+/* The spam verdict (headers under the inbound ones; spam goes to Junk,
+ * even from user+folder), then the store and the index. */
 static void store_run(struct work *w)
 {
 	struct job *j = (struct job *)w;
-	j->result = msgstore_deliver(&j->md, &j->reason);
-	if (j->result != MSGSTORE_OK || j->path.len == 0)
-		return;     /* failed, or delivered by an earlier attempt */
+	struct spam_verdict spam;
 	struct buf maildir = BUF_INIT;
 	maildir_user_path(j->mail_dir, j->md.address, &maildir);
-	struct deliver_index_msg m = {
-		.path = j->path.data, .headers = j->headers.data,
-		.headers_len = j->headers.len, .fd = j->fd, .size = j->env.size,
-		.pk = j->md.encrypt ? j->md.pk : NULL,
-	};
-	deliver_index(maildir.data, &m);
+	deliver_spam(maildir.data, j->fd, &j->env, j->junk_score, &j->headers,
+	    &j->junk, &spam);
+	j->md.headers = j->headers.data;
+	j->md.headers_len = j->headers.len;
+	if (spam.spam)
+		j->md.folder = buf_cstr(&j->junk);
+	j->result = msgstore_deliver(&j->md, &j->reason);
+	if (j->result == MSGSTORE_OK && j->path.len > 0) {
+		/* not when an earlier attempt delivered it */
+		struct deliver_index_msg m = {
+			.path = j->path.data, .headers = j->headers.data,
+			.headers_len = j->headers.len, .fd = j->fd,
+			.size = j->env.size, .pk = j->md.encrypt ? j->md.pk : NULL,
+		};
+		deliver_index(maildir.data, &m);
+	}
 	buf_free(&maildir);
 }
 
@@ -274,6 +290,7 @@ static void store(struct job *j, const unsigned char *pk, bool encrypt,
 	buf_add(&j->headers, j->env.added_headers, strlen(j->env.added_headers));
 	j->mail_dir = xstrdup(d.mail_dir.data);
 	j->hostname = xstrdup(config_str(child_config(), "hostname"));
+	j->junk_score = d.junk_score;
 	j->md = (struct msgstore_delivery){
 		.mail_dir = j->mail_dir, .address = rc->dest,
 		.folder = rc->folder, .encrypt = encrypt, .algo = d.algo,
