@@ -17,6 +17,7 @@ enum config_type {
 	CT_BOOL,        /* yes/no */
 	CT_ENUM,        /* one of a '|'-separated list */
 	CT_USER,        /* a user name, or empty */
+	CT_HOSTLIST,    /* space-separated host names, may be empty */
 };
 
 struct config_setting {
