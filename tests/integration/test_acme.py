@@ -1,0 +1,140 @@
+"""Certificates from an ACME server: Debian's pebble on loopback, its
+validation pointed at the instance's challenge ports through a dnslib
+server that answers 127.0.0.1 for every name. `cert issue` gets a
+certificate that SMTP STARTTLS, submissions and IMAPS then present; a
+forced renewal swaps it while an IMAP session stays open; `cert deploy`
+refuses a key that does not match and changes nothing."""
+import hashlib
+import imaplib
+import json
+import os
+import shutil
+import socket
+import ssl
+import subprocess
+import time
+
+import pytest
+from dnslib import QTYPE, RR, A
+from dnslib.server import BaseResolver, DNSLogger, DNSServer
+
+from conftest import Instance, Server, free_port
+
+PEBBLE = shutil.which("pebble") or "/usr/bin/pebble"
+pytestmark = pytest.mark.skipif(not os.path.exists(PEBBLE),
+                                reason="pebble is not installed")
+
+
+class Loopback(BaseResolver):
+    """A 127.0.0.1 for every name; no other records."""
+
+    def resolve(self, request, handler):
+        reply = request.reply()
+        if request.q.qtype == QTYPE.A:
+            reply.add_answer(RR(request.q.qname, QTYPE.A, rdata=A("127.0.0.1"),
+                                ttl=60))
+        return reply
+
+
+def openssl(*args, cwd):
+    subprocess.run(["openssl"] + list(args), cwd=cwd, check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def make_pebble_tls(d):
+    """A CA and a certificate for pebble's own HTTPS on 127.0.0.1."""
+    openssl("req", "-x509", "-newkey", "ec", "-pkeyopt",
+            "ec_paramgen_curve:P-256", "-nodes", "-keyout", "ca.key", "-out",
+            "ca.pem", "-days", "2", "-subj", "/CN=test ACME CA", cwd=d)
+    openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+            "-nodes", "-keyout", "server.key", "-out", "server.csr", "-subj",
+            "/CN=localhost", cwd=d)
+    with open(os.path.join(d, "ext.cnf"), "w") as f:
+        f.write("subjectAltName=IP:127.0.0.1,DNS:localhost\n")
+    openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey",
+            "ca.key", "-CAcreateserial", "-out", "server.pem", "-days", "2",
+            "-extfile", "ext.cnf", cwd=d)
+
+
+def wait_port(port, proc, log):
+    deadline = time.time() + 20
+    while time.time() < deadline:
+        assert proc.poll() is None, open(log).read()
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise AssertionError("pebble did not start:\n" + open(log).read())
+
+
+class Pebble:
+    def __init__(self, d, tls_port, http_port, dns_port):
+        self.dir = d
+        make_pebble_tls(d)
+        self.port, mgmt = free_port(), free_port()
+        conf = {"pebble": {
+            "listenAddress": f"127.0.0.1:{self.port}",
+            "managementListenAddress": f"127.0.0.1:{mgmt}",
+            "certificate": os.path.join(d, "server.pem"),
+            "privateKey": os.path.join(d, "server.key"),
+            "httpPort": http_port, "tlsPort": tls_port,
+            "ocspResponderURL": "", "externalAccountBindingRequired": False}}
+        path = os.path.join(d, "pebble.json")
+        with open(path, "w") as f:
+            json.dump(conf, f)
+        self.log = os.path.join(d, "pebble.log")
+        env = dict(os.environ, PEBBLE_VA_NOSLEEP="1", PEBBLE_AUTHZREUSE="0")
+        with open(self.log, "wb") as logf:
+            self.proc = subprocess.Popen(
+                [PEBBLE, "-config", path, "-dnsserver", f"127.0.0.1:{dns_port}"],
+                stdout=logf, stderr=subprocess.STDOUT, env=env)
+        wait_port(self.port, self.proc, self.log)
+        self.url = f"https://127.0.0.1:{self.port}/dir"
+        self.ca = os.path.join(d, "ca.pem")
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(timeout=10)
+
+
+@pytest.fixture
+def acme_env(tmp_path):
+    """(instance with challenge ports, pebble) and the DNS server."""
+    dns_port = free_port()
+    dns = DNSServer(Loopback(), port=dns_port, address="127.0.0.1",
+                    logger=DNSLogger(logf=lambda s: None))
+    dns.start_thread()
+    inst = Instance(tmp_path / "inst")
+    tls_port, http_port = free_port(), free_port()
+    inst.ctl("config", "set", "acme_tls_port", str(tls_port), check=0)
+    inst.ctl("config", "set", "acme_http_port", str(http_port), check=0)
+    d = tmp_path / "pebble"
+    d.mkdir()
+    peb = Pebble(str(d), tls_port, http_port, dns_port)
+    yield inst, peb
+    peb.stop()
+    dns.stop()
+
+
+def issue(inst, peb, *extra, check=0):
+    return inst.ctl("cert", "issue", "--directory", peb.url, "--directory-ca",
+                    peb.ca, *extra, check=check)
+
+
+def leaf_fingerprint(path):
+    with open(path) as f:
+        pem = f.read()
+    first = pem[:pem.index("-----END CERTIFICATE-----") + 25]
+    return hashlib.sha256(ssl.PEM_cert_to_DER_cert(first)).hexdigest()
+
+
+def test_issue_without_mailboxd(acme_env):
+    inst, peb = acme_env
+    r = issue(inst, peb)
+    assert "installed the certificate" in r.out, r.out
+    st = inst.ctl("cert", "status", check=0).out
+    assert "Pebble" in st and "self-signed" not in st, st
+    assert os.stat(inst.path("acme", "account.key")).st_mode & 0o777 == 0o600
+    backups = [n for n in os.listdir(inst.path("tls")) if n.startswith("backup-")]
+    assert len(backups) == 1, backups
