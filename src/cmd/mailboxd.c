@@ -12,11 +12,12 @@
 #include "common/config.h"
 #include "common/log.h"
 #include "daemon/master.h"
+#include "ctl/ctl.h"
 #include "daemon/roles.h"
 
 static const struct role_ops *const child_roles[] = { &lookup_role,
 	&queue_role, &deliver_role, &smtp_role, &imaplogin_role, &imap_role,
-	&signer_role, &relay_role };
+	&signer_role, &relay_role, &acme_role };
 
 static int usage(void)
 {
@@ -36,6 +37,16 @@ static _Noreturn void run_child(const char *name, bool foreground)
 	}
 	fprintf(stderr, "mailboxd: unknown role %s\n", name);
 	exit(2);
+}
+
+/* The master's twice-daily renewal: `mailboxctl cert renew`. */
+static int run_renewal(const char *conf)
+{
+	struct ctl ctl = { .conf_arg = conf };
+	char *argv[] = { (char *)"cert", (char *)"renew", NULL };
+	int rc = ctl_cert(&ctl, 2, argv);
+	fflush(stdout);
+	return rc;
 }
 
 static bool daemonize(void)
@@ -74,6 +85,8 @@ int main(int argc, char **argv)
 		return usage();
 	if (sodium_init() < 0)
 		return 1;
+	if (role != NULL && strcmp(role, "renew") == 0)
+		return run_renewal(conf);
 	if (role != NULL)
 		run_child(role, foreground);
 	char self[PATH_MAX];

@@ -8,7 +8,7 @@
 struct config;
 
 enum service { SVC_SMTP, SVC_SUBMISSION, SVC_SUBMISSIONS, SVC_IMAP, SVC_IMAPS,
-	SVC_COUNT };
+	SVC_ACME_TLS, SVC_ACME_HTTP, SVC_COUNT };
 
 struct listener {
 	enum service svc;
@@ -25,6 +25,10 @@ const char *service_name(enum service svc);
 /* Binds every address of the listed services' *_listen settings. */
 bool listeners_bind(const struct config *cfg, const enum service *svcs,
     int nsvcs, struct listeners *out, struct buf *err);
+/* Binds 0.0.0.0:port and [::]:port for svc, adding to out; port 0 binds
+ * nothing. Each failure is appended to err; the others still bind. */
+bool listeners_bind_port(enum service svc, int port, struct listeners *out,
+    struct buf *err);
 void listeners_close(struct listeners *ls);
 
 #endif

@@ -45,7 +45,7 @@ static struct {
 } m;
 
 static const enum proc_role roles[] = { PROC_LOOKUP, PROC_QUEUE, PROC_DELIVER,
-	PROC_SMTP, PROC_IMAPLOGIN, PROC_SIGNER, PROC_RELAY };
+	PROC_SMTP, PROC_IMAPLOGIN, PROC_SIGNER, PROC_RELAY, PROC_ACME };
 #define NROLES_RUN (sizeof roles / sizeof roles[0])
 
 static void spawn(enum proc_role role);
@@ -92,11 +92,19 @@ static void send_tls(struct child *k)
 	buf_free(&payload);
 }
 
+static enum proc_role service_role(enum service svc)
+{
+	if (svc == SVC_IMAP || svc == SVC_IMAPS)
+		return PROC_IMAPLOGIN;
+	if (svc == SVC_ACME_TLS || svc == SVC_ACME_HTTP)
+		return PROC_ACME;
+	return PROC_SMTP;
+}
+
 static void send_listeners(struct child *k)
 {
 	for (int i = 0; i < m.ls.n; i++) {
-		bool imap = m.ls.v[i].svc == SVC_IMAP || m.ls.v[i].svc == SVC_IMAPS;
-		if (imap != (k->role == PROC_IMAPLOGIN))
+		if (service_role(m.ls.v[i].svc) != k->role)
 			continue;
 		struct buf p = BUF_INIT;
 		ipc_w_u32(&p, m.ls.v[i].svc);
@@ -181,10 +189,10 @@ static void spawn(enum proc_role role)
 	k->started = time(NULL);
 	k->chan = ipc_chan_new(m.base, sv[0], proc_name(role), on_child_msg, k);
 	ipc_send_buf(k->chan, MSG_CONFIG, 0, -1, &m.conf_text);
-	if (role == PROC_SMTP || role == PROC_IMAPLOGIN) {
+	if (role == PROC_SMTP || role == PROC_IMAPLOGIN)
 		send_tls(k);
+	if (role == PROC_SMTP || role == PROC_IMAPLOGIN || role == PROC_ACME)
 		send_listeners(k);
-	}
 	link_peers(k);
 }
 
@@ -238,7 +246,7 @@ static void on_sigchld(evutil_socket_t sig, short what, void *arg)
 	int status;
 	pid_t pid;
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-		if (sessions_reap(pid, status))
+		if (sessions_reap(pid, status) || renew_reap(pid, status))
 			continue;
 		for (size_t i = 0; i < NROLES_RUN; i++) {
 			struct child *k = &m.kids[roles[i]];
@@ -357,6 +365,19 @@ static void cleanup(void)
 	buf_free(&m.conf_text);
 }
 
+/* Mail service does not depend on them: a taken port is logged, once. */
+static void bind_acme_ports(void)
+{
+	struct buf err = BUF_INIT;
+	listeners_bind_port(SVC_ACME_TLS, (int)config_int(m.cfg, "acme_tls_port"),
+	    &m.ls, &err);
+	listeners_bind_port(SVC_ACME_HTTP, (int)config_int(m.cfg, "acme_http_port"),
+	    &m.ls, &err);
+	if (err.len)
+		log_err("ACME challenges will not be answered there: %s", err.data);
+	buf_free(&err);
+}
+
 int master_run(const char *conf_path, const char *self, bool foreground)
 {
 	static const enum service served[] = { SVC_SMTP, SVC_SUBMISSION,
@@ -371,10 +392,12 @@ int master_run(const char *conf_path, const char *self, bool foreground)
 		buf_free(&err);
 		return 1;
 	}
+	bind_acme_ports();
 	buf_free(&err);
 	signal(SIGPIPE, SIG_IGN);
 	m.base = event_base_new();
 	sessions_init(m.base, &m.conf_text);
+	renew_init(m.base, conf_path, self);
 	struct event *sigs[] = {
 		evsignal_new(m.base, SIGCHLD, on_sigchld, NULL),
 		evsignal_new(m.base, SIGHUP, on_sighup, NULL),
@@ -391,6 +414,7 @@ int master_run(const char *conf_path, const char *self, bool foreground)
 	event_base_dispatch(m.base);
 	cleanup();
 	sessions_free();
+	renew_free();
 	ipc_chan_free_doomed();
 	for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
 		event_free(sigs[i]);

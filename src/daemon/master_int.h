@@ -26,4 +26,10 @@ void sessions_shutdown(void);    /* asks every imap process to finish */
 void sessions_kill(void);        /* those that did not */
 void sessions_free(void);
 
+/* master_renew.c: the twice-daily certificate renewal. */
+void renew_init(struct event_base *base, const char *conf_path, const char *self);
+/* True if pid was the renewal process (now reaped and rescheduled). */
+bool renew_reap(pid_t pid, int status);
+void renew_free(void);
+
 #endif

@@ -138,3 +138,106 @@ def test_issue_without_mailboxd(acme_env):
     assert os.stat(inst.path("acme", "account.key")).st_mode & 0o777 == 0o600
     backups = [n for n in os.listdir(inst.path("tls")) if n.startswith("backup-")]
     assert len(backups) == 1, backups
+
+
+def s_client_leaf(port, starttls=None):
+    """SHA-256 of the certificate `openssl s_client` sees on port."""
+    args = ["openssl", "s_client", "-connect", f"127.0.0.1:{port}"]
+    if starttls:
+        args += ["-starttls", starttls]
+    p = subprocess.run(args, input=b"", stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, timeout=30)
+    out = p.stdout.decode(errors="replace")
+    assert "-----BEGIN CERTIFICATE-----" in out, out
+    pem = out[out.index("-----BEGIN CERTIFICATE-----"):]
+    pem = pem[:pem.index("-----END CERTIFICATE-----") + 25]
+    return hashlib.sha256(ssl.PEM_cert_to_DER_cert(pem)).hexdigest()
+
+
+def served(srv):
+    return {s_client_leaf(srv.smtp_port, "smtp"),
+            s_client_leaf(srv.submissions_port),
+            s_client_leaf(srv.imaps_port)}
+
+
+def wait_served(srv, want):
+    deadline = time.time() + 15
+    while served(srv) != {want} and time.time() < deadline:
+        time.sleep(0.2)
+    assert served(srv) == {want}
+
+
+def test_issue_renew_with_mailboxd(acme_env):
+    from test_imap_login import tls_context
+    from test_inbound import PASSWORD, add_user
+    inst, peb = acme_env
+    add_user(inst, "demo@example.test")
+    srv = Server(inst).start()
+    try:
+        self_signed = leaf_fingerprint(inst.path("tls", "fullchain.pem"))
+        assert served(srv) == {self_signed}
+        r = issue(inst, peb)
+        assert "reloads it" in r.out, r.out
+        first = leaf_fingerprint(inst.path("tls", "fullchain.pem"))
+        assert first != self_signed
+        wait_served(srv, first)
+        # An IMAP session opened on the first certificate...
+        m = imaplib.IMAP4_SSL("127.0.0.1", srv.imaps_port,
+                              ssl_context=tls_context(), timeout=30)
+        m.login("demo@example.test", PASSWORD)
+        assert m.select("INBOX")[0] == "OK"
+        inst.ctl("cert", "renew", "--force", check=0)
+        second = leaf_fingerprint(inst.path("tls", "fullchain.pem"))
+        assert second != first
+        wait_served(srv, second)
+        # ...keeps working after the swap.
+        assert m.noop()[0] == "OK"
+        assert m.select("INBOX")[0] == "OK"
+        m.logout()
+        # Without --force a fresh certificate is not renewed.
+        r = inst.ctl("cert", "renew", check=0)
+        assert "not renewed" in r.out
+        assert leaf_fingerprint(inst.path("tls", "fullchain.pem")) == second
+    finally:
+        srv.stop()
+
+
+def test_deploy_refuses_mismatched_key(acme_env, tmp_path):
+    inst, peb = acme_env
+    issue(inst, peb)
+    cert, key = inst.path("tls", "fullchain.pem"), inst.path("tls", "private.key")
+    before = {p: open(p, "rb").read() for p in (cert, key)}
+    listing = sorted(os.listdir(inst.path("tls")))
+    other = tmp_path / "other.key"
+    openssl("genpkey", "-algorithm", "EC", "-pkeyopt",
+            "ec_paramgen_curve:P-256", "-out", str(other), cwd=str(tmp_path))
+    r = inst.ctl("cert", "deploy", cert, str(other), check=1)
+    assert "does not match" in r.err and "nothing changed" in r.err, r.err
+    assert len(r.err.strip().splitlines()) == 1
+    assert {p: open(p, "rb").read() for p in (cert, key)} == before
+    assert sorted(os.listdir(inst.path("tls"))) == listing
+    # The matching pair is accepted (and the old one backed up).
+    shutil.copy(cert, tmp_path / "c.pem")
+    shutil.copy(key, tmp_path / "k.pem")
+    r = inst.ctl("cert", "deploy", str(tmp_path / "c.pem"),
+                 str(tmp_path / "k.pem"), check=0)
+    assert "installed" in r.out
+
+
+def test_clear_errors(acme_env):
+    inst, peb = acme_env
+    r = inst.ctl("cert", "issue", "--directory", "http://127.0.0.1:1/dir", check=1)
+    assert "bad ACME directory URL" in r.err, r.err
+    r = inst.ctl("cert", "issue", "--directory",
+                 f"https://127.0.0.1:{peb.port}/nothing-here",
+                 "--directory-ca", peb.ca, check=1)
+    assert "bad ACME directory URL" in r.err, r.err
+    port = int(inst.ctl("config", "get", "acme_tls_port").out.split()[-1])
+    with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind(("0.0.0.0", port))
+        s.listen()
+        r = issue(inst, peb, check=1)
+    assert f"port {port} is taken" in r.err, r.err
+    for r in (r,):
+        assert len(r.err.strip().splitlines()) == 1
