@@ -35,6 +35,13 @@ static time_t asn1_time(const ASN1_TIME *t)
 	return ASN1_TIME_to_tm(t, &tm) == 1 ? timegm(&tm) : 0;
 }
 
+/* Issued by itself (X509_check_issued would also want keyCertSign). */
+static bool self_signed(X509 *x)
+{
+	return X509_NAME_cmp(X509_get_subject_name(x), X509_get_issuer_name(x)) == 0 &&
+	    X509_verify(x, X509_get0_pubkey(x)) == 1;
+}
+
 static void add_names(X509 *x, struct buf *out)
 {
 	GENERAL_NAMES *gens = X509_get_ext_d2i(x, NID_subject_alt_name, NULL, NULL);
@@ -69,7 +76,7 @@ bool acme_cert_info(const char *pem, size_t len, struct acme_certinfo *ci,
 	OPENSSL_free(issuer);
 	ci->not_before = asn1_time(X509_get0_notBefore(leaf));
 	ci->not_after = asn1_time(X509_get0_notAfter(leaf));
-	ci->self_signed = X509_check_issued(leaf, leaf) == X509_V_OK;
+	ci->self_signed = self_signed(leaf);
 	sk_X509_pop_free(chain, X509_free);
 	return true;
 }
@@ -103,7 +110,7 @@ static bool chain_ok(STACK_OF(X509) *chain, const char *hostname, struct buf *er
 	X509 *leaf = sk_X509_value(chain, 0);
 	for (int i = 1; store && i < sk_X509_num(chain); i++)
 		X509_STORE_add_cert(store, sk_X509_value(chain, i));
-	if (sk_X509_num(chain) == 1 && X509_check_issued(leaf, leaf) == X509_V_OK)
+	if (sk_X509_num(chain) == 1 && self_signed(leaf))
 		X509_STORE_add_cert(store, leaf);   /* a lone self-signed leaf */
 	bool ok = store && ctx && X509_STORE_CTX_init(ctx, store, leaf, chain) == 1;
 	if (ok) {

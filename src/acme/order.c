@@ -46,13 +46,11 @@ static bool fetch_authz(struct acme_conn *c, const char *url, struct acme_authz 
 
 static void explain_invalid(const struct acme_authz *a, struct buf *err)
 {
-	buf_printf(err, "validation of %s failed: %s", a->name,
-	    a->error.len ? a->error.data : "no reason given");
-	const char *e = a->error.data ? a->error.data : "";
-	if (strstr(e, "connection") || strstr(e, "dns") || strstr(e,
-	    "unauthorized") || strstr(e, "incorrectResponse"))
-		buf_printf(err, " (check that DNS for %s points at this server and "
-		    "that the challenge port is reachable from the Internet)", a->name);
+	/* Nearly always the name's DNS or a firewall: say what to check. */
+	buf_printf(err, "validation of %s failed: %s (check that DNS for %s "
+	    "points at this server and that the challenge port is reachable "
+	    "from the Internet)", a->name,
+	    a->error.len ? a->error.data : "no reason given", a->name);
 }
 
 static bool wait_authz(struct acme_conn *c, const char *url, struct acme_authz *a,

@@ -28,6 +28,8 @@ void sessions_free(void);
 
 /* master_renew.c: the twice-daily certificate renewal. */
 void renew_init(struct event_base *base, const char *conf_path, const char *self);
+/* SIGUSR2: the check now, unless one is running. */
+void renew_now(void);
 /* True if pid was the renewal process (now reaped and rescheduled). */
 bool renew_reap(pid_t pid, int status);
 void renew_free(void);

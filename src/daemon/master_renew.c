@@ -98,6 +98,15 @@ static void start_renewal(evutil_socket_t fd, short what, void *arg)
 	bufferevent_enable(r.out, EV_READ);
 }
 
+void renew_now(void)
+{
+	if (r.pid > 0)
+		return;
+	log_info("checking the certificate now");
+	evtimer_del(r.timer);
+	start_renewal(-1, 0, NULL);
+}
+
 void renew_init(struct event_base *base, const char *conf_path, const char *self)
 {
 	r.base = base;

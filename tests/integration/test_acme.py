@@ -9,13 +9,14 @@ import imaplib
 import json
 import os
 import shutil
+import signal
 import socket
 import ssl
 import subprocess
 import time
 
 import pytest
-from dnslib import QTYPE, RR, A
+from dnslib import QTYPE, RCODE, RR, A
 from dnslib.server import BaseResolver, DNSLogger, DNSServer
 
 from conftest import Instance, Server, free_port
@@ -26,11 +27,13 @@ pytestmark = pytest.mark.skipif(not os.path.exists(PEBBLE),
 
 
 class Loopback(BaseResolver):
-    """A 127.0.0.1 for every name; no other records."""
+    """A 127.0.0.1 for every name but nx.*; no other records."""
 
     def resolve(self, request, handler):
         reply = request.reply()
-        if request.q.qtype == QTYPE.A:
+        if str(request.q.qname).startswith("nx."):
+            reply.header.rcode = RCODE.NXDOMAIN
+        elif request.q.qtype == QTYPE.A:
             reply.add_answer(RR(request.q.qname, QTYPE.A, rdata=A("127.0.0.1"),
                                 ttl=60))
         return reply
@@ -202,6 +205,35 @@ def test_issue_renew_with_mailboxd(acme_env):
         srv.stop()
 
 
+def test_mailboxd_renews_by_itself(acme_env, tmp_path):
+    inst, peb = acme_env
+    issue(inst, peb)
+    # A self-signed certificate in its place is due for renewal.
+    host = inst.ctl("config", "get", "hostname").out.split()[-1]
+    openssl("req", "-x509", "-newkey", "ec", "-pkeyopt",
+            "ec_paramgen_curve:P-256", "-nodes", "-keyout", "k.pem", "-out",
+            "c.pem", "-days", "2", "-subj", f"/CN={host}", "-addext",
+            f"subjectAltName=DNS:{host}", cwd=str(tmp_path))
+    inst.ctl("cert", "deploy", str(tmp_path / "c.pem"), str(tmp_path / "k.pem"),
+             check=0)
+    stale = leaf_fingerprint(inst.path("tls", "fullchain.pem"))
+    srv = Server(inst).start()
+    try:
+        assert served(srv) == {stale}
+        srv.proc.send_signal(signal.SIGUSR2)
+        deadline = time.time() + 30
+        while time.time() < deadline and \
+                leaf_fingerprint(inst.path("tls", "fullchain.pem")) == stale:
+            time.sleep(0.2)
+        fresh = leaf_fingerprint(inst.path("tls", "fullchain.pem"))
+        assert fresh != stale, srv.read_log()
+        wait_served(srv, fresh)
+        assert "renewal: installed the certificate" in srv.read_log()
+        assert "Pebble" in inst.ctl("cert", "status", check=0).out
+    finally:
+        srv.stop()
+
+
 def test_deploy_refuses_mismatched_key(acme_env, tmp_path):
     inst, peb = acme_env
     issue(inst, peb)
@@ -239,5 +271,12 @@ def test_clear_errors(acme_env):
         s.listen()
         r = issue(inst, peb, check=1)
     assert f"port {port} is taken" in r.err, r.err
-    for r in (r,):
-        assert len(r.err.strip().splitlines()) == 1
+    assert len(r.err.strip().splitlines()) == 1
+    # A name whose DNS does not lead here: the problem, and what to check.
+    inst.ctl("config", "set", "acme_extra_names", "nx.example.test", check=0)
+    r = issue(inst, peb, check=1)
+    assert "validation of nx.example.test failed: " in r.err, r.err
+    assert "resolve" in r.err
+    assert "check that DNS for nx.example.test points at this server" in r.err
+    assert len(r.err.strip().splitlines()) == 1
+    assert "self-signed" in inst.ctl("cert", "status", check=0).out
