@@ -23,6 +23,24 @@ static int select_alpn(SSL *ssl, const unsigned char **out, unsigned char *outle
 	return SSL_TLSEXT_ERR_OK;
 }
 
+/* RFC 8737 3: the validation certificate goes only to a client that
+ * offers acme-tls/1; one that offers no ALPN at all would otherwise get
+ * it, since the selection callback is not called then. */
+static int offers_acme_tls(SSL *ssl, int *alert, void *arg)
+{
+	(void)arg;
+	const unsigned char *p;
+	size_t len;
+	*alert = SSL_AD_NO_APPLICATION_PROTOCOL;
+	if (SSL_client_hello_get0_ext(ssl, TLSEXT_TYPE_application_layer_protocol_negotiation,
+	    &p, &len) != 1 || len < 2 || (size_t)(p[0] << 8 | p[1]) != len - 2)
+		return SSL_CLIENT_HELLO_ERROR;
+	for (size_t i = 2; i < len; i += 1 + (size_t)p[i])
+		if (p[i] == 10 && i + 11 <= len && memcmp(p + i + 1, "acme-tls/1", 10) == 0)
+			return SSL_CLIENT_HELLO_SUCCESS;
+	return SSL_CLIENT_HELLO_ERROR;
+}
+
 static bool use_pem(SSL *ssl, const struct buf *pem)
 {
 	BIO *bio = BIO_new_mem_buf(pem->data, (int)pem->len);
@@ -74,6 +92,7 @@ SSL_CTX *acme_alpn_ctx_new(int dirfd)
 	}
 	*box = dirfd;
 	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+	SSL_CTX_set_client_hello_cb(ctx, offers_acme_tls, NULL);
 	SSL_CTX_set_alpn_select_cb(ctx, select_alpn, NULL);
 	SSL_CTX_set_tlsext_servername_callback(ctx, select_cert);
 	SSL_CTX_set_tlsext_servername_arg(ctx, box);
