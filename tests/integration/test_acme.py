@@ -280,3 +280,21 @@ def test_clear_errors(acme_env):
     assert "check that DNS for nx.example.test points at this server" in r.err
     assert len(r.err.strip().splitlines()) == 1
     assert "self-signed" in inst.ctl("cert", "status", check=0).out
+
+
+def test_http01_through_mailboxd(acme_env):
+    inst, peb = acme_env
+    inst.ctl("config", "set", "acme_tls_port", "0", check=0)
+    srv = Server(inst).start()
+    try:
+        issue(inst, peb)
+        wait_served(srv, leaf_fingerprint(inst.path("tls", "fullchain.pem")))
+        assert "Pebble" in inst.ctl("cert", "status", check=0).out
+        # Anything but a challenge path is refused.
+        port = int(inst.ctl("config", "get", "acme_http_port").out.split()[-1])
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+            s.sendall(b"GET /etc/passwd HTTP/1.1\r\n\r\n")
+            assert s.recv(100).startswith(b"HTTP/1.1 400")
+        assert os.listdir(inst.path("acme", "challenges")) == []
+    finally:
+        srv.stop()
