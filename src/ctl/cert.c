@@ -11,6 +11,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <jansson.h>
+
 #include "acme/certfile.h"
 #include "common/config.h"
 #include "common/fileutil.h"
@@ -34,6 +36,21 @@ static void print_date(const char *label, time_t t)
 	printf("%-12s %s\n", label, s);
 }
 
+static void print_renewal(const struct config *cfg)
+{
+	struct buf path = BUF_INIT;
+	config_state_path(cfg, "acme/renewal.json", &path);
+	json_t *j = json_load_file(path.data, 0, NULL);
+	const char *dir = json_string_value(json_object_get(j, "directory"));
+	if (dir != NULL)
+		printf("%-12s by mailboxd from %s\n", "renewal", dir);
+	else
+		printf("%-12s none (no certificate was issued with cert issue)\n",
+		    "renewal");
+	json_decref(j);
+	buf_free(&path);
+}
+
 static int status(const struct config *cfg)
 {
 	struct buf cp = BUF_INIT, kp = BUF_INIT, pem = BUF_INIT, err = BUF_INIT;
@@ -51,6 +68,7 @@ static int status(const struct config *cfg)
 		print_date("not before", ci.not_before);
 		print_date("not after", ci.not_after);
 		printf("%-12s %ld\n", "days left", days);
+		print_renewal(cfg);
 		acme_certinfo_free(&ci);
 	}
 	buf_free(&cp);

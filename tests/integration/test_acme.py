@@ -138,6 +138,7 @@ def test_issue_without_mailboxd(acme_env):
     assert "installed the certificate" in r.out, r.out
     st = inst.ctl("cert", "status", check=0).out
     assert "Pebble" in st and "self-signed" not in st, st
+    assert f"renewal      by mailboxd from {peb.url}" in st, st
     assert os.stat(inst.path("acme", "account.key")).st_mode & 0o777 == 0o600
     backups = [n for n in os.listdir(inst.path("tls")) if n.startswith("backup-")]
     assert len(backups) == 1, backups
