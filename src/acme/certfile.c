@@ -3,7 +3,9 @@
 #include <errno.h>
 #include <libgen.h>
 #include <string.h>
+#include <stdio.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <openssl/err.h>
 #include <openssl/pem.h>
@@ -179,6 +181,34 @@ static bool make_backup_dir(const char *cert_path, struct buf *out, struct buf *
 	return true;
 }
 
+/* Both new files are complete and synced under ".new" names before
+ * either is renamed into place, so at most the instant between the two
+ * renames sees a new key with the old chain. */
+static bool replace_pair(const char *cert_path, const char *key_path,
+    const char *chain, size_t clen, const char *key, size_t klen,
+    struct buf *err)
+{
+	struct buf cnew = BUF_INIT, knew = BUF_INIT;
+	buf_printf(&cnew, "%s.new", cert_path);
+	buf_printf(&knew, "%s.new", key_path);
+	bool ok = file_write_atomic(knew.data, key, klen, 0600, err) &&
+	    file_write_atomic(cnew.data, chain, clen, 0644, err);
+	if (ok && (rename(knew.data, key_path) != 0 ||
+	    rename(cnew.data, cert_path) != 0)) {
+		buf_printf(err, "cannot rename into %s: %s", cert_path, strerror(errno));
+		ok = false;
+	}
+	if (!ok) {
+		unlink(knew.data);
+		unlink(cnew.data);
+	}
+	ok = ok && file_sync_parent(cert_path, err) &&
+	    (strcmp(cert_path, key_path) == 0 || file_sync_parent(key_path, err));
+	buf_free(&cnew);
+	buf_free(&knew);
+	return ok;
+}
+
 bool acme_install(const char *cert_path, const char *key_path,
     const char *chain, size_t clen, const char *key, size_t klen,
     struct buf *backup, struct buf *err)
@@ -188,8 +218,5 @@ bool acme_install(const char *cert_path, const char *key_path,
 	    !backup_one(cert_path, backup->data, err) ||
 	    !backup_one(key_path, backup->data, err)))
 		return false;
-	/* The key first: until the chain follows, the old chain and new key
-	 * mismatch and a reload keeps the running certificate. */
-	return file_write_atomic(key_path, key, klen, 0600, err) &&
-	    file_write_atomic(cert_path, chain, clen, 0644, err);
+	return replace_pair(cert_path, key_path, chain, clen, key, klen, err);
 }

@@ -32,8 +32,9 @@ bool acme_check_pair(const char *chain, size_t clen, const char *key,
     size_t klen, const char *hostname, struct buf *err);
 
 /* Copies the current files (if any) into DIR/backup-YYYYMMDD-HHMMSS/ next
- * to cert_path, then writes key and chain, each to a temporary file that
- * is synced and renamed. The backup directory's path goes to backup. */
+ * to cert_path, then writes key and chain, both complete and synced
+ * before either is renamed into place. The backup directory's path goes
+ * to backup ("" if there was nothing to back up). */
 bool acme_install(const char *cert_path, const char *key_path,
     const char *chain, size_t clen, const char *key, size_t klen,
     struct buf *backup, struct buf *err);
