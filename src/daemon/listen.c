@@ -11,6 +11,7 @@
 #include <arpa/inet.h>
 
 #include "common/config.h"
+#include "common/log.h"
 #include "common/str.h"
 #include "common/xmalloc.h"
 
@@ -123,10 +124,9 @@ bool listeners_bind(const struct config *cfg, const enum service *svcs,
 	return true;
 }
 
-bool listeners_bind_port(enum service svc, int port, struct listeners *out,
+static void bind_port(enum service svc, int port, struct listeners *out,
     struct buf *err)
 {
-	bool ok = true;
 	for (int v6 = 0; port > 0 && v6 < 2; v6++) {
 		char addr[32];
 		snprintf(addr, sizeof addr, v6 ? "[::]:%d" : "0.0.0.0:%d", port);
@@ -136,11 +136,19 @@ bool listeners_bind_port(enum service svc, int port, struct listeners *out,
 			add_listener(out, svc, fd, addr);
 		} else {
 			buf_printf(err, "%s%s", err->len ? "; " : "", why.data);
-			ok = false;
 		}
 		buf_free(&why);
 	}
-	return ok;
+}
+
+void listeners_bind_acme(const struct config *cfg, struct listeners *out)
+{
+	struct buf err = BUF_INIT;
+	bind_port(SVC_ACME_TLS, (int)config_int(cfg, "acme_tls_port"), out, &err);
+	bind_port(SVC_ACME_HTTP, (int)config_int(cfg, "acme_http_port"), out, &err);
+	if (err.len)
+		log_err("ACME challenges will not be answered there: %s", err.data);
+	buf_free(&err);
 }
 
 void listeners_close(struct listeners *ls)

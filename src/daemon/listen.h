@@ -25,10 +25,9 @@ const char *service_name(enum service svc);
 /* Binds every address of the listed services' *_listen settings. */
 bool listeners_bind(const struct config *cfg, const enum service *svcs,
     int nsvcs, struct listeners *out, struct buf *err);
-/* Binds 0.0.0.0:port and [::]:port for svc, adding to out; port 0 binds
- * nothing. Each failure is appended to err; the others still bind. */
-bool listeners_bind_port(enum service svc, int port, struct listeners *out,
-    struct buf *err);
+/* Adds 0.0.0.0 and [::] on acme_tls_port and acme_http_port (0: none).
+ * Mail service does not depend on them: what cannot bind is logged. */
+void listeners_bind_acme(const struct config *cfg, struct listeners *out);
 void listeners_close(struct listeners *ls);
 
 #endif

@@ -374,19 +374,6 @@ static void cleanup(void)
 	buf_free(&m.conf_text);
 }
 
-/* Mail service does not depend on them: a taken port is logged, once. */
-static void bind_acme_ports(void)
-{
-	struct buf err = BUF_INIT;
-	listeners_bind_port(SVC_ACME_TLS, (int)config_int(m.cfg, "acme_tls_port"),
-	    &m.ls, &err);
-	listeners_bind_port(SVC_ACME_HTTP, (int)config_int(m.cfg, "acme_http_port"),
-	    &m.ls, &err);
-	if (err.len)
-		log_err("ACME challenges will not be answered there: %s", err.data);
-	buf_free(&err);
-}
-
 int master_run(const char *conf_path, const char *self, bool foreground)
 {
 	static const enum service served[] = { SVC_SMTP, SVC_SUBMISSION,
@@ -401,7 +388,7 @@ int master_run(const char *conf_path, const char *self, bool foreground)
 		buf_free(&err);
 		return 1;
 	}
-	bind_acme_ports();
+	listeners_bind_acme(m.cfg, &m.ls);
 	buf_free(&err);
 	signal(SIGPIPE, SIG_IGN);
 	m.base = event_base_new();

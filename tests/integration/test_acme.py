@@ -299,3 +299,22 @@ def test_http01_through_mailboxd(acme_env):
         assert os.listdir(inst.path("acme", "challenges")) == []
     finally:
         srv.stop()
+
+
+def test_mailboxd_runs_with_challenge_port_taken(tmp_path):
+    inst = Instance(tmp_path / "inst")
+    port = free_port()
+    inst.ctl("config", "set", "acme_tls_port", str(port), check=0)
+    with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind(("0.0.0.0", port))
+        s.listen()
+        srv = Server(inst).start()
+        try:
+            log = srv.read_log()
+            assert "ACME challenges will not be answered there: cannot " \
+                f"listen on 0.0.0.0:{port}" in log, log
+            with srv.smtp() as c:
+                assert c.noop()[0] == 250
+        finally:
+            srv.stop()
