@@ -34,6 +34,7 @@ void acme_http_free(struct acme_http *h)
 	curl_easy_cleanup(h->curl);
 	free(h->ca_file);
 	free(h);
+	curl_global_cleanup();   /* counted: pairs with acme_http_new's init */
 }
 
 /* The value of "Name: value", trimmed: 1 when the line is that header

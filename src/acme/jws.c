@@ -25,13 +25,14 @@ EVP_PKEY *acme_key_new(void)
 
 bool acme_key_to_pem(EVP_PKEY *key, struct buf *out)
 {
-	BIO *bio = BIO_new(BIO_s_mem());
+	/* A secure-memory BIO is wiped when freed; out is wiped by buf_free. */
+	BIO *bio = BIO_new(BIO_s_secmem());
 	char *p;
 	bool ok = bio && PEM_write_bio_PrivateKey(bio, key, NULL, NULL, 0, NULL, NULL);
 	long n = ok ? BIO_get_mem_data(bio, &p) : 0;
 	if (n > 0)
 		buf_add(out, p, (size_t)n);
-	BIO_free_all(bio);   /* BIO_free wipes nothing; the PEM is in out only */
+	BIO_free(bio);
 	return n > 0;
 }
 
