@@ -1,15 +1,12 @@
 #include "acme/client.h"
 
+#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
-#include "acme/http.h"
+#include "acme/client_int.h"
 #include "acme/jws.h"
-#include "acme/parse.h"
-#include "acme/x509.h"
 #include "common/str.h"
 #include "common/xmalloc.h"
-#include "acme/client_int.h"
 
 static bool fail_status(struct acme_conn *c, const char *what, struct buf *err)
 {

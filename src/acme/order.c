@@ -1,5 +1,6 @@
 /* The order's steps (RFC 8555 7.4, 7.5): create it, answer every
  * pending authorization, finalize with a CSR, wait until it is valid. */
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
