@@ -25,11 +25,11 @@ LAYERS   := common mail mailauth filter store smtp imap acme daemon ctl
 LIB_SRCS := $(foreach d,$(LAYERS),$(wildcard src/$(d)/*.c))
 LIB_OBJS := $(LIB_SRCS:%.c=$(OUT)/obj/%.o)
 LIB      := $(OUT)/libarchmailbox.a
-CMDS     := mailboxd mailboxctl treesutil
+CMDS     := mailboxd mailboxctl treesutil mailboxd-renew
 # One executable per process role (src/cmd/mailboxd_role.c), named
 # mailboxd-<role> as proc_name() spells it; its role_ops symbol drops the
 # hyphen. --as-needed keeps out the libraries the role never calls.
-ROLES    := lookup queue deliver smtp imap-login imap signer relay
+ROLES    := lookup queue deliver smtp imap-login imap signer relay acme
 BINS     := $(CMDS:%=$(OUT)/bin/%) $(ROLES:%=$(OUT)/bin/mailboxd-%)
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 UNIT_OBJS := $(UNIT_SRCS:%.c=$(OUT)/obj/%.o)
@@ -59,7 +59,8 @@ $(OUT)/obj/roles/%.o: src/cmd/mailboxd_role.c
 	@$(CC) $(BASE) $(VFLAGS) -DROLE_OPS=$(subst -,,$*)_role -MMD -MP -MT $@ \
 	    -c $< -o $@
 
-$(OUT)/bin/mailboxd-%: $(OUT)/obj/roles/%.o $(LIB)
+# A static pattern: mailboxd-renew is a command, not a role.
+$(ROLES:%=$(OUT)/bin/mailboxd-%): $(OUT)/bin/mailboxd-%: $(OUT)/obj/roles/%.o $(LIB)
 	@mkdir -p $(dir $@)
 	@echo "  LD $@"
 	@$(CC) $(VFLAGS) $(LDV) -Wl,--as-needed -o $@ $< $(LIB) $(PKG_LIBS)

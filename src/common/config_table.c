@@ -36,6 +36,14 @@ const struct config_setting config_settings[] = {
 	  "certificate chain in PEM (relative paths are under state_dir)" },
 	{ "tls_key", CT_PATH, "tls/private.key", NORANGE,
 	  "private key of the certificate in PEM" },
+	{ "acme_directory", CT_STRING, "https://acme-v02.api.letsencrypt.org/directory",
+	  NORANGE, "ACME server directory URL for `mailboxctl cert issue`" },
+	{ "acme_extra_names", CT_HOSTLIST, "", NORANGE,
+	  "names the certificate covers besides hostname (space-separated)" },
+	{ "acme_tls_port", CT_INT, "443", INTRANGE(0, 65535),
+	  "port where mailboxd answers TLS-ALPN-01 challenges (0: none)" },
+	{ "acme_http_port", CT_INT, "80", INTRANGE(0, 65535),
+	  "port where mailboxd answers HTTP-01 challenges (0: none)" },
 	{ "max_message_size", CT_SIZE, "100M", NORANGE,
 	  "largest message accepted, announced with SIZE" },
 	{ "max_recipients", CT_INT, "100", INTRANGE(1, 100000),
@@ -237,6 +245,22 @@ static bool valid_user(const char *v)
 	return n == 0 || v[0] != '-';
 }
 
+static bool valid_hostlist(const char *v)
+{
+	char name[256];
+	while (*v) {
+		size_t n = strcspn(v, " \t");
+		if (n >= sizeof name)
+			return false;
+		memcpy(name, v, n);
+		name[n] = '\0';
+		if (n > 0 && (!valid_hostname(name) || strchr(name, '.') == NULL))
+			return false;
+		v += n + strspn(v + n, " \t");
+	}
+	return true;
+}
+
 static bool printable(const char *v)
 {
 	for (; *v; v++)
@@ -259,6 +283,7 @@ static const char *type_name(const struct config_setting *s)
 	case CT_ENUM:     return "one of the listed choices";
 	case CT_USER:     return "a user name";
 	case CT_SCORE:    return "a score such as 5.0 or -1.5";
+	case CT_HOSTLIST: return "space-separated host names";
 	default:          return "printable text";
 	}
 }
@@ -285,6 +310,7 @@ bool config_check_value(const struct config_setting *s, const char *v,
 	case CT_USER:     ok = ok && valid_user(v); break;
 	case CT_SCORE:    ok = ok && config_parse_score(v, &score) &&
 	    score >= s->min && score <= s->max; break;
+	case CT_HOSTLIST: ok = ok && valid_hostlist(v); break;
 	}
 	if (!ok) {
 		buf_printf(err, "%s: invalid value '%s': expected %s", s->key, v,

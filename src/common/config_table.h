@@ -19,6 +19,7 @@ enum config_type {
 	CT_USER,        /* a user name, or empty */
 	CT_SCORE,       /* points, up to 3 decimals ("5", "-1.25"), in
 	                 * [min, max] thousandths */
+	CT_HOSTLIST,    /* space-separated host names, may be empty */
 };
 
 struct config_setting {
