@@ -20,6 +20,10 @@ static const struct {
 	{ "alias",  ctl_alias,  "alias add SRC DST | del SRC [DST] | list" },
 	{ "resolve", ctl_resolve, "resolve ADDRESS" },
 	{ "queue",  ctl_queue,  "queue list | flush" },
+	{ "import", ctl_import, "import archmailbox --db FILE --mail DIR [--dkim DIR] [--acme DIR]\n"
+	                        "  import encpipe FILE [--output OUT] [--passphrase-file F]\n"
+	                        "  import maildir ADDR PATH | mbox ADDR FILE [--folder NAME]" },
+	{ "export", ctl_export, "export ADDR DIR [--password-stdin]" },
 	{ "dkim",   ctl_dkim,   "dkim keygen DOMAIN [--selector S] | list | dns DOMAIN\n"
 	                        "  dkim rotate DOMAIN [--selector S] | sign DOMAIN [FILE]\n"
 	                        "  dkim verify [FILE] [--key NAME=RECORD]..." },

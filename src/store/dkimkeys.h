@@ -52,6 +52,12 @@ const char *dkimkey_alg_name(enum dkimkey_alg alg);
  * The list is saved. */
 bool dkimkeys_generate(const char *dir, struct dkimkeys *ks,
     const char *prefix, long long now, struct buf *err);
+/* Migration: stores an existing key (RSA or Ed25519) under selector as
+ * the active key of its algorithm (keys active before with the same
+ * algorithm are retired at now) and saves the list. */
+bool dkimkeys_add_key(const char *dir, struct dkimkeys *ks,
+    const char *selector, EVP_PKEY *key, long long created, long long now,
+    struct buf *err);
 /* For every domain in dir: drops keys retired DKIMKEYS_RETIRE_SECS or more
  * before now and deletes their files. */
 bool dkimkeys_expire(const char *dir, long long now, struct buf *err);

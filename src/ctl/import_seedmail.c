@@ -1,0 +1,237 @@
+/* Copying a seed user's Maildir into ours. The message files stay as
+ * they are: trees(xz(message)) is our stored format too, and without the
+ * user's password they cannot be re-encrypted anyway. Dovecot's UIDs
+ * (dovecot-uidlist) go into the names as ",U=<uid>" and its UIDVALIDITY
+ * into archmailbox-uidvalidity, which the mail index's rebuild takes
+ * over: mail clients see the same UIDs and need not download again. */
+#include "ctl/import_seed.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/fileutil.h"
+#include "common/xmalloc.h"
+#include "store/dovecot.h"
+#include "store/maildir.h"
+#include "store/mailindex.h"
+
+#define SIDE_FILE_MAX (64u << 20)
+
+/* Copies src to dst (a new file) durably, with src's times. */
+static bool copy_file(const char *src, const char *tmp, const char *dst,
+    struct buf *err)
+{
+	int in = open(src, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	unlink(tmp);
+	int out = in < 0 ? -1 : open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC |
+	    O_NOFOLLOW, 0600);
+	struct stat st;
+	bool ok = out >= 0 && fstat(in, &st) == 0;
+	char chunk[65536];
+	ssize_t r = 0;
+	while (ok && (r = read(in, chunk, sizeof chunk)) != 0) {
+		if (r < 0 && errno == EINTR)
+			continue;
+		ok = r > 0 && write(out, chunk, (size_t)r) == r;
+	}
+	struct timespec ts[2];
+	if (ok) {
+		ts[0] = st.st_atim;
+		ts[1] = st.st_mtim;
+		ok = futimens(out, ts) == 0 && fsync(out) == 0;
+	}
+	if (out >= 0 && close(out) != 0)
+		ok = false;
+	ok = ok && rename(tmp, dst) == 0;
+	if (!ok) {
+		buf_printf(err, "%s: %s", src, strerror(errno));
+		if (out >= 0)
+			unlink(tmp);
+	}
+	if (in >= 0)
+		close(in);
+	return ok;
+}
+
+struct folder_copy {
+	const char *src, *dst;
+	struct dovecot_uidlist uids;
+	bool have_uids;
+	struct seed_mail_stats *st;
+};
+
+static void copy_message(struct folder_copy *f, const char *sub,
+    const char *name)
+{
+	struct buf base = BUF_INIT, kw = BUF_INIT, from = BUF_INIT, tmp = BUF_INIT,
+	    to = BUF_INIT, err = BUF_INIT;
+	unsigned flags;
+	dovecot_name_parse(name, NULL, &base, &flags, &kw);
+	if (maildir_has(f->dst, base.data)) {
+		f->st->skipped++;
+		goto out;
+	}
+	const char *colon = strchr(name, ':');
+	uint32_t uid = f->have_uids ? dovecot_uidlist_find(&f->uids, base.data) : 0;
+	buf_printf(&from, "%s/%s/%s", f->src, sub, name);
+	buf_printf(&tmp, "%s/tmp/%s", f->dst, base.data);
+	if (uid != 0)
+		buf_printf(&to, "%s/cur/%s,U=%u%s", f->dst, base.data, uid,
+		    colon ? colon : ":2,");
+	else
+		buf_printf(&to, "%s/%s/%s", f->dst, sub, name);
+	if (copy_file(from.data, tmp.data, to.data, &err)) {
+		f->st->copied++;
+	} else {
+		f->st->failed++;
+		fprintf(stderr, "mailboxctl: %s\n", buf_cstr(&err));
+	}
+out:
+	buf_free(&base);
+	buf_free(&kw);
+	buf_free(&from);
+	buf_free(&tmp);
+	buf_free(&to);
+	buf_free(&err);
+}
+
+/* A side file of the folder, read whole (missing: empty). */
+static void read_side(const char *dir, const char *name, struct buf *out)
+{
+	struct buf p = BUF_INIT, err = BUF_INIT;
+	buf_printf(&p, "%s/%s", dir, name);
+	if (!file_read_all(p.data, SIDE_FILE_MAX, out, &err))
+		buf_reset(out);
+	buf_free(&p);
+	buf_free(&err);
+}
+
+/* dovecot-keywords as is (the letters in the names keep their meaning),
+ * and the UIDVALIDITY, unless an earlier run already put them there. */
+static void side_files(struct folder_copy *f)
+{
+	struct buf kw = BUF_INIT, p = BUF_INIT, err = BUF_INIT, meta = BUF_INIT;
+	buf_printf(&p, "%s/%s", f->dst, DOVECOT_KEYWORDS_FILE);
+	read_side(f->src, DOVECOT_KEYWORDS_FILE, &kw);
+	if (kw.len > 0 && !file_exists(p.data))
+		file_write_atomic(p.data, kw.data, kw.len, 0600, &err);
+	buf_reset(&p);
+	buf_printf(&p, "%s/%s", f->dst, MAILINDEX_UIDVALIDITY_FILE);
+	if (f->have_uids && !file_exists(p.data)) {
+		buf_printf(&meta, "%u %u 0\n", f->uids.uidvalidity, f->uids.uidnext);
+		file_write_atomic(p.data, meta.data, meta.len, 0600, &err);
+	}
+	buf_free(&kw);
+	buf_free(&p);
+	buf_free(&err);
+	buf_free(&meta);
+}
+
+static bool copy_folder(const char *src, const char *dst,
+    struct seed_mail_stats *st, struct buf *err)
+{
+	struct folder_copy f = { .src = src, .dst = dst, .st = st };
+	struct buf text = BUF_INIT;
+	if (!maildir_create(dst, err))
+		return false;
+	read_side(src, DOVECOT_UIDLIST_FILE, &text);
+	f.have_uids = dovecot_uidlist_parse(buf_cstr(&text), text.len, &f.uids);
+	buf_free(&text);
+	side_files(&f);
+	static const char *subs[] = { "cur", "new" };
+	for (int i = 0; i < 2; i++) {
+		struct buf p = BUF_INIT;
+		buf_printf(&p, "%s/%s", src, subs[i]);
+		DIR *d = opendir(p.data);
+		struct dirent *e;
+		while (d != NULL && (e = readdir(d)) != NULL)
+			if (e->d_name[0] != '.')
+				copy_message(&f, subs[i], e->d_name);
+		if (d != NULL)
+			closedir(d);
+		buf_free(&p);
+	}
+	dovecot_uidlist_free(&f.uids);
+	return true;
+}
+
+/* Dovecot's subscriptions: one name per line; version 2 files start
+ * with "V\t2" and separate levels with a tab. */
+static void copy_subscriptions(const char *src, const char *dst)
+{
+	struct buf in = BUF_INIT, out = BUF_INIT, p = BUF_INIT, err = BUF_INIT;
+	buf_printf(&p, "%s/%s", dst, MAILINDEX_SUBSCRIPTIONS_FILE);
+	read_side(src, MAILINDEX_SUBSCRIPTIONS_FILE, &in);
+	if (in.len > 0 && !file_exists(p.data)) {
+		char *save = NULL;
+		for (char *l = strtok_r(in.data, "\n", &save); l != NULL;
+		    l = strtok_r(NULL, "\n", &save)) {
+			if (strcmp(l, "V\t2") == 0)
+				continue;
+			for (char *c = l; *c; c++)
+				if (*c == '\t')
+					*c = '/';
+			buf_printf(&out, "%s\n", l);
+		}
+		if (out.len > 0)
+			file_write_atomic(p.data, out.data, out.len, 0600, &err);
+	}
+	buf_free(&in);
+	buf_free(&out);
+	buf_free(&p);
+	buf_free(&err);
+}
+
+/* Brings the index in line with what was copied: built from the files
+ * the first time, files added behind its back taken in on a re-run. */
+static bool index_all(const char *dst, struct buf *err)
+{
+	struct mailindex *ix = mailindex_open(dst, 0, err);
+	if (ix == NULL)
+		return false;
+	struct mailindex_mailbox *v = NULL;
+	size_t n = 0;
+	enum mailindex_rc rc = mailindex_list(ix, &v, &n, err);
+	for (size_t i = 0; i < n && rc == MAILINDEX_OK; i++)
+		rc = mailindex_sync(ix, v[i].id, true, err);
+	mailindex_list_free(v, n);
+	mailindex_close(ix);
+	return rc == MAILINDEX_OK;
+}
+
+bool seed_mail_copy(const char *src_maildir, const char *dst_maildir,
+    struct seed_mail_stats *st, struct buf *err)
+{
+	DIR *d = opendir(src_maildir);
+	if (d == NULL) {
+		buf_printf(err, "%s: %s", src_maildir, strerror(errno));
+		return false;
+	}
+	bool ok = copy_folder(src_maildir, dst_maildir, st, err);
+	struct dirent *e;
+	while (ok && (e = readdir(d)) != NULL) {
+		if (e->d_name[0] != '.' || !strcmp(e->d_name, ".") ||
+		    !strcmp(e->d_name, ".."))
+			continue;
+		struct buf s = BUF_INIT, t = BUF_INIT, cur = BUF_INIT;
+		struct stat sb;
+		buf_printf(&s, "%s/%s", src_maildir, e->d_name);
+		buf_printf(&cur, "%s/cur", s.data);
+		buf_printf(&t, "%s/%s", dst_maildir, e->d_name);
+		if (stat(cur.data, &sb) == 0 && S_ISDIR(sb.st_mode))
+			ok = copy_folder(s.data, t.data, st, err);
+		buf_free(&s);
+		buf_free(&t);
+		buf_free(&cur);
+	}
+	closedir(d);
+	if (ok)
+		copy_subscriptions(src_maildir, dst_maildir);
+	return ok && index_all(dst_maildir, err);
+}
