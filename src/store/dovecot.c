@@ -163,6 +163,15 @@ void dovecot_uidlist_free(struct dovecot_uidlist *l)
 	memset(l, 0, sizeof *l);
 }
 
+/* A keyword is named once, whatever its case (IMAP compares them so). */
+static bool known(const struct dovecot_keywords *k, const char *word)
+{
+	for (size_t i = 0; i < DOVECOT_KEYWORDS_MAX; i++)
+		if (k->names[i] != NULL && strcasecmp(k->names[i], word) == 0)
+			return true;
+	return false;
+}
+
 void dovecot_keywords_parse(const char *text, size_t len,
     struct dovecot_keywords *out)
 {
@@ -178,7 +187,8 @@ void dovecot_keywords_parse(const char *text, size_t len,
 		if (*s >= '0' && *s <= '9')
 			i = i * 10 + (size_t)(*s++ - '0');
 		if (*s++ != ' ' || i >= DOVECOT_KEYWORDS_MAX || out->names[i] ||
-		    *s == '\0' || strchr(s, ' ') || !mi_keywords_valid(s, &why))
+		    *s == '\0' || strchr(s, ' ') || !mi_keywords_valid(s, &why) ||
+		    known(out, s))
 			continue;
 		out->names[i] = xstrdup(s);
 	}
