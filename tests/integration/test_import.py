@@ -11,23 +11,21 @@ import io
 import lzma
 import os
 import sqlite3
-import ssl
 import subprocess
 import tarfile
 
 import nacl.bindings as nb
-import nacl.public
 import nacl.pwhash
-import nacl.secret
 import nacl.utils
 import pytest
 
 from conftest import Instance, Server
+from test_imap_login import tls_context
+from test_treesutil import CHUNK, seal_trees
+from test_treesutil import lock_key as treesutil_lock_key
 
 OPSLIMIT = 2
 MEMLIMIT = 64 << 20
-TREES_HEADER = b"\xee\xff\xcc\x00\x00\x00\x01"
-CHUNK = 8192
 UIDVALIDITY = 1574000000
 
 
@@ -35,23 +33,8 @@ UIDVALIDITY = 1574000000
 
 def lock_key(password):
     """treesutil -c: (public, salt, nonce, locked box) and the secret key."""
-    sk = nacl.public.PrivateKey.generate()
-    salt, nonce = nacl.utils.random(16), nacl.utils.random(24)
-    kek = nacl.pwhash.argon2id.kdf(32, password, salt, opslimit=OPSLIMIT,
-                                   memlimit=MEMLIMIT)
-    box = nacl.secret.SecretBox(kek).encrypt(bytes(sk), nonce).ciphertext
-    return [bytes(sk.public_key), salt, nonce, box], sk
-
-
-def trees(pk, data):
-    """riseup's trees file: full chunks, then always a final short one."""
-    box = nacl.public.SealedBox(pk)
-    out = [TREES_HEADER]
-    full = len(data) - len(data) % CHUNK
-    for off in range(0, full, CHUNK):
-        out.append(box.encrypt(data[off:off + CHUNK]))
-    out.append(box.encrypt(data[full:]))
-    return b"".join(out)
+    fields, sk = treesutil_lock_key(password)
+    return [bytes.fromhex(f.decode()) for f in fields], sk
 
 
 def xz(data):
@@ -142,8 +125,8 @@ class Seed:
             base = f"{1574000000 + uid}.M{uid}P99.oldhost,S={len(plain)}," \
                    f"W={len(plain) + 10}"
             pk = self.users[addr][1]
-            data = {"trees-xz": lambda: trees(pk.public_key, xz(plain)),
-                    "trees": lambda: trees(pk.public_key, plain),
+            data = {"trees-xz": lambda: seal_trees(pk.public_key, xz(plain)),
+                    "trees": lambda: seal_trees(pk.public_key, plain),
                     "xz": lambda: xz(plain), "plain": lambda: plain}[form]()
             path = os.path.join(d, "new", base) if info is None else \
                 os.path.join(d, "cur", base + ":2," + info)
@@ -238,13 +221,6 @@ def imported(seed, tmp_path_factory):
     assert "user " not in second.out and "alias " not in second.out
     assert "mail alice@old.example: 0 copied, 6 already there" in second.out
     return inst
-
-
-def tls_context():
-    ctx = ssl.create_default_context()
-    ctx.check_hostname = False
-    ctx.verify_mode = ssl.CERT_NONE
-    return ctx
 
 
 def imap_login(srv, user, password):
