@@ -20,6 +20,8 @@
 #include "store/dovecot.h"
 #include "store/maildir.h"
 #include "store/mailindex.h"
+#include "store/msgstore.h"
+#include "store/stream.h"
 
 #define SIDE_FILE_MAX (64u << 20)
 
@@ -59,10 +61,41 @@ static bool copy_file(const char *src, const char *tmp, const char *dst,
 	return ok;
 }
 
+/* The size of the message a file holds, when it can be read without a
+ * key (plain, xz or zstd); false for a trees file. */
+static bool plain_size(const char *path, uint64_t *size)
+{
+	struct buf err = BUF_INIT;
+	struct istream *is = msgstore_open(path, NULL, NULL, &err);
+	char chunk[65536];
+	ssize_t r = is == NULL ? -1 : 0;
+	*size = 0;
+	while (is != NULL && (r = istream_read(is, chunk, sizeof chunk)) > 0)
+		*size += (uint64_t)r;
+	istream_free(is);
+	buf_free(&err);
+	return r == 0;
+}
+
+/* The index takes RFC822.SIZE from ",S=" (Dovecot writes it, the size
+ * before compression and encryption); a name without one gets it here
+ * when the file can be read, else the stored size will be shown. */
+static void add_size(const char *path, struct buf *base, bool *unknown)
+{
+	uint64_t size;
+	if (strstr(buf_cstr(base), ",S=") != NULL)
+		return;
+	if (plain_size(path, &size))
+		buf_printf(base, ",S=%llu", (unsigned long long)size);
+	else
+		*unknown = true;
+}
+
 struct folder_copy {
 	const char *src, *dst;
 	struct dovecot_uidlist uids;
 	bool have_uids;
+	bool size_unknown;          /* a trees file without ",S=" */
 	struct seed_mail_stats *st;
 };
 
@@ -80,12 +113,14 @@ static void copy_message(struct folder_copy *f, const char *sub,
 	const char *colon = strchr(name, ':');
 	uint32_t uid = f->have_uids ? dovecot_uidlist_find(&f->uids, base.data) : 0;
 	buf_printf(&from, "%s/%s/%s", f->src, sub, name);
+	add_size(from.data, &base, &f->size_unknown);
 	buf_printf(&tmp, "%s/tmp/%s", f->dst, base.data);
 	if (uid != 0)
 		buf_printf(&to, "%s/cur/%s,U=%u%s", f->dst, base.data, uid,
 		    colon ? colon : ":2,");
 	else
-		buf_printf(&to, "%s/%s/%s", f->dst, sub, name);
+		buf_printf(&to, "%s/%s/%s%s", f->dst, sub, base.data,
+		    colon ? colon : "");
 	if (copy_file(from.data, tmp.data, to.data, &err)) {
 		f->st->copied++;
 	} else {
@@ -157,6 +192,9 @@ static bool copy_folder(const char *src, const char *dst,
 			closedir(d);
 		buf_free(&p);
 	}
+	if (f.size_unknown)
+		fprintf(stderr, "mailboxctl: %s: encrypted files without \",S=\" "
+		    "in their names: their size shows as the stored size\n", src);
 	dovecot_uidlist_free(&f.uids);
 	return true;
 }

@@ -122,8 +122,10 @@ class Seed:
         d = self.maildir(addr, folder)
         lines = [f"3 V{UIDVALIDITY} N{max(u for u, *_ in msgs) + 1} Gdeadbeef"]
         for uid, info, plain, form in msgs:
-            base = f"{1574000000 + uid}.M{uid}P99.oldhost,S={len(plain)}," \
-                   f"W={len(plain) + 10}"
+            base = f"{1574000000 + uid}.M{uid}P99.oldhost"
+            if not form.endswith("-nosize"):
+                base += f",S={len(plain)},W={len(plain) + 10}"
+            form = form.replace("-nosize", "")
             pk = self.users[addr][1]
             data = {"trees-xz": lambda: seal_trees(pk.public_key, xz(plain)),
                     "trees": lambda: seal_trees(pk.public_key, plain),
@@ -201,7 +203,9 @@ def seed(tmp_path_factory):
                                        "trees-xz")])
     s.deliver("carol@other.example", "", [
         (1, "S", message(21, "plain"), "plain"),
-        (2, "", message(22, "xz only"), "xz")])
+        (2, "", message(22, "xz only"), "xz"),
+        (3, "", message(23, "no S= in the name"), "xz-nosize"),
+        (4, "F", message(24, "nor here"), "plain-nosize")])
     s.dkim_keys("old.example")
     s.certificate("mail.old.example")
     return s
@@ -235,7 +239,7 @@ def fetch_all(m, mailbox):
     typ, _ = m.select(f'"{mailbox}"', readonly=True)
     assert typ == "OK", mailbox
     uidvalidity = int(m.response("UIDVALIDITY")[1][0])
-    typ, data = m.uid("FETCH", "1:*", "(UID FLAGS BODY.PEEK[])")
+    typ, data = m.uid("FETCH", "1:*", "(UID FLAGS RFC822.SIZE BODY.PEEK[])")
     assert typ == "OK"
     out = {}
     for item in data:
@@ -244,6 +248,8 @@ def fetch_all(m, mailbox):
         head = item[0].decode()
         uid = int(head.split("UID ")[1].split()[0])
         flags = head.split("FLAGS (")[1].split(")")[0].split()
+        size = int(head.split("RFC822.SIZE ")[1].split()[0])
+        assert size == len(item[1]), (uid, size)
         out[uid] = (set(flags), item[1])
     return out, uidvalidity
 
