@@ -224,6 +224,15 @@ def imported(seed, tmp_path_factory):
     second = inst.ctl(*args, check=1)
     assert "user " not in second.out and "alias " not in second.out
     assert "mail alice@old.example: 0 copied, 6 already there" in second.out
+    # As if interrupted: a file and the index gone, a copy left in tmp/.
+    sent = inst.path("mail", "old.example", "alice", "Maildir", ".Sent")
+    victim = os.listdir(os.path.join(sent, "cur"))[0]
+    os.rename(os.path.join(sent, "cur", victim),
+              os.path.join(sent, "tmp", victim.split(",U=")[0]))
+    os.unlink(inst.path("mail", "old.example", "alice", "index.sqlite"))
+    third = inst.ctl(*args, check=1)
+    assert "mail alice@old.example: 1 copied, 5 already there" in third.out
+    assert os.listdir(os.path.join(sent, "tmp")) == []
     return inst
 
 
@@ -439,6 +448,11 @@ def test_mbox_and_maildir_round_trip(instance, tmp_path):
     r = instance.ctl("export", addr, str(out), "--password-stdin",
                      input="ann pw\n", check=0)
     assert "0 written, 3 already there" in r.out
+    os.unlink(next((out / ".Lists.Old" / "cur").iterdir()))
+    r = instance.ctl("export", addr, str(out), "--password-stdin",
+                     input="ann pw\n", check=0)
+    assert "1 written, 2 already there" in r.out
+    assert exported(out) == got
     (out / ".Lists.Old" / "dovecot-keywords").write_text("0 $Label1\n")
     third = next(p for p in (out / ".Lists.Old" / "cur").iterdir()
                  if p.read_bytes() == MBOX_MSGS[2] + b"\n")
