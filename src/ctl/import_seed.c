@@ -136,6 +136,13 @@ static void import_alias(struct seed_run *r, const struct seed_alias *a,
 		problem(r, a->source, &err);
 	} else {
 		seed_alias_targets(&r->seed, a->destination, &dst, &n);
+		/* "vmail" marks a real user; anything else that leads to no
+		 * address (a program, a file) cannot be taken over. */
+		if (n == 0 && strcmp(a->destination, "vmail") != 0) {
+			buf_printf(&err, "destination \"%s\" leads to no address; "
+			    "skipped", a->destination);
+			problem(r, a->source, &err);
+		}
 	}
 	for (size_t i = 0; i < n; i++) {
 		if (strcmp(a->source, dst[i]) == 0 || have_alias(have, a->source,

@@ -187,6 +187,7 @@ def seed(tmp_path_factory):
     s.alias("sales@old.example", "bob@old.example, alice@old.example")
     s.alias("@other.example", "carol@other.example")
     s.alias("@", "alice@old.example")
+    s.alias("robot@old.example", "| /usr/local/bin/robot")
     s.con.commit()
     big = message(9, "big", 3 * CHUNK + 100)
     s.deliver("alice@old.example", "", [
@@ -216,10 +217,13 @@ def imported(seed, tmp_path_factory):
     inst = Instance(tmp_path_factory.mktemp("new") / "inst")
     args = ["import", "archmailbox", "--db", seed.db, "--mail", seed.vmail,
             "--dkim", seed.dkim, "--acme", seed.acme]
-    # "@" (every domain) has no equivalent: reported, one problem.
+    # "@" (every domain) has no equivalent and a program is no address:
+    # both reported, the rest imported.
     first = inst.ctl(*args, check=1)
     assert "@: a catch-all for every domain" in first.err
-    assert "1 problems" in first.out, first.out
+    assert 'robot@old.example: destination "| /usr/local/bin/robot"' \
+        in first.err
+    assert "2 problems" in first.out, first.out
     assert "mail alice@old.example: 6 copied, 0 already there" in first.out
     second = inst.ctl(*args, check=1)
     assert "user " not in second.out and "alias " not in second.out
