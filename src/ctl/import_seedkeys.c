@@ -11,58 +11,14 @@
 
 #include <openssl/pem.h>
 #include <openssl/x509.h>
-#include <sodium.h>
 
 #include "common/fileutil.h"
 #include "store/dkimkeys.h"
-
-#define KEY_FILE_MAX (64 * 1024)
 
 static int no_passphrase(char *b, int size, int rw, void *u)
 {
 	(void)b, (void)size, (void)rw, (void)u;
 	return -1;
-}
-
-/* PEM (RSA or PKCS#8), or base64 of an Ed25519 seed (32 bytes, or 64 as
- * seed || public key; "seed pk" as the seed's treesutil -s printed). */
-static EVP_PKEY *parse_key(const struct buf *text)
-{
-	if (text->len == 0)
-		return NULL;
-	if (memmem(text->data, text->len, "-----BEGIN", 10) != NULL) {
-		BIO *bio = BIO_new_mem_buf(text->data, (int)text->len);
-		EVP_PKEY *k = bio ? PEM_read_bio_PrivateKey(bio, NULL, no_passphrase,
-		    NULL) : NULL;
-		BIO_free(bio);
-		return k;
-	}
-	unsigned char raw[64];
-	size_t n = 0;
-	const char *end = NULL;
-	if (sodium_base642bin(raw, sizeof raw, text->data, text->len, " \t\r\n",
-	    &n, &end, sodium_base64_VARIANT_ORIGINAL) != 0 && end == NULL)
-		return NULL;
-	EVP_PKEY *k = n == 32 || n == 64 ? EVP_PKEY_new_raw_private_key(
-	    EVP_PKEY_ED25519, NULL, raw, 32) : NULL;
-	sodium_memzero(raw, sizeof raw);
-	return k;
-}
-
-/* The selector of "<domain>.<selector>.key", or NULL. */
-static bool selector_of(const char *file, const char *domain, char *sel,
-    size_t selsz)
-{
-	size_t dl = strlen(domain), fl = strlen(file);
-	if (fl <= dl + 5 || strncmp(file, domain, dl) != 0 || file[dl] != '.' ||
-	    strcmp(file + fl - 4, ".key") != 0)
-		return false;
-	size_t sl = fl - dl - 5;
-	if (sl == 0 || sl >= selsz || memchr(file + dl + 1, '.', sl) != NULL)
-		return false;
-	memcpy(sel, file + dl + 1, sl);
-	sel[sl] = '\0';
-	return true;
 }
 
 static bool import_key(const char *path, const char *dkim_dir,
@@ -73,9 +29,9 @@ static bool import_key(const char *path, const char *dkim_dir,
 			return true;        /* an earlier run took it */
 	struct buf text = BUF_INIT;
 	struct stat st;
-	bool ok = file_read_all(path, KEY_FILE_MAX, &text, err) &&
+	bool ok = file_read_all(path, DKIMKEYS_FOREIGN_MAX, &text, err) &&
 	    stat(path, &st) == 0;
-	EVP_PKEY *key = ok ? parse_key(&text) : NULL;
+	EVP_PKEY *key = ok ? dkimkeys_parse_foreign(text.data, text.len) : NULL;
 	if (ok && key == NULL) {
 		buf_printf(err, "%s: not a private key this can read", path);
 		ok = false;
@@ -102,7 +58,7 @@ static bool import_domain(const char *src, const char *dkim_dir,
 		buf_printf(err, "%s: %s", src, strerror(errno));
 	while (ok && (e = readdir(d)) != NULL) {
 		char sel[DKIMKEYS_SEL_MAX + 1];
-		if (!selector_of(e->d_name, domain, sel, sizeof sel))
+		if (!dkimkeys_foreign_selector(e->d_name, domain, sel, sizeof sel))
 			continue;
 		struct buf path = BUF_INIT;
 		buf_printf(&path, "%s/%s", src, e->d_name);
