@@ -177,28 +177,36 @@ static void import_aliases(struct seed_run *r)
 }
 
 /* <mail>/<domain>/<local>/Maildir, as the seed's Dovecot kept it. */
+static void seed_maildir(const char *mail, const char *addr, struct buf *out)
+{
+	const char *at = strrchr(addr, '@');
+	buf_reset(out);
+	buf_printf(out, "%s/%s/%.*s/Maildir", mail, at + 1, (int)(at - addr),
+	    addr);
+}
+
 static void import_mail(struct seed_run *r, const char *mail)
 {
 	struct buf ours = BUF_INIT, src = BUF_INIT, dst = BUF_INIT, err = BUF_INIT;
 	struct progress pr;
-	config_state_path(r->cfg, "mail", &ours);
-	progress_init(&pr, "mail", r->seed.nusers);
+	unsigned long total = 0;
 	for (size_t i = 0; i < r->seed.nusers; i++) {
-		const char *addr = r->seed.users[i].email, *at = strrchr(addr, '@');
-		struct seed_mail_stats st = { 0 };
+		seed_maildir(mail, r->seed.users[i].email, &src);
+		total += seed_mail_count(src.data);
+	}
+	config_state_path(r->cfg, "mail", &ours);
+	progress_init(&pr, "mail", total);
+	for (size_t i = 0; i < r->seed.nusers; i++) {
+		const char *addr = r->seed.users[i].email;
+		struct seed_mail_stats st = { .pr = &pr };
 		struct stat sb;
-		buf_reset(&src);
+		seed_maildir(mail, addr, &src);
 		buf_reset(&dst);
-		buf_printf(&src, "%s/%s/%.*s/Maildir", mail, at + 1,
-		    (int)(at - addr), addr);
 		maildir_user_path(ours.data, addr, &dst);
-		if (stat(src.data, &sb) != 0) {
-			progress_step(&pr);
+		if (stat(src.data, &sb) != 0)
 			continue;           /* never got mail */
-		}
 		if (!seed_mail_copy(src.data, dst.data, &st, &err))
 			problem(r, addr, &err);
-		progress_step(&pr);
 		if (st.failed > 0)
 			r->problems++;
 		if (pr.tty)

@@ -43,9 +43,13 @@ void seed_alias_targets(const struct seed_db *db, const char *destination,
 /* Copies one user's seed Maildir (the files as they are, encrypted or
  * not) into ours, keeping Dovecot's UIDs and UIDVALIDITY, flags and
  * keywords, then indexes it. Files already there are skipped. */
+struct progress;
 struct seed_mail_stats {
 	unsigned long copied, skipped, failed;
+	struct progress *pr;        /* a step per message */
 };
+/* Messages in a seed Maildir and its folders (for the progress). */
+unsigned long seed_mail_count(const char *src_maildir);
 bool seed_mail_copy(const char *src_maildir, const char *dst_maildir,
     struct seed_mail_stats *st, struct buf *err);
 

@@ -17,6 +17,7 @@
 
 #include "common/fileutil.h"
 #include "common/xmalloc.h"
+#include "ctl/import.h"
 #include "store/dovecot.h"
 #include "store/maildir.h"
 #include "store/mailindex.h"
@@ -128,6 +129,7 @@ static void copy_message(struct folder_copy *f, const char *sub,
 		fprintf(stderr, "mailboxctl: %s\n", buf_cstr(&err));
 	}
 out:
+	progress_step(f->st->pr);
 	buf_free(&base);
 	buf_free(&kw);
 	buf_free(&from);
@@ -243,32 +245,93 @@ static bool index_all(const char *dst, struct buf *err)
 	return rc == MAILINDEX_OK;
 }
 
-bool seed_mail_copy(const char *src_maildir, const char *dst_maildir,
-    struct seed_mail_stats *st, struct buf *err)
+typedef bool folder_fn(const char *src, const char *name, void *arg);
+
+/* Calls fn for the Maildir itself (name "") and each of its folders. */
+static bool each_folder(const char *src_maildir, folder_fn *fn, void *arg,
+    struct buf *err)
 {
 	DIR *d = opendir(src_maildir);
 	if (d == NULL) {
 		buf_printf(err, "%s: %s", src_maildir, strerror(errno));
 		return false;
 	}
-	bool ok = copy_folder(src_maildir, dst_maildir, st, err);
+	bool ok = fn(src_maildir, "", arg);
 	struct dirent *e;
 	while (ok && (e = readdir(d)) != NULL) {
 		if (e->d_name[0] != '.' || !strcmp(e->d_name, ".") ||
 		    !strcmp(e->d_name, ".."))
 			continue;
-		struct buf s = BUF_INIT, t = BUF_INIT, cur = BUF_INIT;
+		struct buf s = BUF_INIT, cur = BUF_INIT;
 		struct stat sb;
 		buf_printf(&s, "%s/%s", src_maildir, e->d_name);
 		buf_printf(&cur, "%s/cur", s.data);
-		buf_printf(&t, "%s/%s", dst_maildir, e->d_name);
 		if (stat(cur.data, &sb) == 0 && S_ISDIR(sb.st_mode))
-			ok = copy_folder(s.data, t.data, st, err);
+			ok = fn(s.data, e->d_name, arg);
 		buf_free(&s);
-		buf_free(&t);
 		buf_free(&cur);
 	}
 	closedir(d);
+	return ok;
+}
+
+static unsigned long count_in(const char *dir)
+{
+	unsigned long n = 0;
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	while (d != NULL && (e = readdir(d)) != NULL)
+		n += e->d_name[0] != '.';
+	if (d != NULL)
+		closedir(d);
+	return n;
+}
+
+static bool count_folder(const char *src, const char *name, void *arg)
+{
+	(void)name;
+	struct buf p = BUF_INIT;
+	buf_printf(&p, "%s/cur", src);
+	*(unsigned long *)arg += count_in(p.data);
+	buf_reset(&p);
+	buf_printf(&p, "%s/new", src);
+	*(unsigned long *)arg += count_in(p.data);
+	buf_free(&p);
+	return true;
+}
+
+unsigned long seed_mail_count(const char *src_maildir)
+{
+	unsigned long n = 0;
+	struct buf err = BUF_INIT;
+	each_folder(src_maildir, count_folder, &n, &err);
+	buf_free(&err);
+	return n;
+}
+
+struct copy_run {
+	const char *dst;
+	struct seed_mail_stats *st;
+	struct buf *err;
+};
+
+static bool copy_one_folder(const char *src, const char *name, void *arg)
+{
+	struct copy_run *c = arg;
+	struct buf t = BUF_INIT;
+	buf_addstr(&t, c->dst);
+	if (*name)
+		buf_printf(&t, "/%s", name);
+	bool ok = copy_folder(src, t.data, c->st, c->err);
+	buf_free(&t);
+	return ok;
+}
+
+bool seed_mail_copy(const char *src_maildir, const char *dst_maildir,
+    struct seed_mail_stats *st, struct buf *err)
+{
+	struct copy_run c = { dst_maildir, st, err };
+	bool ok = each_folder(src_maildir, copy_one_folder, &c, err);
 	if (ok)
 		copy_subscriptions(src_maildir, dst_maildir);
 	return ok && index_all(dst_maildir, err);
