@@ -16,6 +16,7 @@
 #include "common/xmalloc.h"
 #include "ctl/ctl_userdb.h"
 #include "ctl/import_seed.h"
+#include "mail/address.h"
 #include "store/maildir.h"
 
 struct seed_opts {
@@ -187,7 +188,8 @@ static void seed_maildir(const char *mail, const char *addr, struct buf *out)
 
 static void import_mail(struct seed_run *r, const char *mail)
 {
-	struct buf ours = BUF_INIT, src = BUF_INIT, dst = BUF_INIT, err = BUF_INIT;
+	struct buf ours = BUF_INIT, src = BUF_INIT, dst = BUF_INIT, err = BUF_INIT,
+	    canon = BUF_INIT;
 	struct progress pr;
 	unsigned long total = 0;
 	for (size_t i = 0; i < r->seed.nusers; i++) {
@@ -201,10 +203,17 @@ static void import_mail(struct seed_run *r, const char *mail)
 		struct seed_mail_stats st = { .pr = &pr };
 		struct stat sb;
 		seed_maildir(mail, addr, &src);
-		buf_reset(&dst);
-		maildir_user_path(ours.data, addr, &dst);
 		if (stat(src.data, &sb) != 0)
 			continue;           /* never got mail */
+		/* Our Maildir is named by the canonical address (U-labels),
+		 * as delivery names it. */
+		buf_reset(&dst);
+		buf_reset(&canon);
+		if (!addr_canon(addr, &canon, &err)) {
+			problem(r, addr, &err);
+			continue;
+		}
+		maildir_user_path(ours.data, canon.data, &dst);
 		if (!seed_mail_copy(src.data, dst.data, &st, &err))
 			problem(r, addr, &err);
 		if (st.failed > 0)
@@ -221,6 +230,7 @@ static void import_mail(struct seed_run *r, const char *mail)
 	buf_free(&src);
 	buf_free(&dst);
 	buf_free(&err);
+	buf_free(&canon);
 }
 
 static void import_keys(struct seed_run *r, const struct seed_opts *o)

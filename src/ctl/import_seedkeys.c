@@ -13,6 +13,7 @@
 #include <openssl/x509.h>
 
 #include "common/fileutil.h"
+#include "mail/address.h"
 #include "store/dkimkeys.h"
 
 static int no_passphrase(char *b, int size, int rw, void *u)
@@ -45,11 +46,19 @@ static bool import_key(const char *path, const char *dkim_dir,
 	return ok;
 }
 
+/* domain is spelled as in the seed (and its file names); our key store
+ * names domains in A-label form. */
 static bool import_domain(const char *src, const char *dkim_dir,
     const char *domain, struct buf *err)
 {
 	struct dkimkeys ks;
-	if (!dkimkeys_load(dkim_dir, domain, &ks, err))
+	struct buf canon = BUF_INIT, ascii = BUF_INIT;
+	bool loaded = addr_canon_domain(domain, &canon, err) &&
+	    addr_domain_ascii(canon.data, &ascii, err) &&
+	    dkimkeys_load(dkim_dir, ascii.data, &ks, err);
+	buf_free(&canon);
+	buf_free(&ascii);
+	if (!loaded)
 		return false;
 	DIR *d = opendir(src);
 	struct dirent *e;

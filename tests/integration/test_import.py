@@ -175,7 +175,7 @@ class Seed:
 @pytest.fixture(scope="module")
 def seed(tmp_path_factory):
     s = Seed(tmp_path_factory.mktemp("seed"))
-    for d in ("old.example", "other.example"):
+    for d in ("old.example", "other.example", "xn--bcher-kva.example"):
         s.domain(d)
     for role in ("abuse", "security", "hostmaster", "webmaster",
                  "dmarcreports"):
@@ -184,6 +184,8 @@ def seed(tmp_path_factory):
     s.user("alice@old.example", b"alice's old password")
     s.user("bob@old.example", b"bob 2019")
     s.user("carol@other.example", b"carol pw", encrypt=False)
+    # A domain the seed kept in A-labels: ours are U-labels.
+    s.user("dora@xn--bcher-kva.example", b"dora pw")
     s.alias("sales@old.example", "bob@old.example, alice@old.example")
     s.alias("@other.example", "carol@other.example")
     s.alias("@", "alice@old.example")
@@ -207,7 +209,10 @@ def seed(tmp_path_factory):
         (2, "", message(22, "xz only"), "xz"),
         (3, "", message(23, "no S= in the name"), "xz-nosize"),
         (4, "F", message(24, "nor here"), "plain-nosize")])
+    s.deliver("dora@xn--bcher-kva.example", "", [
+        (1, "", message(31, "idn"), "trees-xz")])
     s.dkim_keys("old.example")
+    s.dkim_keys("xn--bcher-kva.example")
     s.certificate("mail.old.example")
     return s
 
@@ -304,6 +309,9 @@ def test_aliases_keys_and_certificate(seed, imported):
     assert "carol@other.example" in resolved
     keys = imported.ctl("dkim", "list", check=0).out
     assert "2019r" in keys and "2019e" in keys, keys
+    assert "xn--bcher-kva.example" in keys, keys
+    assert os.path.isdir(imported.path("mail", "b\u00fccher.example", "dora",
+                                       "Maildir", "cur"))
     dns = imported.ctl("dkim", "dns", "old.example", check=0).out
     assert "2019e._domainkey" in dns and "k=ed25519" in dns, dns
     with open(os.path.join(seed.acme, "fullchain.cer"), "rb") as f:
