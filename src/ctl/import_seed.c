@@ -69,15 +69,18 @@ static void import_domains(struct seed_run *r)
 	buf_free(&err);
 }
 
-static void import_user(struct seed_run *r, const struct seed_user *u)
+static void import_user(struct seed_run *r, struct seed_user *u)
 {
 	struct buf err = BUF_INIT;
 	struct userdb_user have;
 	int e = userdb_user_get(r->db, u->email, &have, &err);
 	if (e == 1) {
-		if (u->has_key && memcmp(have.key.pk, u->key.pk, TREES_PK_LEN) != 0)
-			fprintf(stderr, "mailboxctl: %s exists here with another key; "
-			    "kept as it is\n", u->email);
+		u->other_key = u->has_key &&
+		    memcmp(have.key.pk, u->key.pk, TREES_PK_LEN) != 0;
+		if (u->other_key)
+			buf_addstr(&err, "exists here with another key: kept as it "
+			    "is, and its old mail (which that key cannot read) is "
+			    "not copied");
 		userdb_user_clear(&have);
 	} else if (e == 0) {
 		struct trees_key key = u->key;
@@ -203,8 +206,8 @@ static void import_mail(struct seed_run *r, const char *mail)
 		struct seed_mail_stats st = { .pr = &pr };
 		struct stat sb;
 		seed_maildir(mail, addr, &src);
-		if (stat(src.data, &sb) != 0)
-			continue;           /* never got mail */
+		if (r->seed.users[i].other_key || stat(src.data, &sb) != 0)
+			continue;           /* refused, or never got mail */
 		/* Our Maildir is named by the canonical address (U-labels),
 		 * as delivery names it. */
 		buf_reset(&dst);

@@ -13,6 +13,8 @@ struct seed_user {
 	char *hash;             /* crypto_pwhash_str */
 	bool has_key;
 	struct trees_key key;
+	bool other_key;         /* exists here with another key: its mail,
+	                         * encrypted to the old key, is not copied */
 };
 
 struct seed_alias {

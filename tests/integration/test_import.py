@@ -70,6 +70,7 @@ class Seed:
 
     def __init__(self, root):
         self.root = str(root)
+        os.makedirs(self.root, exist_ok=True)
         self.db = os.path.join(self.root, "smtp.sqlite")
         self.vmail = os.path.join(self.root, "vmail")
         self.dkim = os.path.join(self.root, "dkim")
@@ -499,3 +500,25 @@ def test_bad_inputs(instance, tmp_path):
                  "--folder", "a//b", check=1)
     instance.ctl("import", "nothing", check=2)
     instance.ctl("export", "dan@example.test", check=2)
+
+
+def test_existing_user_with_another_key(instance, tmp_path):
+    s = Seed(tmp_path / "seed")
+    s.domain("example.test")
+    s.user("eve@example.test", b"eve old")
+    s.deliver("eve@example.test", "", [(1, "", message(41, "old"),
+                                         "trees-xz")])
+    instance.ctl("user", "add", "eve@example.test", "--password-stdin",
+                 input="eve new\n", check=0)
+    r = instance.ctl("import", "archmailbox", "--db", s.db, "--mail", s.vmail,
+                     check=1)
+    assert "eve@example.test: exists here with another key" in r.err
+    assert "mail eve@example.test" not in r.out
+    cur = instance.path("mail", "example.test", "eve", "Maildir", "cur")
+    assert not os.path.exists(cur) or os.listdir(cur) == []
+    # The user keeps the password given here.
+    srv = Server(instance).start()
+    try:
+        imap_login(srv, "eve@example.test", b"eve new").logout()
+    finally:
+        srv.stop()
