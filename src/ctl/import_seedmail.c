@@ -26,7 +26,8 @@
 
 #define SIDE_FILE_MAX (64u << 20)
 
-/* Copies src to dst (a new file) durably, with src's times. */
+/* Copies src to dst (a new file, synced), with src's times. The folder's
+ * directories are synced once it is done (sync_dirs). */
 static bool copy_file(const char *src, const char *tmp, const char *dst,
     struct buf *err)
 {
@@ -90,6 +91,19 @@ static void add_size(const char *path, struct buf *base, bool *unknown)
 		buf_printf(base, ",S=%llu", (unsigned long long)size);
 	else
 		*unknown = true;
+}
+
+/* The renames into cur/ and new/ made durable, one fsync each. */
+static bool sync_dirs(const char *dir, struct buf *err)
+{
+	struct buf p = BUF_INIT;
+	buf_printf(&p, "%s/cur/x", dir);
+	bool ok = file_sync_parent(p.data, err);
+	buf_reset(&p);
+	buf_printf(&p, "%s/new/x", dir);
+	ok = ok && file_sync_parent(p.data, err);
+	buf_free(&p);
+	return ok;
 }
 
 struct folder_copy {
@@ -198,7 +212,7 @@ static bool copy_folder(const char *src, const char *dst,
 		fprintf(stderr, "mailboxctl: %s: encrypted files without \",S=\" "
 		    "in their names: their size shows as the stored size\n", src);
 	dovecot_uidlist_free(&f.uids);
-	return true;
+	return sync_dirs(dst, err);
 }
 
 /* Dovecot's subscriptions: one name per line; version 2 files start
