@@ -215,24 +215,27 @@ static bool copy_folder(const char *src, const char *dst,
 	return sync_dirs(dst, err);
 }
 
-/* Dovecot's subscriptions: one name per line; version 2 files start
- * with "V\t2" and separate levels with a tab. */
+static bool is_folder(const char *dir, void *arg)
+{
+	struct buf p = BUF_INIT;
+	struct stat sb;
+	buf_printf(&p, "%s/%s/cur", (const char *)arg, dir);
+	bool ok = strchr(dir, '/') == NULL && stat(p.data, &sb) == 0 &&
+	    S_ISDIR(sb.st_mode);
+	buf_free(&p);
+	return ok;
+}
+
+/* Dovecot's subscriptions become ours (the index reads them when it is
+ * built), unless an earlier run already wrote them. */
 static void copy_subscriptions(const char *src, const char *dst)
 {
 	struct buf in = BUF_INIT, out = BUF_INIT, p = BUF_INIT, err = BUF_INIT;
 	buf_printf(&p, "%s/%s", dst, MAILINDEX_SUBSCRIPTIONS_FILE);
 	read_side(src, MAILINDEX_SUBSCRIPTIONS_FILE, &in);
 	if (in.len > 0 && !file_exists(p.data)) {
-		char *save = NULL;
-		for (char *l = strtok_r(in.data, "\n", &save); l != NULL;
-		    l = strtok_r(NULL, "\n", &save)) {
-			if (strcmp(l, "V\t2") == 0)
-				continue;
-			for (char *c = l; *c; c++)
-				if (*c == '\t')
-					*c = '/';
-			buf_printf(&out, "%s\n", l);
-		}
+		dovecot_subscriptions_parse(in.data, in.len, is_folder, (void *)src,
+		    &out);
 		if (out.len > 0)
 			file_write_atomic(p.data, out.data, out.len, 0600, &err);
 	}

@@ -263,3 +263,39 @@ void dovecot_info(unsigned flags, const char *keywords,
 		if (letters[i])
 			buf_addch(out, (char)('a' + i));
 }
+
+static bool has_control(const char *s, bool tab_ok)
+{
+	for (; *s; s++)
+		if (((unsigned char)*s < 0x20 && !(tab_ok && *s == '\t')) ||
+		    *s == 0x7f)
+			return true;
+	return false;
+}
+
+void dovecot_subscriptions_parse(const char *text, size_t len,
+    dovecot_is_folder_fn *is_folder, void *arg, struct buf *out)
+{
+	struct buf line = BUF_INIT, dir = BUF_INIT;
+	size_t pos = 0;
+	bool v2 = false;
+	for (bool first = true; next_line(text, len, &pos, &line); first = false) {
+		char *l = line.data;
+		if (first && strcmp(l, "V\t2") == 0) {
+			v2 = true;
+			continue;
+		}
+		if (*l == '\0' || memchr(l, '\0', line.len) || has_control(l, v2))
+			continue;
+		buf_reset(&dir);
+		buf_printf(&dir, ".%s", l);
+		char from = v2 ? '\t' : '.';
+		if (v2 || (strchr(l, '/') == NULL && is_folder(dir.data, arg)))
+			for (char *c = l; *c; c++)
+				if (*c == from)
+					*c = '/';
+		buf_printf(out, "%s\n", l);
+	}
+	buf_free(&line);
+	buf_free(&dir);
+}

@@ -56,6 +56,15 @@ void dovecot_keywords_format(const struct dovecot_keywords *k,
 void dovecot_info(unsigned flags, const char *keywords,
     struct dovecot_keywords *k, struct buf *out);
 
+/* Dovecot's subscriptions file as our names, one per line appended to
+ * out. Version 2 ("V\t2" header) separates levels with a tab; version 1
+ * lines use the namespace's separator, which for Maildir++ may be '.':
+ * a line is taken as dotted when is_folder says ".<line>" is a folder
+ * directory. Lines with control characters are dropped. */
+typedef bool dovecot_is_folder_fn(const char *dir, void *arg);
+void dovecot_subscriptions_parse(const char *text, size_t len,
+    dovecot_is_folder_fn *is_folder, void *arg, struct buf *out);
+
 /* A message file name taken apart: base (up to ':'), system flags
  * (MAILINDEX_SEEN ...) and the keywords its letters name, appended to
  * kw space-separated (letters kws does not know are dropped). */

@@ -2,7 +2,7 @@
  * dovecot-keywords of any content, and file names. Parsed UIDs are
  * ascending-unique by base and below UIDNEXT; every parsed keyword gets
  * its letter back; the info written for the parsed flags and keywords
- * parses back to them. */
+ * parses back to them; subscriptions give clean lines. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -50,10 +50,31 @@ static void check_name(const char *name, struct dovecot_keywords *k)
 	buf_free(&name2);
 }
 
+static bool odd_folder(const char *dir, void *arg)
+{
+	(void)arg;
+	return strlen(dir) % 2 == 1;
+}
+
+/* Subscriptions: every output line is non-empty, without controls. */
+static void check_subscriptions(const char *t, size_t n)
+{
+	struct buf out = BUF_INIT;
+	dovecot_subscriptions_parse(t, n, odd_folder, NULL, &out);
+	for (size_t i = 0; i < out.len; i++)
+		if ((unsigned char)out.data[i] < 0x20 && out.data[i] != '\n')
+			abort();
+	if (out.len > 0 && (out.data[0] == '\n' || out.data[out.len - 1] != '\n' ||
+	    memmem(out.data, out.len, "\n\n", 2) != NULL))
+		abort();
+	buf_free(&out);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char *t = (const char *)data;
 	check_uidlist(t, size);
+	check_subscriptions(t, size);
 	struct dovecot_keywords k;
 	dovecot_keywords_parse(t, size, &k);
 	for (int i = 0; i < DOVECOT_KEYWORDS_MAX; i++)

@@ -203,6 +203,10 @@ def seed(tmp_path_factory):
         (3, "S", message(3, "sent one"), "trees-xz")])
     s.deliver("alice@old.example", "Archive.2019", [
         (4, "RS", message(4, "archived"), "trees-xz")])
+    # Dovecot's subscriptions, version 1 with '.' as separator.
+    with open(os.path.join(s.maildir("alice@old.example"), "subscriptions"),
+              "w") as f:
+        f.write("Sent\nArchive.2019\n")
     s.deliver("bob@old.example", "", [(1, "", message(11, "bob's"),
                                        "trees-xz")])
     s.deliver("carol@other.example", "", [
@@ -291,6 +295,10 @@ def test_users_read_their_old_mail(seed, imported):
                     assert data == plain, (addr, folder, uid)
                     want = {FLAG_NAMES[c] for c in info}
                     assert want <= flags, (addr, uid, flags)
+            if addr == "alice@old.example":
+                typ, subs = m.lsub()
+                assert typ == "OK" and any(x.endswith(b" Archive/2019")
+                                           for x in subs), subs
             m.logout()
         with pytest.raises(imaplib.IMAP4.error):
             imap_login(srv, "alice@old.example", b"not it")

@@ -90,3 +90,25 @@ TEST(dovecot_keywords_full)
 	CHECK(dovecot_keywords_letter(&k, "K3") == 3);
 	dovecot_keywords_free(&k);
 }
+
+static bool fake_folder(const char *dir, void *arg)
+{
+	(void)arg;
+	return strcmp(dir, ".Archive.2019") == 0;
+}
+
+TEST(dovecot_subscriptions_both_versions)
+{
+	struct buf out = BUF_INIT;
+	static const char v1[] = "INBOX\nArchive.2019\nLists.x\nA/B\n\nbad\x01\n";
+	dovecot_subscriptions_parse(v1, sizeof v1 - 1, fake_folder, NULL, &out);
+	CHECK_STR(buf_cstr(&out), "INBOX\nArchive/2019\nLists.x\nA/B\n");
+	buf_reset(&out);
+	static const char v2[] = "V\t2\n\nSent\nArchive\t2019\nx\0y\n";
+	dovecot_subscriptions_parse(v2, sizeof v2 - 1, fake_folder, NULL, &out);
+	CHECK_STR(buf_cstr(&out), "Sent\nArchive/2019\n");
+	buf_reset(&out);
+	dovecot_subscriptions_parse("", 0, fake_folder, NULL, &out);
+	CHECK(out.len == 0);
+	buf_free(&out);
+}
