@@ -530,3 +530,41 @@ def test_existing_user_with_another_key(instance, tmp_path):
         imap_login(srv, "eve@example.test", b"eve new").logout()
     finally:
         srv.stop()
+
+
+def test_mutt_maildirs_and_stdout(instance, tmp_path):
+    """A mutt directory of maildirs: each one a folder, "inbox" INBOX."""
+    addr = "fay@example.test"
+    instance.ctl("user", "add", addr, "--password-stdin", "--no-encryption",
+                 input="fay pw\n", check=0)
+    root = tmp_path / "Mail"
+    want = {}
+    for folder, name, info in (("inbox", "1574000000.1_1.host", "RS"),
+                               ("inbox", "1574000001.2_1.host", None),
+                               ("lists", "1574000002.3_1.host", "F")):
+        for sub in ("cur", "new", "tmp"):
+            (root / folder / sub).mkdir(parents=True, exist_ok=True)
+        data = message(len(want) + 50, f"mutt {folder}")
+        where = root / folder / ("new" if info is None else "cur") / \
+            (name + ("" if info is None else ":2," + info))
+        where.write_bytes(data)
+        want.setdefault("." if folder == "inbox" else "." + folder,
+                        []).append((data, info or ""))
+    # A trees file cannot be read without the key: one clear error.
+    fields, sk = lock_key(b"x")
+    (root / "lists" / "cur" / "enc:2,").write_bytes(
+        seal_trees(sk.public_key, b"secret"))
+    r = instance.ctl("import", "maildir", addr, str(root), check=1)
+    assert "3 stored, 0 already there, 1 failed" in r.out
+    assert "encrypted" in r.err
+    out = tmp_path / "out"
+    instance.ctl("export", addr, str(out), check=0)
+    got = exported(out)
+    assert got["."] == sorted(want["."]) and got[".lists"] == want[".lists"]
+    # encpipe to standard output when it is not a terminal.
+    src, pf = tmp_path / "b.enc", tmp_path / "pf"
+    src.write_bytes(encpipe(b"to stdout", b"pw"))
+    pf.write_bytes(b"pw\n")
+    r = instance.ctl("import", "encpipe", str(src), "--passphrase-file",
+                     str(pf), check=0)
+    assert r.stdout == b"to stdout"
