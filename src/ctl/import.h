@@ -56,6 +56,12 @@ bool import_target_store(struct import_target *t, const char *dir,
  * the counts; the exit status. */
 int import_target_close(struct import_target *t, const char *what);
 
+/* Dovecot keeps folder names on disk in modified UTF-7 unless told to
+ * use UTF-8: a name that decodes strictly as modified UTF-7 (and so is
+ * not plain text that happens to hold '&') is replaced by its UTF-8
+ * form, canonical. False leaves name as it was. */
+bool import_name_from_mutf7(struct buf *name);
+
 /* Gives every file under path to the owner of owner_dir when running as
  * root (the mail store belongs to its own system user). */
 bool import_give_tree(const char *owner_dir, const char *path,

@@ -39,18 +39,22 @@ static bool is_maildir(const char *dir)
 }
 
 /* The mailbox name of a directory entry: ".A.B" of Maildir++ (with our
- * or Dovecot's listescape escapes) or a mutt folder's own name. */
+ * or Dovecot's listescape escapes) or a mutt folder's own name; in
+ * UTF-8 or Dovecot's modified UTF-7. */
 static bool folder_name(const char *entry, bool plusplus, struct buf *out)
 {
 	struct buf raw = BUF_INIT;
-	if (plusplus && mboxname_from_folder(entry, strlen(entry), out))
+	if (plusplus && mboxname_from_folder(entry, strlen(entry), out)) {
+		import_name_from_mutf7(out);
 		return true;
+	}
 	if (plusplus) {
 		for (const char *s = entry + 1; *s; s++)
 			buf_addch(&raw, *s == '.' ? '/' : *s);
 	} else {
 		buf_addstr(&raw, entry);
 	}
+	import_name_from_mutf7(&raw);
 	bool ok = raw.len > 0 && mboxname_canon(raw.data, raw.len, out, NULL);
 	buf_free(&raw);
 	return ok;

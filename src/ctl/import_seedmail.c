@@ -21,6 +21,7 @@
 #include "store/dovecot.h"
 #include "store/maildir.h"
 #include "store/mailindex.h"
+#include "store/mboxname.h"
 #include "store/msgstore.h"
 #include "store/stream.h"
 
@@ -234,8 +235,18 @@ static void copy_subscriptions(const char *src, const char *dst)
 	buf_printf(&p, "%s/%s", dst, MAILINDEX_SUBSCRIPTIONS_FILE);
 	read_side(src, MAILINDEX_SUBSCRIPTIONS_FILE, &in);
 	if (in.len > 0 && !file_exists(p.data)) {
+		struct buf names = BUF_INIT, one = BUF_INIT;
 		dovecot_subscriptions_parse(in.data, in.len, is_folder, (void *)src,
-		    &out);
+		    &names);
+		char *save = NULL;
+		for (char *l = strtok_r(names.data, "\n", &save); l != NULL;
+		    l = strtok_r(NULL, "\n", &save)) {
+			buf_set(&one, l);
+			import_name_from_mutf7(&one);
+			buf_printf(&out, "%s\n", one.data);
+		}
+		buf_free(&names);
+		buf_free(&one);
 		if (out.len > 0)
 			file_write_atomic(p.data, out.data, out.len, 0600, &err);
 	}
@@ -332,13 +343,27 @@ struct copy_run {
 	struct buf *err;
 };
 
+/* A folder keeps its directory name, unless that is a name in modified
+ * UTF-7: then it gets the directory of the UTF-8 name. */
+static void folder_dir(const char *dst, const char *entry, struct buf *out)
+{
+	struct buf name = BUF_INIT, folder = BUF_INIT;
+	buf_addstr(out, dst);
+	if (mboxname_from_folder(entry, strlen(entry), &name) &&
+	    import_name_from_mutf7(&name) &&
+	    mboxname_to_folder(name.data, name.len, &folder, NULL))
+		buf_printf(out, "/%s", folder.data);
+	else if (*entry)
+		buf_printf(out, "/%s", entry);
+	buf_free(&name);
+	buf_free(&folder);
+}
+
 static bool copy_one_folder(const char *src, const char *name, void *arg)
 {
 	struct copy_run *c = arg;
 	struct buf t = BUF_INIT;
-	buf_addstr(&t, c->dst);
-	if (*name)
-		buf_printf(&t, "/%s", name);
+	folder_dir(c->dst, name, &t);
 	bool ok = copy_folder(src, t.data, c->st, c->err);
 	buf_free(&t);
 	return ok;

@@ -16,7 +16,9 @@
 #include "common/config.h"
 #include "common/xmalloc.h"
 #include "ctl/ctl_userdb.h"
+#include "imap/mutf7.h"
 #include "store/maildir.h"
+#include "store/mboxname.h"
 #include "store/mailindex.h"
 #include "store/msgstore.h"
 
@@ -149,6 +151,22 @@ bool import_target_store(struct import_target *t, const char *dir,
 	buf_free(&base);
 	buf_free(&path);
 	buf_free(&err);
+	return ok;
+}
+
+bool import_name_from_mutf7(struct buf *name)
+{
+	struct buf utf8 = BUF_INIT, canon = BUF_INIT;
+	bool ok = memchr(name->data, '&', name->len) != NULL &&
+	    imap_mutf7_decode(name->data, name->len, &utf8) &&
+	    mboxname_canon(utf8.data, utf8.len, &canon, NULL);
+	if (ok) {
+		buf_reset(name);
+		buf_add(name, canon.data, canon.len);
+		buf_cstr(name);
+	}
+	buf_free(&utf8);
+	buf_free(&canon);
 	return ok;
 }
 

@@ -203,10 +203,13 @@ def seed(tmp_path_factory):
         (3, "S", message(3, "sent one"), "trees-xz")])
     s.deliver("alice@old.example", "Archive.2019", [
         (4, "RS", message(4, "archived"), "trees-xz")])
+    # A name as Dovecot writes it by default: modified UTF-7.
+    s.deliver("alice@old.example", "Entw&APw-rfe", [
+        (6, "S", message(6, "draft"), "trees-xz")])
     # Dovecot's subscriptions, version 1 with '.' as separator.
     with open(os.path.join(s.maildir("alice@old.example"), "subscriptions"),
               "w") as f:
-        f.write("Sent\nArchive.2019\n")
+        f.write("Sent\nArchive.2019\nEntw&APw-rfe\n")
     s.deliver("bob@old.example", "", [(1, "", message(11, "bob's"),
                                        "trees-xz")])
     s.deliver("carol@other.example", "", [
@@ -234,10 +237,10 @@ def imported(seed, tmp_path_factory):
     assert 'robot@old.example: destination "| /usr/local/bin/robot"' \
         in first.err
     assert "2 problems" in first.out, first.out
-    assert "mail alice@old.example: 6 copied, 0 already there" in first.out
+    assert "mail alice@old.example: 7 copied, 0 already there" in first.out
     second = inst.ctl(*args, check=1)
     assert "user " not in second.out and "alias " not in second.out
-    assert "mail alice@old.example: 0 copied, 6 already there" in second.out
+    assert "mail alice@old.example: 0 copied, 7 already there" in second.out
     # As if interrupted: a file and the index gone, a copy left in tmp/.
     sent = inst.path("mail", "old.example", "alice", "Maildir", ".Sent")
     victim = os.listdir(os.path.join(sent, "cur"))[0]
@@ -245,7 +248,7 @@ def imported(seed, tmp_path_factory):
               os.path.join(sent, "tmp", victim.split(",U=")[0]))
     os.unlink(inst.path("mail", "old.example", "alice", "index.sqlite"))
     third = inst.ctl(*args, check=1)
-    assert "mail alice@old.example: 1 copied, 5 already there" in third.out
+    assert "mail alice@old.example: 1 copied, 6 already there" in third.out
     assert os.listdir(os.path.join(sent, "tmp")) == []
     return inst
 
@@ -321,6 +324,11 @@ def test_aliases_keys_and_certificate(seed, imported):
     assert "xn--bcher-kva.example" in keys, keys
     assert os.path.isdir(imported.path("mail", "b\u00fccher.example", "dora",
                                        "Maildir", "cur"))
+    assert os.path.isdir(imported.path("mail", "old.example", "alice",
+                                       "Maildir", ".Entw\u00fcrfe", "cur"))
+    with open(imported.path("mail", "old.example", "alice", "Maildir",
+                            "subscriptions"), encoding="utf-8") as f:
+        assert "Entw\u00fcrfe\n" in f.read()
     dns = imported.ctl("dkim", "dns", "old.example", check=0).out
     assert "2019e._domainkey" in dns and "k=ed25519" in dns, dns
     with open(os.path.join(seed.acme, "fullchain.cer"), "rb") as f:
@@ -541,7 +549,8 @@ def test_mutt_maildirs_and_stdout(instance, tmp_path):
     want = {}
     for folder, name, info in (("inbox", "1574000000.1_1.host", "RS"),
                                ("inbox", "1574000001.2_1.host", None),
-                               ("lists", "1574000002.3_1.host", "F")):
+                               ("lists", "1574000002.3_1.host", "F"),
+                               ("Entw&APw-rfe", "1574000003.4_1.host", "")):
         for sub in ("cur", "new", "tmp"):
             (root / folder / sub).mkdir(parents=True, exist_ok=True)
         data = message(len(want) + 50, f"mutt {folder}")
@@ -555,12 +564,13 @@ def test_mutt_maildirs_and_stdout(instance, tmp_path):
     (root / "lists" / "cur" / "enc:2,").write_bytes(
         seal_trees(sk.public_key, b"secret"))
     r = instance.ctl("import", "maildir", addr, str(root), check=1)
-    assert "3 stored, 0 already there, 1 failed" in r.out
+    assert "4 stored, 0 already there, 1 failed" in r.out
     assert "encrypted" in r.err
     out = tmp_path / "out"
     instance.ctl("export", addr, str(out), check=0)
     got = exported(out)
     assert got["."] == sorted(want["."]) and got[".lists"] == want[".lists"]
+    assert got[".Entw\u00fcrfe"] == want[".Entw&APw-rfe"]
     # encpipe to standard output when it is not a terminal.
     src, pf = tmp_path / "b.enc", tmp_path / "pf"
     src.write_bytes(encpipe(b"to stdout", b"pw"))
