@@ -75,9 +75,9 @@ static void import_user(struct seed_run *r, struct seed_user *u)
 	struct userdb_user have;
 	int e = userdb_user_get(r->db, u->email, &have, &err);
 	if (e == 1) {
-		u->other_key = u->has_key &&
-		    memcmp(have.key.pk, u->key.pk, TREES_PK_LEN) != 0;
-		if (u->other_key)
+		u->take_mail = !u->has_key ||
+		    memcmp(have.key.pk, u->key.pk, TREES_PK_LEN) == 0;
+		if (!u->take_mail)
 			buf_addstr(&err, "exists here with another key: kept as it "
 			    "is, and its old mail (which that key cannot read) is "
 			    "not copied");
@@ -94,8 +94,8 @@ static void import_user(struct seed_run *r, struct seed_user *u)
 		sodium_memzero(junk, sizeof junk);
 		if (!have_key)
 			buf_addstr(&err, "cannot make a key pair");
-		else if (userdb_user_import(r->db, u->email, u->hash, &key,
-		    config_size(r->cfg, "default_quota"), u->has_key, &err))
+		else if ((u->take_mail = userdb_user_import(r->db, u->email, u->hash,
+		    &key, config_size(r->cfg, "default_quota"), u->has_key, &err)))
 			printf("user %s imported%s\n", u->email,
 			    u->has_key ? "" : " (without encryption)");
 	}
@@ -206,8 +206,8 @@ static void import_mail(struct seed_run *r, const char *mail)
 		struct seed_mail_stats st = { .pr = &pr };
 		struct stat sb;
 		seed_maildir(mail, addr, &src);
-		if (r->seed.users[i].other_key || stat(src.data, &sb) != 0)
-			continue;           /* refused, or never got mail */
+		if (!r->seed.users[i].take_mail || stat(src.data, &sb) != 0)
+			continue;           /* not a user here, or never got mail */
 		/* Our Maildir is named by the canonical address (U-labels),
 		 * as delivery names it. */
 		buf_reset(&dst);

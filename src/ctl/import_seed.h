@@ -13,8 +13,10 @@ struct seed_user {
 	char *hash;             /* crypto_pwhash_str */
 	bool has_key;
 	struct trees_key key;
-	bool other_key;         /* exists here with another key: its mail,
-	                         * encrypted to the old key, is not copied */
+	bool take_mail;         /* imported, or here with the same key (or
+	                         * none): its mail is copied. Not for a user
+	                         * refused, or here with another key, which
+	                         * could not read the old mail */
 };
 
 struct seed_alias {
