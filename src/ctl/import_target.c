@@ -206,9 +206,10 @@ bool import_give_user(const char *mail_dir, const char *address,
 	 * a first delivery or import may have just made. */
 	struct buf dir = BUF_INIT;
 	maildir_user_path(mail_dir, address, &dir);
-	for (int up = 0; up < 2; up++)
-		dir.len = (size_t)(strrchr(buf_cstr(&dir), '/') - dir.data);
-	dir.data[dir.len] = '\0';
+	for (int up = 0; up < 2; up++) {
+		dir.len = (size_t)(strrchr(dir.data, '/') - dir.data);
+		dir.data[dir.len] = '\0';
+	}
 	bool ok = import_give_tree(mail_dir, dir.data, err);
 	buf_free(&dir);
 	return ok;

@@ -21,6 +21,7 @@ import pytest
 
 from conftest import Instance, Server
 from test_imap_login import tls_context
+from test_privsep import system_instance  # noqa: F401 (a fixture)
 from test_treesutil import CHUNK, seal_trees
 from test_treesutil import lock_key as treesutil_lock_key
 
@@ -578,3 +579,35 @@ def test_mutt_maildirs_and_stdout(instance, tmp_path):
     r = instance.ctl("import", "encpipe", str(src), "--passphrase-file",
                      str(pf), check=0)
     assert r.stdout == b"to stdout"
+
+
+def test_files_belong_to_the_system_users(system_instance, tmp_path):
+    """Run as root on a production instance: what the imports and export
+    write is given to the mail store's and the signer's users."""
+    import pwd
+    inst = system_instance
+    s = Seed(tmp_path / "seed")
+    s.domain("example.test")
+    s.user("gus@example.test", b"gus pw")
+    s.deliver("gus@example.test", "Sent", [(1, "S", message(61, "x"),
+                                             "trees-xz")])
+    s.dkim_keys("example.test")
+    inst.ctl("import", "archmailbox", "--db", s.db, "--mail", s.vmail,
+             "--dkim", s.dkim, check=0)
+    box = tmp_path / "m.mbox"
+    box.write_bytes(mboxrd(MBOX_MSGS))
+    inst.ctl("user", "add", "hal@example.test", "--password-stdin",
+             input="hal pw\n", check=0)
+    inst.ctl("import", "mbox", "hal@example.test", str(box), check=0)
+    inst.ctl("export", "gus@example.test", str(tmp_path / "out"),
+             "--password-stdin", input="gus pw\n", check=0)
+    for sub, user in (("mail", "archmailbox-mail"),
+                      ("dkim", "archmailbox-dkim")):
+        top = inst.path(sub)
+        for root, dirs, files in os.walk(top):
+            for name in dirs + files:
+                owner = pwd.getpwuid(os.lstat(os.path.join(root, name))
+                                     .st_uid).pw_name
+                assert owner == user, (root, name, owner)
+    assert any(n.startswith("example.test.2019")
+               for n in os.listdir(inst.path("dkim")))
