@@ -89,10 +89,11 @@ static bool write_plain(struct export *x, const char *src, const char *dir,
 }
 
 static void export_message(struct export *x, int64_t mbox, const char *dir,
-    const struct mailindex_msg *m, struct dovecot_keywords *kws)
+    const struct mailindex_msg *m, struct dovecot_keywords *kws,
+    const struct name_set *have)
 {
 	struct buf src = BUF_INIT, name = BUF_INIT, err = BUF_INIT;
-	if (maildir_has(dir, m->base)) {
+	if (name_set_has(have, m->base)) {
 		x->skipped++;
 		goto out;
 	}
@@ -133,8 +134,11 @@ static void export_mailbox(struct export *x, const struct mailindex_mailbox *mb)
 	if (!file_read_all(kwpath.data, 64 * 1024, &kwtext, &err))
 		buf_reset(&kwtext);
 	dovecot_keywords_parse(buf_cstr(&kwtext), kwtext.len, &kws);
+	struct name_set have;
+	name_set_load(&have, dir.data);
 	for (size_t i = 0; i < msgs.n; i++)
-		export_message(x, mb->id, dir.data, &msgs.v[i], &kws);
+		export_message(x, mb->id, dir.data, &msgs.v[i], &kws, &have);
+	name_set_free(&have);
 	buf_reset(&kwtext);
 	dovecot_keywords_format(&kws, &kwtext);
 	buf_reset(&err);

@@ -29,6 +29,19 @@ void progress_init(struct progress *p, const char *what, uint64_t total);
 void progress_step(struct progress *p);
 void progress_end(struct progress *p);
 
+/* The message file names of a folder's cur/ and new/, read once and kept
+ * sorted, for "is this one there already" (see maildir_has). */
+struct name_set {
+	char *dir;
+	char **v;
+	size_t n, cap;
+};
+void name_set_load(struct name_set *s, const char *dir);
+bool name_set_has(const struct name_set *s, const char *base);
+/* Records a name just written. */
+void name_set_add(struct name_set *s, const char *name);
+void name_set_free(struct name_set *s);
+
 /* One user's mailbox as the importer writes it. */
 struct import_target {
 	struct config *cfg;
@@ -39,6 +52,7 @@ struct import_target {
 	struct mailindex *ix;
 	enum compress_algo algo;
 	int level;
+	struct name_set names;      /* of the folder last stored into */
 	unsigned long stored, skipped, failed;
 };
 bool import_target_open(struct ctl *ctl, const char *address,

@@ -112,6 +112,7 @@ struct folder_copy {
 	struct dovecot_uidlist uids;
 	bool have_uids;
 	bool size_unknown;          /* a trees file without ",S=" */
+	struct name_set have;       /* what the destination holds */
 	struct seed_mail_stats *st;
 };
 
@@ -122,7 +123,7 @@ static void copy_message(struct folder_copy *f, const char *sub,
 	    to = BUF_INIT, err = BUF_INIT;
 	unsigned flags;
 	dovecot_name_parse(name, NULL, &base, &flags, &kw);
-	if (maildir_has(f->dst, base.data)) {
+	if (name_set_has(&f->have, base.data)) {
 		f->st->skipped++;
 		goto out;
 	}
@@ -192,6 +193,7 @@ static bool copy_folder(const char *src, const char *dst,
 	struct buf text = BUF_INIT;
 	if (!maildir_create(dst, err))
 		return false;
+	name_set_load(&f.have, dst);
 	read_side(src, DOVECOT_UIDLIST_FILE, &text);
 	f.have_uids = dovecot_uidlist_parse(buf_cstr(&text), text.len, &f.uids);
 	buf_free(&text);
@@ -213,6 +215,7 @@ static bool copy_folder(const char *src, const char *dst,
 		fprintf(stderr, "mailboxctl: %s: encrypted files without \",S=\" "
 		    "in their names: their size shows as the stored size\n", src);
 	dovecot_uidlist_free(&f.uids);
+	name_set_free(&f.have);
 	return sync_dirs(dst, err);
 }
 

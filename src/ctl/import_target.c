@@ -24,6 +24,7 @@
 
 static void release(struct import_target *t)
 {
+	name_set_free(&t->names);
 	userdb_user_clear(&t->user);
 	userdb_close(t->db);
 	config_free(t->cfg);
@@ -131,9 +132,13 @@ bool import_target_store(struct import_target *t, const char *dir,
 	import_id(source_id, data, len, id);
 	maildir_base_name(id, 0, config_str(t->cfg, "hostname"), len, &base);
 	bool ok = true;
+	if (t->names.dir == NULL || strcmp(t->names.dir, dir) != 0) {
+		name_set_free(&t->names);
+		name_set_load(&t->names, dir);
+	}
 	if (len == 0) {
 		t->skipped++;       /* IMAP has no empty messages */
-	} else if (maildir_has(dir, base.data)) {
+	} else if (name_set_has(&t->names, base.data)) {
 		t->skipped++;
 	} else {
 		struct mailindex_new nm = { flags, keywords, date };
@@ -141,9 +146,10 @@ bool import_target_store(struct import_target *t, const char *dir,
 		ok = write_message(t, dir, base.data, data, len, &path, &err) &&
 		    mailindex_add(t->ix, path.data, &nm, &added, &err) ==
 		    MAILINDEX_OK;
-		if (ok)
+		if (ok) {
+			name_set_add(&t->names, base.data);
 			t->stored++;
-		else {
+		} else {
 			t->failed++;
 			ctl_fail("%s: %s", source_id, buf_cstr(&err));
 		}
