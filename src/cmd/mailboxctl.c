@@ -20,6 +20,11 @@ static const struct {
 	{ "alias",  ctl_alias,  "alias add SRC DST | del SRC [DST] | list" },
 	{ "resolve", ctl_resolve, "resolve ADDRESS" },
 	{ "queue",  ctl_queue,  "queue list | flush" },
+	{ "backup", ctl_backup, "backup [--output FILE|-] [--passphrase-file F] "
+	                        "[--incremental SINCE-FILE]\n"
+	                        "  backup verify FILE [--passphrase-file F]" },
+	{ "restore", ctl_restore, "restore FILE [INCREMENTAL...] [--into DIR] [--yes] "
+	                        "[--passphrase-file F]" },
 	{ "dkim",   ctl_dkim,   "dkim keygen DOMAIN [--selector S] | list | dns DOMAIN\n"
 	                        "  dkim rotate DOMAIN [--selector S] | sign DOMAIN [FILE]\n"
 	                        "  dkim verify [FILE] [--key NAME=RECORD]..." },

@@ -120,3 +120,18 @@ bool file_exists(const char *path)
 	struct stat st;
 	return lstat(path, &st) == 0;
 }
+
+bool fd_write_all(int fd, const void *p, size_t n)
+{
+	const unsigned char *d = p;
+	while (n > 0) {
+		ssize_t w = write(fd, d, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return false;
+		d += w;
+		n -= (size_t)w;
+	}
+	return true;
+}

@@ -18,5 +18,8 @@ bool file_sync_parent(const char *path, struct buf *err);
 /* mkdir with mode; an existing directory is fine (its mode is set). */
 bool file_mkdir(const char *path, mode_t mode, struct buf *err);
 bool file_exists(const char *path);
+/* Writes all n bytes to fd, retrying short writes and EINTR; false with
+ * errno set on failure. */
+bool fd_write_all(int fd, const void *p, size_t n);
 
 #endif
