@@ -150,9 +150,10 @@ static bool link_listed(struct extract *x, const char *rel,
 		return false;
 	if (x->prev_fd < 0 || linkat(x->prev_fd, rel, dfd, base, 0) != 0) {
 		buf_printf(err, "%s is listed as unchanged but the backup before "
-		    "does not have it", e->path);
+		    "does not have it (%s)", e->path, strerror(errno));
 		return false;
 	}
+	x->files++;
 	return true;
 }
 
