@@ -210,13 +210,13 @@ static int run_backup(const struct config *cfg, const struct backup_opts *o)
 	if (key == NULL)
 		xoom();
 	struct out_ctx oc = { -1, &w.out_bytes };
-	bool ok = backup_passphrase(o->passfile, o->since == NULL, &pw, &err) &&
+	bool ok = (oc.fd = w.out_fd = open_output(o->output, &tmp, &err)) >= 0 &&
+	    backup_passphrase(o->passfile, o->since == NULL, &pw, &err) &&
 	    (o->since == NULL || read_since(o->since, &pw, &base, &err));
 	if (ok) {
 		archive_header_init(&h, o->since ? ARCHIVE_INCREMENTAL : ARCHIVE_FULL,
 		    o->since ? base.id : NULL);
 		ok = archive_key_derive(pw.s, pw.len, &h, key, &err) &&
-		    (oc.fd = w.out_fd = open_output(o->output, &tmp, &err)) >= 0 &&
 		    prepare(&w, cfg, o->since ? &base : NULL, &err) &&
 		    (w.sealer = archive_sealer_new(&h, key, write_out, &oc, &err)) != NULL &&
 		    write_backup(&w, cfg, &h, o->since ? &base : NULL, &err) &&

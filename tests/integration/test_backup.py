@@ -232,3 +232,14 @@ def test_restore_keeps_old_aside(instance, server, populated, tmp_path):
     assert (tmp_path / aside[0] / "stale.txt").read_text() == "old\n"
     assert not (target / "stale.txt").exists()
     assert (target / "mailbox.sqlite").exists()
+
+
+def test_restore_in_place_refused_while_running(instance, server, populated,
+                                                tmp_path):
+    out = str(tmp_path / "full.bak")
+    backup(instance, populated, out)
+    before = sorted(os.listdir(tmp_path))
+    r = run(["mailboxctl", "restore", out, "--yes", "--passphrase-file",
+             populated], check=1)
+    assert "stop it first" in r.err
+    assert sorted(os.listdir(tmp_path)) == before
