@@ -90,7 +90,7 @@ static bool put_config(struct backup_writer *w, const struct config *cfg,
 	w->skip_dev[1] = st.st_dev;
 	w->skip_ino[1] = st.st_ino;
 	struct archive_entry e;
-	bw_meta(&e, ARCHIVE_FILE, BACKUP_CONFIG, &st);
+	bw_meta(w, &e, ARCHIVE_FILE, BACKUP_CONFIG, &st);
 	bool ok = bw_file(w, &e, fd, err);
 	close(fd);
 	return ok;
@@ -110,7 +110,7 @@ static bool put_state(struct backup_writer *w, const struct config *cfg,
 		return false;
 	}
 	struct archive_entry e;
-	bw_meta(&e, ARCHIVE_DIR, BACKUP_STATE, &st);
+	bw_meta(w, &e, ARCHIVE_DIR, BACKUP_STATE, &st);
 	bool ok = (w->counting || bw_entry(w, &e, err)) &&
 	    backup_walk(w, fd, BACKUP_STATE, "", err);
 	close(fd);
@@ -189,6 +189,7 @@ static bool prepare(struct backup_writer *w, const struct config *cfg,
 		bool ok = put_state(w, cfg, err);
 		w->counting = false;
 		w->entries = 0;
+		w->ndevs = 0;
 		if (!ok)
 			return false;
 	}

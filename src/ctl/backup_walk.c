@@ -135,10 +135,10 @@ static bool walk_regular(struct backup_writer *w, int dirfd, const char *apath,
 	    (st->st_ctim.tv_sec < w->since.tv_sec ||
 	     (st->st_ctim.tv_sec == w->since.tv_sec &&
 	      st->st_ctim.tv_nsec < w->since.tv_nsec))) {
-		bw_meta(&e, ARCHIVE_LISTED, child.data, st);
+		bw_meta(w, &e, ARCHIVE_LISTED, child.data, st);
 		ok = bw_entry(w, &e, err);
 	} else if (sqlite) {
-		bw_meta(&e, ARCHIVE_FILE, child.data, st);
+		bw_meta(w, &e, ARCHIVE_FILE, child.data, st);
 		ok = walk_sqlite(w, &e, dirfd, name, err);
 	} else {
 		char renamed[256];
@@ -155,7 +155,7 @@ static bool walk_regular(struct backup_writer *w, int dirfd, const char *apath,
 			if (!ok)
 				buf_printf(err, "%s: %s", child.data, strerror(errno));
 		} else if (fstat(fd, &fst) == 0 && S_ISREG(fst.st_mode)) {
-			bw_meta(&e, ARCHIVE_FILE, child.data, &fst);
+			bw_meta(w, &e, ARCHIVE_FILE, child.data, &fst);
 			ok = bw_file(w, &e, fd, err);
 		}
 		if (fd >= 0)
@@ -172,7 +172,7 @@ static bool walk_subdir(struct backup_writer *w, int dirfd, const char *apath,
 	struct archive_entry e;
 	buf_printf(&child, "%s/%s", apath, name);
 	buf_printf(&childrel, "%s%s%s", rel, rel[0] ? "/" : "", name);
-	bw_meta(&e, ARCHIVE_DIR, child.data, st);
+	bw_meta(w, &e, ARCHIVE_DIR, child.data, st);
 	bool ok = w->counting || bw_entry(w, &e, err);
 	if (ok && !skip_contents(childrel.data)) {
 		int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |

@@ -47,8 +47,21 @@ static void owner_names(uid_t uid, gid_t gid, char *owner, char *group)
 	memcpy(group, gname, sizeof gname);
 }
 
-void bw_meta(struct archive_entry *e, enum archive_type type, const char *path,
-    const struct stat *st)
+/* The filesystem's number: its place in walk order, which stays the same
+ * from one backup to the next while the mounts do (st_dev need not). */
+static uint8_t fs_index(struct backup_writer *w, dev_t dev)
+{
+	for (unsigned i = 0; i < w->ndevs; i++)
+		if (w->devs[i] == dev)
+			return (uint8_t)(i + 1);
+	if (w->ndevs == sizeof w->devs / sizeof w->devs[0])
+		return 0;
+	w->devs[w->ndevs++] = dev;
+	return (uint8_t)w->ndevs;
+}
+
+void bw_meta(struct backup_writer *w, struct archive_entry *e,
+    enum archive_type type, const char *path, const struct stat *st)
 {
 	memset(e, 0, sizeof *e);
 	e->type = type;
@@ -57,6 +70,10 @@ void bw_meta(struct archive_entry *e, enum archive_type type, const char *path,
 	e->mtime = st->st_mtim.tv_sec;
 	e->mtime_nsec = (uint32_t)st->st_mtim.tv_nsec;
 	owner_names(st->st_uid, st->st_gid, e->owner, e->group);
+	if (type != ARCHIVE_DIR) {
+		e->fs = fs_index(w, st->st_dev);
+		e->ino = st->st_ino;
+	}
 }
 
 bool bw_entry(struct backup_writer *w, const struct archive_entry *e,

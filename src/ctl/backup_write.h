@@ -19,14 +19,16 @@ struct backup_writer {
 	dev_t skip_dev[2];          /* the output and the config file: */
 	ino_t skip_ino[2];          /* never walked into the state */
 	const char *tmpdir;         /* for SQLite copies */
+	dev_t devs[255];            /* filesystems in walk order: entry fs */
+	unsigned ndevs;
 };
 
 /* Appends one entry record; FILE entries are followed by its content. */
 bool bw_entry(struct backup_writer *w, const struct archive_entry *e,
     struct buf *err);
 /* An entry's metadata from a stat. */
-void bw_meta(struct archive_entry *e, enum archive_type type, const char *path,
-    const struct stat *st);
+void bw_meta(struct backup_writer *w, struct archive_entry *e,
+    enum archive_type type, const char *path, const struct stat *st);
 /* Writes a FILE entry with fd's content (read to its end). */
 bool bw_file(struct backup_writer *w, struct archive_entry *e, int fd,
     struct buf *err);

@@ -160,66 +160,89 @@ static bool confirm(const struct restore *r, struct buf *err)
 	return yes;
 }
 
-static void stage_path(const struct restore *r, int i, struct buf *out)
+static void stage_path(const struct restore *r, int i, const char *suffix,
+    struct buf *out)
 {
 	buf_reset(out);
 	buf_printf(out, "%s.restore-%s", r->target, r->stamp);
 	if (i > 0)
 		buf_printf(out, ".%d", i);
+	buf_addstr(out, suffix);
 }
 
-/* Extracts backup i into its stage, linking unchanged files from prev. */
-static bool extract_one(struct restore *r, int i, const char *stage,
-    const char *prev, const char *config_tmp, struct buf *err)
+static int make_dir(const char *path, struct buf *err)
 {
-	if (mkdir(stage, 0700) != 0) {
-		buf_printf(err, "cannot make %s: %s", stage, strerror(errno));
-		return false;
+	if (mkdir(path, 0700) != 0) {
+		buf_printf(err, "cannot make %s: %s", path, strerror(errno));
+		return -1;
 	}
-	int root = open(stage, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	int pfd = prev ? open(prev, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-	    O_CLOEXEC) : -1;
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		buf_printf(err, "%s: %s", path, strerror(errno));
+	return fd;
+}
+
+/* Extracts backup i into stage (and its files' ids into ids, if not
+ * NULL), taking listed files from prev_ids. */
+static bool extract_one(struct restore *r, int i, const char *stage,
+    const char *ids, const char *prev_ids, const char *config_tmp,
+    struct buf *err)
+{
+	int root = make_dir(stage, err);
+	int ids_fd = root >= 0 && ids ? make_dir(ids, err) : -1;
+	int prev_fd = prev_ids ? open(prev_ids, O_RDONLY | O_DIRECTORY |
+	    O_NOFOLLOW | O_CLOEXEC) : -1;
 	struct extract x;
-	extract_init(&x, root, pfd);
+	extract_init(&x, root, ids_fd, prev_fd);
 	x.config_rel = r->config_rel;
 	x.config_tmp = config_tmp;
 	struct progress pr;
 	progress_start(&pr, "restore", r->bf[i].size);
-	bool ok = root >= 0 && (!prev || pfd >= 0) &&
+	bool ok = root >= 0 && (!ids || ids_fd >= 0) && (!prev_ids || prev_fd >= 0) &&
 	    backup_file_read(&r->bf[i], &extract_ops, &x, &pr, err) &&
 	    syncfs(root) == 0;
 	progress_end(&pr);
 	r->files_restored = x.files;
 	extract_free(&x);
-	if (root >= 0)
-		close(root);
-	if (pfd >= 0)
-		close(pfd);
+	int fds[3] = { root, ids_fd, prev_fd };
+	for (int k = 0; k < 3; k++)
+		if (fds[k] >= 0)
+			close(fds[k]);
 	if (!ok && err->len == 0)
 		buf_printf(err, "%s: %s", stage, strerror(errno));
 	return ok;
 }
 
-/* Stages every backup in turn; the last stage is left in stage. */
+/* Stages every backup in turn, each on the one before; the last stage
+ * is left in stage, everything else removed. */
 static bool extract_all(struct restore *r, struct buf *stage,
     const char *config_tmp, struct buf *err)
 {
-	struct buf prev = BUF_INIT;
+	struct buf prev = BUF_INIT, prev_ids = BUF_INIT, ids = BUF_INIT;
 	bool ok = true;
 	for (int i = 0; ok && i < r->nfiles; i++) {
-		stage_path(r, i, stage);
+		bool more = i + 1 < r->nfiles;
+		stage_path(r, i, "", stage);
+		stage_path(r, i, ".ids", &ids);
 		/* The config of an older backup in the chain is replaced. */
 		if (config_tmp != NULL)
 			unlink(config_tmp);
-		ok = extract_one(r, i, stage->data, i ? prev.data : NULL,
-		    config_tmp, err);
-		if (i > 0)
+		ok = extract_one(r, i, stage->data, more ? ids.data : NULL,
+		    i ? prev_ids.data : NULL, config_tmp, err);
+		if (i > 0) {
 			remove_tree(prev.data, err);
+			remove_tree(prev_ids.data, err);
+		}
 		buf_set(&prev, stage->data);
+		buf_set(&prev_ids, ids.data);
 	}
-	if (!ok)
+	if (!ok) {
 		remove_tree(stage->data, err);
+		remove_tree(ids.data, err);
+	}
 	buf_free(&prev);
+	buf_free(&prev_ids);
+	buf_free(&ids);
 	return ok;
 }
 

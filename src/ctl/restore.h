@@ -7,10 +7,14 @@
 
 /* Writes one backup's entries under a fresh staging directory. Every
  * path is opened relative to it without following symlinks, created
- * exclusively; nothing outside it is written except config_tmp. */
+ * exclusively; nothing outside it is written except config_tmp and the
+ * ids directory. */
 struct extract {
 	int root_fd;                /* the staging directory */
-	int prev_fd;                /* the previous backup's staging, or -1 */
+	/* Every file is also linked as "<fs>-<ino>" into ids_fd (when a
+	 * later backup of the chain follows), and a listed file is linked
+	 * from the previous backup's ids: found however it was renamed. */
+	int ids_fd, prev_ids_fd;
 	const char *config_rel;     /* where "config" goes under root_fd, */
 	const char *config_tmp;     /* or this absolute path */
 	bool chown;                 /* running as root: restore owners */
@@ -20,7 +24,7 @@ struct extract {
 	uint64_t files;
 };
 extern const struct archive_parse_ops extract_ops;
-void extract_init(struct extract *x, int root_fd, int prev_fd);
+void extract_init(struct extract *x, int root_fd, int ids_fd, int prev_ids_fd);
 void extract_free(struct extract *x);
 
 /* Removes the tree at path (nothing followed through symlinks). */

@@ -15,11 +15,12 @@
 
 #define OPEN_DIR (O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
 
-void extract_init(struct extract *x, int root_fd, int prev_fd)
+void extract_init(struct extract *x, int root_fd, int ids_fd, int prev_ids_fd)
 {
 	memset(x, 0, sizeof *x);
 	x->root_fd = root_fd;
-	x->prev_fd = prev_fd;
+	x->ids_fd = ids_fd;
+	x->prev_ids_fd = prev_ids_fd;
 	x->cur_fd = -1;
 	x->dir_fd = -1;
 	x->chown = geteuid() == 0;
@@ -120,6 +121,26 @@ static bool make_dir(struct extract *x, const char *rel,
 	    sys_fail(err, "cannot set the mode of", e->path);
 }
 
+static void file_id(const struct archive_entry *e, char *id, size_t cap)
+{
+	snprintf(id, cap, "%u-%llu", e->fs, (unsigned long long)e->ino);
+}
+
+/* Records the file just made at dfd/base under its id for the next
+ * backup of the chain. Hard links share an id and a content: the first
+ * one stays. */
+static bool remember(struct extract *x, int dfd, const char *base,
+    const struct archive_entry *e, struct buf *err)
+{
+	char id[48];
+	if (x->ids_fd < 0 || e->ino == 0)
+		return true;
+	file_id(e, id, sizeof id);
+	if (linkat(dfd, base, x->ids_fd, id, 0) != 0 && errno != EEXIST)
+		return sys_fail(err, "cannot link", e->path);
+	return true;
+}
+
 static bool open_file(struct extract *x, const char *rel,
     const struct archive_entry *e, struct buf *err)
 {
@@ -137,24 +158,28 @@ static bool open_file(struct extract *x, const char *rel,
 	if (x->cur_fd < 0)
 		return sys_fail(err, "cannot create", e->path);
 	set_owner(x, dfd, base, e);
-	return true;
+	return remember(x, dfd, base, e, err);
 }
 
-/* An unchanged file of an incremental backup: the previous stage's copy. */
+/* An unchanged file of an incremental backup: the previous stage's copy,
+ * found by its id. */
 static bool link_listed(struct extract *x, const char *rel,
     const struct archive_entry *e, struct buf *err)
 {
 	const char *base;
+	char id[48];
 	int dfd = open_parent(x, rel, &base, err);
 	if (dfd < 0)
 		return false;
-	if (x->prev_fd < 0 || linkat(x->prev_fd, rel, dfd, base, 0) != 0) {
+	file_id(e, id, sizeof id);
+	if (x->prev_ids_fd < 0 || e->ino == 0 ||
+	    linkat(x->prev_ids_fd, id, dfd, base, 0) != 0) {
 		buf_printf(err, "%s is listed as unchanged but the backup before "
 		    "does not have it (%s)", e->path, strerror(errno));
 		return false;
 	}
 	x->files++;
-	return true;
+	return remember(x, dfd, base, e, err);
 }
 
 static bool x_entry(void *ctx, const struct archive_entry *e, struct buf *err)

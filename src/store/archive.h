@@ -15,7 +15,11 @@
  *   'Z' u64 entries, u64 bytes   the end: counts of D/F/L records and of
  *                            file bytes; last record, nothing may follow
  *   meta := u16 len, path, u32 mode, i64 mtime, u32 mtime_nsec,
- *           u8 len, owner name, u8 len, group name
+ *           u8 len, owner name, u8 len, group name, u8 fs, u64 ino
+ * fs and ino identify a file across backups (fs numbers the state's
+ * filesystems in walk order; both 0 for directories), so an incremental
+ * backup's unchanged file is found even if a directory above it was
+ * renamed since.
  * A path is relative, 1..4095 bytes, '/'-separated components that are
  * not empty, "." or ".."; no NUL. The mode holds permission bits only
  * (<= 07777), so nothing in an archive can be a symlink or a device.
@@ -46,6 +50,8 @@ struct archive_entry {
 	uint32_t mtime_nsec;
 	char owner[ARCHIVE_NAME_MAX + 1];
 	char group[ARCHIVE_NAME_MAX + 1];
+	uint8_t fs;
+	uint64_t ino;
 	uint64_t size;      /* FILE: content bytes, known at entry_end */
 };
 

@@ -8,6 +8,8 @@
 #include "common/xmalloc.h"
 #include "store/archive_be.h"
 
+#define ID_LEN 9     /* u8 fs, u64 ino after the group name */
+
 enum pstate {
 	P_TYPE, P_INFO_LEN, P_INFO, P_PATH_LEN, P_META, P_OWNER, P_GROUP,
 	P_SEG_LEN, P_SEG, P_TAIL, P_END, P_DONE, P_FAILED,
@@ -190,10 +192,16 @@ static bool step(struct archive_parser *p, struct buf *err)
 	case P_OWNER:
 		if (!take_name(p, p->e.owner, p->want - 1, err))
 			return false;
-		expect(p, P_GROUP, p->hold[p->want - 1]);
-		return p->want > 0 || on_entry(p, err);
-	case P_GROUP:
-		return take_name(p, p->e.group, p->want, err) && on_entry(p, err);
+		expect(p, P_GROUP, (size_t)p->hold[p->want - 1] + ID_LEN);
+		return true;
+	case P_GROUP: {
+		size_t glen = p->want - ID_LEN;
+		if (!take_name(p, p->e.group, glen, err))
+			return false;
+		p->e.fs = p->hold[glen];
+		p->e.ino = archive_be_get(p->hold + glen + 1, 8);
+		return on_entry(p, err);
+	}
 	case P_SEG_LEN:
 		p->seg_left = archive_be_get(p->hold, 4);
 		if (p->seg_left > ARCHIVE_SEG_MAX)

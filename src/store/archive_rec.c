@@ -75,6 +75,8 @@ bool archive_put_entry(struct buf *out, const struct archive_entry *e)
 	buf_add(out, e->owner, olen);
 	put_u8(out, (uint8_t)glen);
 	buf_add(out, e->group, glen);
+	put_u8(out, e->fs);
+	put_be(out, e->ino, 8);
 	return true;
 }
 

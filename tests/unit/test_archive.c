@@ -29,8 +29,9 @@ static bool t_entry(void *ctx, const struct archive_entry *e, struct buf *err)
 {
 	(void)err;
 	struct transcript *t = ctx;
-	buf_printf(&t->log, "%c %s %o %lld.%u %s:%s;", e->type, e->path, e->mode,
-	    (long long)e->mtime, e->mtime_nsec, e->owner, e->group);
+	buf_printf(&t->log, "%c %s %o %lld.%u %s:%s %u-%llx;", e->type, e->path,
+	    e->mode, (long long)e->mtime, e->mtime_nsec, e->owner, e->group,
+	    e->fs, (unsigned long long)e->ino);
 	return true;
 }
 
@@ -72,6 +73,8 @@ static void entry(struct archive_entry *e, enum archive_type type,
 	e->mode = mode;
 	e->mtime = 1700000000;
 	e->mtime_nsec = 5;
+	e->ino = type == ARCHIVE_DIR ? 0 : 0x0102030405060708ULL;
+	e->fs = type == ARCHIVE_DIR ? 0 : 3;
 	snprintf(e->owner, sizeof e->owner, "mail");
 }
 
@@ -132,9 +135,10 @@ TEST(archive_roundtrip_any_split)
 		unsigned char *c = pattern(sizes[i]);
 		struct buf a = BUF_INIT, err = BUF_INIT, want = BUF_INIT;
 		sample_archive(&a, c, sizes[i]);
-		buf_printf(&want, "info:k=v\n;D state 700 1700000000.5 mail:;"
-		    "end state 0;F state/a b 600 1700000000.5 mail:;end state/a b %zu;"
-		    "L state/old 644 1700000000.5 mail:;end state/old 0;Z 3 %zu",
+		buf_printf(&want, "info:k=v\n;D state 700 1700000000.5 mail: 0-0;"
+		    "end state 0;F state/a b 600 1700000000.5 mail: 3-102030405060708;"
+		    "end state/a b %zu;L state/old 644 1700000000.5 mail: "
+		    "3-102030405060708;end state/old 0;Z 3 %zu",
 		    sizes[i], sizes[i]);
 		size_t pieces[] = { 1, 7, 4096, a.len };
 		for (size_t k = sizes[i] > 10000 ? 2 : 0; k < 4; k++) {
@@ -186,13 +190,13 @@ static void raw_entry(struct buf *out, char type, const char *path,
 {
 	unsigned char h[3] = { (unsigned char)type, (unsigned char)(plen >> 8),
 		(unsigned char)plen };
-	unsigned char m[18] = { (unsigned char)(mode >> 24),
+	unsigned char m[27] = { (unsigned char)(mode >> 24),
 		(unsigned char)(mode >> 16), (unsigned char)(mode >> 8),
 		(unsigned char)mode };
 	archive_put_info(out, "", 0);
 	buf_add(out, h, 3);
 	buf_add(out, path, plen);
-	buf_add(out, m, sizeof m);     /* mtime 0, no owner, no group */
+	buf_add(out, m, sizeof m);     /* mtime 0, no owner or group, id 0 */
 }
 
 TEST(archive_hostile_paths_and_types)
@@ -236,7 +240,8 @@ TEST(archive_hostile_counts_and_lengths)
 	/* Owner name with a slash. */
 	struct buf r = BUF_INIT;
 	archive_put_info(&r, "", 0);
-	buf_add(&r, "D\0\1d\0\0\1\xc0\0\0\0\0\0\0\0\0\0\0\0\0\2a/\0", 24);
+	buf_add(&r, "D\0\1d\0\0\1\xc0\0\0\0\0\0\0\0\0\0\0\0\0\2a/\0"
+	    "\0\0\0\0\0\0\0\0\0", 33);
 	refused(r.data, r.len, "owner");
 	/* A segment longer than 1 MiB. */
 	buf_reset(&r);

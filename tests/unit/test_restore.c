@@ -22,6 +22,11 @@ static void put(struct buf *a, enum archive_type type, const char *path,
 	snprintf(e.path, sizeof e.path, "%s", path);
 	e.mode = mode;
 	e.mtime = 1600000000;
+	/* The id follows the file's name, so a renamed folder keeps it. */
+	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+	for (; type != ARCHIVE_DIR && *base; base++)
+		e.ino = e.ino * 31 + (unsigned char)*base;
+	e.fs = type != ARCHIVE_DIR;
 	CHECK(archive_put_entry(a, &e));
 	if (type == ARCHIVE_FILE) {
 		struct archive_file_enc fe;
@@ -112,11 +117,11 @@ static int open_stage(const char *dir, const char *name, struct buf *path)
 	return open(path->data, O_RDONLY | O_DIRECTORY);
 }
 
-static bool extract(const struct buf *a, int root, int prev,
+static bool extract(const struct buf *a, int root, int ids, int prev_ids,
     const char *config_tmp, struct buf *err)
 {
 	struct extract x;
-	extract_init(&x, root, prev);
+	extract_init(&x, root, ids, prev_ids);
 	x.config_rel = config_tmp ? NULL : "mailbox.conf";
 	x.config_tmp = config_tmp;
 	x.chown = false;
@@ -130,13 +135,15 @@ TEST(restore_extracts_modes_times_and_links)
 	struct buf stage = BUF_INIT, a = BUF_INIT, err = BUF_INIT, p = BUF_INIT;
 	const char *dir = t_tmpdir();
 	int root = open_stage(dir, "s1", &stage);
+	struct buf idsdir = BUF_INIT;
+	int ids = open_stage(dir, "s1.ids", &idsdir);
 	archive_put_info(&a, info, sizeof info - 1);
 	put(&a, ARCHIVE_FILE, "config", 0640, "state_dir = /x\n");
 	put(&a, ARCHIVE_DIR, "state", 0755, "");
 	put(&a, ARCHIVE_FILE, "state/mail/d/u/Maildir/cur/1:2,S", 0600, "msg");
 	put(&a, ARCHIVE_DIR, "state/empty", 0555, "");
 	finish(&a, 4, 18);
-	CHECK(extract(&a, root, -1, NULL, &err));
+	CHECK(extract(&a, root, ids, -1, NULL, &err));
 	struct stat st;
 	buf_printf(&p, "%s/mail/d/u/Maildir/cur/1:2,S", stage.data);
 	CHECK(stat(p.data, &st) == 0 && (st.st_mode & 07777) == 0600 &&
@@ -154,13 +161,14 @@ TEST(restore_extracts_modes_times_and_links)
 	archive_put_info(&b, info, sizeof info - 1);
 	put(&b, ARCHIVE_FILE, "config", 0640, "state_dir = /x\n");
 	put(&b, ARCHIVE_DIR, "state", 0755, "");
-	put(&b, ARCHIVE_LISTED, "state/mail/d/u/Maildir/cur/1:2,S", 0600, "");
+	/* Listed under a renamed folder: found by its id. */
+	put(&b, ARCHIVE_LISTED, "state/mail/d/u/Maildir/.Renamed/cur/1:2,S", 0600, "");
 	put(&b, ARCHIVE_FILE, "state/new", 0600, "n");
 	finish(&b, 4, 16);
-	if (!CHECK(extract(&b, root2, root, NULL, &err)))
+	if (!CHECK(extract(&b, root2, -1, ids, NULL, &err)))
 		fprintf(stderr, "  %s\n", buf_cstr(&err));
 	buf_reset(&p);
-	buf_printf(&p, "%s/mail/d/u/Maildir/cur/1:2,S", stage2.data);
+	buf_printf(&p, "%s/mail/d/u/Maildir/.Renamed/cur/1:2,S", stage2.data);
 	CHECK(stat(p.data, &st) == 0 && st.st_size == 3);
 	buf_reset(&p);
 	buf_printf(&p, "%s/empty", stage2.data);
@@ -168,6 +176,8 @@ TEST(restore_extracts_modes_times_and_links)
 	CHECK(remove_tree(stage.data, &err) && !file_exists(stage.data));
 	close(root);
 	close(root2);
+	close(ids);
+	buf_free(&idsdir);
 	buf_free(&stage);
 	buf_free(&stage2);
 	buf_free(&a);
@@ -198,7 +208,7 @@ TEST(restore_refuses_clashes_and_dangling_listings)
 		put(&a, cases[i].t1, cases[i].p1, 0600, "x");
 		put(&a, cases[i].t2, cases[i].p2, 0600, "y");
 		finish(&a, 2, (cases[i].t1 == ARCHIVE_FILE) + (cases[i].t2 == ARCHIVE_FILE));
-		CHECK(!extract(&a, root, -1, NULL, &err));
+		CHECK(!extract(&a, root, -1, -1, NULL, &err));
 		CHECK(err.len > 0);
 		close(root);
 		remove_tree(stage.data, &err);
