@@ -229,16 +229,19 @@ static bool extract_all(struct restore *r, struct buf *stage,
 			unlink(config_tmp);
 		ok = extract_one(r, i, stage->data, more ? ids.data : NULL,
 		    i ? prev_ids.data : NULL, config_tmp, err);
+		/* Left-overs only cost space: their errors are not the story. */
+		struct buf junk = BUF_INIT;
 		if (i > 0) {
-			remove_tree(prev.data, err);
-			remove_tree(prev_ids.data, err);
+			remove_tree(prev.data, &junk);
+			remove_tree(prev_ids.data, &junk);
 		}
+		if (!ok) {
+			remove_tree(stage->data, &junk);
+			remove_tree(ids.data, &junk);
+		}
+		buf_free(&junk);
 		buf_set(&prev, stage->data);
 		buf_set(&prev_ids, ids.data);
-	}
-	if (!ok) {
-		remove_tree(stage->data, err);
-		remove_tree(ids.data, err);
 	}
 	buf_free(&prev);
 	buf_free(&prev_ids);
@@ -275,9 +278,15 @@ static bool swap_in(struct restore *r, const char *stage, const char *config_tmp
 		ok = false;
 	}
 	ok = ok && file_sync_parent(r->target, err);
-	if (ok && config_tmp != NULL)
-		ok = move_aside(r->config_dest, r->stamp, &oldconf, err) &&
-		    rename(config_tmp, r->config_dest) == 0;
+	if (ok && config_tmp != NULL) {
+		ok = move_aside(r->config_dest, r->stamp, &oldconf, err);
+		if (ok && rename(config_tmp, r->config_dest) != 0) {
+			buf_printf(err, "%s is restored, but its config could not be "
+			    "moved from %s to %s: %s", r->target, config_tmp,
+			    r->config_dest, strerror(errno));
+			ok = false;
+		}
+	}
 	if (ok && old.len > 0 && rmdir(old.data) != 0)
 		printf("the previous contents of %s are in %s\n", r->target, old.data);
 	if (ok && oldconf.len > 0)
@@ -298,12 +307,16 @@ static bool restore_files(struct restore *r, struct buf *err)
 		buf_printf(&conf, "%s/%s", stage.data, r->config_rel);
 		ok = restore_rewrite_config(conf.data, r->last.info.state_dir,
 		    r->target, err);
-		if (!ok)
-			remove_tree(stage.data, err);
+		if (!ok) {
+			struct buf junk = BUF_INIT;
+			remove_tree(stage.data, &junk);
+			buf_free(&junk);
+		}
 	}
-	ok = ok && swap_in(r, stage.data, config_tmp, err);
+	/* Once swapping began, the staged config is the only copy. */
 	if (!ok && config_tmp != NULL)
 		unlink(config_tmp);
+	ok = ok && swap_in(r, stage.data, config_tmp, err);
 	buf_free(&stage);
 	buf_free(&ctmp);
 	buf_free(&conf);
