@@ -1,6 +1,6 @@
 /* A consistent copy of a live SQLite database for mailboxctl backup:
- * SQLite's online backup API copies it page by page into a temp file,
- * restarting if a writer changes it meanwhile, while mailboxd goes on. */
+ * SQLite's online backup API copies it into a temp file under one read
+ * transaction (a snapshot, in WAL mode) while mailboxd goes on writing. */
 #include "ctl/backup_write.h"
 
 #include <errno.h>
@@ -47,7 +47,9 @@ static bool copy_db(sqlite3 *src, const char *dst_path, struct buf *err)
 		buf_printf(err, "SQLite backup: %s", sqlite3_errmsg(dst));
 	} else {
 		int rc;
-		while ((rc = sqlite3_backup_step(b, 256)) == SQLITE_OK ||
+		/* All pages in one step: one read transaction, so writers in
+		 * another process (WAL) neither wait nor restart the copy. */
+		while ((rc = sqlite3_backup_step(b, -1)) == SQLITE_OK ||
 		    rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
 			if (rc != SQLITE_OK)
 				sqlite3_sleep(20);
