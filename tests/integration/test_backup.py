@@ -261,3 +261,50 @@ def test_restore_in_place_refused_while_running(instance, server, populated,
              populated], check=1)
     assert "stop it first" in r.err
     assert sorted(os.listdir(tmp_path)) == before
+
+
+def test_backup_during_deliveries_and_flag_changes(instance, server, populated,
+                                                   tmp_path):
+    """Mail arrives and flags change while the backup runs: the restored
+    instance serves every message it had before, each byte-identical to
+    one the server holds, and nothing it cannot read."""
+    import threading
+    alice = "alice@example.test"
+    before = mailbox_state(server, alice)
+    stop = threading.Event()
+    errors = []
+
+    def churn():
+        try:
+            i = 100
+            m = imap(server, alice)
+            m.select("INBOX")
+            while not stop.is_set() and i < 160:
+                deliver(server, alice, i)
+                m.store("1:*", "+FLAGS" if i % 2 else "-FLAGS", "(\\Answered)")
+                i += 1
+            m.logout()
+        except Exception as e:      # reported in the main thread
+            errors.append(e)
+
+    t = threading.Thread(target=churn)
+    t.start()
+    try:
+        out = str(tmp_path / "busy.bak")
+        backup(instance, populated, out)
+    finally:
+        stop.set()
+        t.join()
+    assert not errors, errors
+    verify(out, populated, check=0)
+    after = mailbox_state(server, alice)
+    target = str(tmp_path / "restored")
+    restore([out], target, populated, check=0)
+    srv = Server(Restored(target)).start()
+    try:
+        got = mailbox_state(srv, alice)
+    finally:
+        srv.stop()
+    bodies = {body for _, body in after.values()}
+    assert {body for _, body in got.values()} <= bodies
+    assert {body for _, body in before.values()} <= {b for _, b in got.values()}
