@@ -67,7 +67,7 @@ void backup_file_close(struct backup_file *bf);
 struct backup_check {
 	bool incremental;
 	struct backup_info info;
-	bool have_info, have_config;
+	bool have_config;
 	uint64_t dirs, files, listed, bytes;
 };
 extern const struct archive_parse_ops backup_check_ops;

@@ -92,7 +92,6 @@ enum backup_ns backup_path_ns(const char *path, const char **rel)
 static bool check_info(void *ctx, const char *text, size_t len, struct buf *err)
 {
 	struct backup_check *c = ctx;
-	c->have_info = true;
 	return backup_info_parse(text, len, &c->info, err);
 }
 
