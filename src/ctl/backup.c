@@ -181,6 +181,7 @@ static bool prepare(struct backup_writer *w, const struct config *cfg,
 	if (base != NULL) {
 		w->incremental = true;
 		w->since.tv_sec = base->created_us / 1000000 - SINCE_MARGIN_SEC;
+		w->since.tv_nsec = base->created_us % 1000000 * 1000;
 	}
 	/* Size of everything, for the progress bar only. */
 	progress_start(&w->progress, "backup", 0);

@@ -197,7 +197,7 @@ def test_incremental_chain(instance, server, populated, tmp_path):
     m.logout()
     # Files changed less than 2 s before a backup began count as changed
     # in the next incremental one; these should not.
-    time.sleep(2.5)
+    time.sleep(3)
     full = str(tmp_path / "full.bak")
     backup(instance, populated, full)
     # After the full backup: a new message for bob, one of alice's gone,
@@ -219,7 +219,9 @@ def test_incremental_chain(instance, server, populated, tmp_path):
     v = verify(inc, populated, check=0)
     assert "incremental backup" in v.out
     listed = int(re.search(r"(\d+) unchanged files listed", v.out).group(1))
-    assert listed >= 5      # carol's and bob's old mail, certificate, ...
+    # Alice's unchanged mail and folders, the certificate; not what IMAP
+    # touched after the full backup.
+    assert listed >= 10
     # An incremental alone, or out of order, is refused.
     r = restore([inc], str(tmp_path / "x"), populated, check=1)
     assert "incremental" in r.err
