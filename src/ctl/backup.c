@@ -22,8 +22,9 @@
 #define BACKUP_USAGE "usage: backup [--output FILE|-] [--passphrase-file F] " \
 	"[--incremental SINCE-FILE] | backup verify FILE [--passphrase-file F]"
 
-/* A file's mtime is coarse-grained; this much before the previous
- * backup began still counts as changed. */
+/* File times come from a coarse kernel clock that may lag the time the
+ * previous backup read; this much before it began still counts as
+ * changed. */
 #define SINCE_MARGIN_SEC 2
 
 struct backup_opts {
