@@ -106,6 +106,10 @@ static bool check_entry(void *ctx, const struct archive_entry *e, struct buf *er
 		buf_printf(err, "unexpected entry '%s' in the backup", e->path);
 		return false;
 	}
+	if (ns == NS_STATE && !c->have_config) {
+		buf_addstr(err, "the backup's config does not come first");
+		return false;
+	}
 	if (e->type == ARCHIVE_LISTED && !c->incremental) {
 		buf_addstr(err, "a full backup lists an unchanged file");
 		return false;

@@ -19,6 +19,7 @@ struct extract {
 	const char *config_tmp;     /* or this absolute path */
 	bool chown;                 /* running as root: restore owners */
 	int cur_fd;                 /* the file being written */
+	bool skipping;              /* the entry under way is not written */
 	struct buf dir_rel;         /* the parent directory last opened */
 	int dir_fd;
 	uint64_t files;

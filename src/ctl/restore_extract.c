@@ -197,6 +197,12 @@ static bool x_entry(void *ctx, const struct archive_entry *e, struct buf *err)
 	}
 	if (e->type == ARCHIVE_DIR)
 		return make_dir(x, rel, e, err);
+	/* A file where the config goes (an old copy beside a config kept
+	 * elsewhere) gives way to the config, which came first. */
+	if (x->config_rel != NULL && strcmp(rel, x->config_rel) == 0) {
+		x->skipping = true;
+		return true;
+	}
 	if (e->type == ARCHIVE_LISTED)
 		return link_listed(x, rel, e, err);
 	return open_file(x, rel, e, err);
@@ -205,7 +211,7 @@ static bool x_entry(void *ctx, const struct archive_entry *e, struct buf *err)
 static bool x_data(void *ctx, const void *p, size_t n, struct buf *err)
 {
 	struct extract *x = ctx;
-	return fd_write_all(x->cur_fd, p, n) ||
+	return x->skipping || fd_write_all(x->cur_fd, p, n) ||
 	    sys_fail(err, "cannot write", "a restored file");
 }
 
@@ -213,8 +219,10 @@ static bool x_entry_end(void *ctx, const struct archive_entry *e,
     struct buf *err)
 {
 	struct extract *x = ctx;
-	if (e->type != ARCHIVE_FILE)
+	if (x->skipping || e->type != ARCHIVE_FILE) {
+		x->skipping = false;
 		return true;
+	}
 	struct timespec ts[2] = {
 		{ .tv_sec = e->mtime, .tv_nsec = e->mtime_nsec },
 		{ .tv_sec = e->mtime, .tv_nsec = e->mtime_nsec },

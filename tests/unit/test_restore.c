@@ -67,6 +67,7 @@ TEST(backup_check_namespaces)
 		{ ARCHIVE_FILE, "state", false, false },
 		{ ARCHIVE_LISTED, "state/x", false, false },
 		{ ARCHIVE_LISTED, "state/x", true, true },
+		{ ARCHIVE_FILE, "config", false, false },   /* twice */
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		struct buf a = BUF_INIT, err = BUF_INIT;
@@ -92,10 +93,20 @@ TEST(backup_check_needs_config_and_description)
 	struct backup_check c;
 	memset(&c, 0, sizeof c);
 	archive_put_info(&a, info, sizeof info - 1);
-	put(&a, ARCHIVE_DIR, "state", 0700, "");
-	finish(&a, 1, 0);
+	finish(&a, 0, 0);
 	CHECK(!run_ops(&backup_check_ops, &c, &a, &err));
 	CHECK(strstr(buf_cstr(&err), "no config") != NULL);
+	backup_check_free(&c);
+	/* The config comes before the state, so it can win over a copy. */
+	memset(&c, 0, sizeof c);
+	buf_reset(&a);
+	buf_reset(&err);
+	archive_put_info(&a, info, sizeof info - 1);
+	put(&a, ARCHIVE_DIR, "state", 0700, "");
+	put(&a, ARCHIVE_FILE, "config", 0644, "x");
+	finish(&a, 2, 1);
+	CHECK(!run_ops(&backup_check_ops, &c, &a, &err));
+	CHECK(strstr(buf_cstr(&err), "first") != NULL);
 	backup_check_free(&c);
 	struct backup_info bi;
 	memset(&bi, 0, sizeof bi);
@@ -196,7 +207,6 @@ TEST(restore_refuses_clashes_and_dangling_listings)
 		{ ARCHIVE_FILE, "state/a", ARCHIVE_FILE, "state/a/b" },
 		{ ARCHIVE_DIR, "state/a", ARCHIVE_FILE, "state/a" },
 		{ ARCHIVE_DIR, "state/a", ARCHIVE_LISTED, "state/b" },
-		{ ARCHIVE_FILE, "state/mailbox.conf", ARCHIVE_FILE, "config" },
 	};
 	const char *dir = t_tmpdir();
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -216,6 +226,30 @@ TEST(restore_refuses_clashes_and_dangling_listings)
 		buf_free(&a);
 		buf_free(&err);
 	}
+}
+
+/* An old copy of the config in the state directory gives way to the
+ * config itself. */
+TEST(restore_config_wins_over_a_stale_copy)
+{
+	const char *dir = t_tmpdir();
+	struct buf stage = BUF_INIT, a = BUF_INIT, err = BUF_INIT, text = BUF_INIT;
+	int root = open_stage(dir, "s", &stage);
+	archive_put_info(&a, info, sizeof info - 1);
+	put(&a, ARCHIVE_FILE, "config", 0644, "new\n");
+	put(&a, ARCHIVE_DIR, "state", 0755, "");
+	put(&a, ARCHIVE_FILE, "state/mailbox.conf", 0644, "stale\n");
+	put(&a, ARCHIVE_FILE, "state/other", 0644, "o");
+	finish(&a, 4, 11);
+	CHECK(extract(&a, root, -1, -1, NULL, &err));
+	buf_addstr(&stage, "/mailbox.conf");
+	CHECK(file_read_all(stage.data, 100, &text, &err));
+	CHECK_STR(buf_cstr(&text), "new\n");
+	close(root);
+	buf_free(&stage);
+	buf_free(&a);
+	buf_free(&err);
+	buf_free(&text);
 }
 
 TEST(restore_rewrites_config_paths)
