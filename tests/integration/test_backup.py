@@ -310,3 +310,27 @@ def test_backup_during_deliveries_and_flag_changes(instance, server, populated,
     bodies = {body for _, body in after.values()}
     assert {body for _, body in got.values()} <= bodies
     assert {body for _, body in before.values()} <= {b for _, b in got.values()}
+
+
+def test_restore_in_place_after_loss(instance, server, populated, tmp_path):
+    """Disaster recovery: the server stopped, a user's mail lost; restore
+    without --into puts everything back where it was."""
+    bob = "bob@example.test"
+    before = mailbox_state(server, bob)
+    out = str(tmp_path / "full.bak")
+    backup(instance, populated, out)
+    server.stop()
+    import shutil
+    shutil.rmtree(instance.path("mail", "example.test", "bob"))
+    r = run(["mailboxctl", "restore", out, "--yes", "--passphrase-file",
+             populated], check=0)
+    assert instance.conf in r.out
+    aside = [n for n in os.listdir(tmp_path) if n.startswith("inst.old-")]
+    assert len(aside) == 1
+    assert not os.path.exists(tmp_path / aside[0] / "mail" / "example.test"
+                              / "bob")
+    srv = Server(instance).start()
+    try:
+        assert mailbox_state(srv, bob) == before
+    finally:
+        srv.stop()
