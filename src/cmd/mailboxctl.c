@@ -27,6 +27,11 @@ static const struct {
 	                        "  import encpipe FILE [--output OUT] [--passphrase-file F]\n"
 	                        "  import maildir ADDR PATH | mbox ADDR FILE [--folder NAME]" },
 	{ "export", ctl_export, "export ADDR DIR [--password-stdin]" },
+	{ "backup", ctl_backup, "backup [--output FILE|-] [--passphrase-file F] "
+	                        "[--incremental SINCE-FILE]\n"
+	                        "  backup verify FILE [--passphrase-file F]" },
+	{ "restore", ctl_restore, "restore FILE [INCREMENTAL...] [--into DIR] [--yes] "
+	                        "[--passphrase-file F]" },
 	{ "dkim",   ctl_dkim,   "dkim keygen DOMAIN [--selector S] | list | dns DOMAIN\n"
 	                        "  dkim rotate DOMAIN [--selector S] | sign DOMAIN [FILE]\n"
 	                        "  dkim verify [FILE] [--key NAME=RECORD]..." },

@@ -109,7 +109,7 @@ static void export_message(struct export *x, int64_t mbox, const char *dir,
 		x->written++;
 	}
 out:
-	progress_step(&x->pr);
+	progress_add(&x->pr, 1);
 	buf_free(&src);
 	buf_free(&name);
 	buf_free(&err);
@@ -166,7 +166,7 @@ static void export_all(struct export *x)
 	uint64_t total = 0;
 	for (size_t i = 0; i < n; i++)
 		total += v[i].messages;
-	progress_init(&x->pr, "export", total);
+	progress_start(&x->pr, "export", total, PROGRESS_ITEMS);
 	for (size_t i = 0; i < n; i++)
 		export_mailbox(x, &v[i]);
 	progress_end(&x->pr);

@@ -2,6 +2,7 @@
  * src/ctl/export.c. */
 #ifndef AMB_CTL_IMPORT_H
 #define AMB_CTL_IMPORT_H
+#include "ctl/progress.h"
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -17,17 +18,6 @@ struct mailindex;
 
 ctl_cmd_fn import_archmailbox, import_encpipe, import_maildir, import_mbox;
 
-/* A counter shown on stderr while it is a terminal, at most ten times a
- * second; silent otherwise. total 0: unknown. */
-struct progress {
-	const char *what;
-	uint64_t done, total;
-	bool tty;
-	struct timespec last;
-};
-void progress_init(struct progress *p, const char *what, uint64_t total);
-void progress_step(struct progress *p);
-void progress_end(struct progress *p);
 
 /* The message file names of a folder's cur/ and new/, read once and kept
  * sorted, for "is this one there already" (see maildir_has). */

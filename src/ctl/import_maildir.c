@@ -217,7 +217,7 @@ static void import_folder(struct import_target *t, const struct src_folder *f,
 	} else {
 		for (size_t i = 0; i < n; i++) {
 			import_file(t, f, dstdir.data, &kws, &files[i]);
-			progress_step(pr);
+			progress_add(pr, 1);
 		}
 	}
 	files_free(files, n);
@@ -257,7 +257,7 @@ int import_maildir(struct ctl *ctl, int argc, char **argv)
 	int rc = 1;
 	if (import_target_open(ctl, argv[1], &t)) {
 		struct progress pr;
-		progress_init(&pr, "import", count_files(folders, n));
+		progress_start(&pr, "import", count_files(folders, n), PROGRESS_ITEMS);
 		for (size_t i = 0; i < n; i++)
 			import_folder(&t, &folders[i], &pr);
 		progress_end(&pr);

@@ -58,7 +58,7 @@ static void on_end(void *arg)
 	import_target_store(m->t, m->dir, id, m->msg.data, m->msg.len, flags,
 	    NULL, m->date);
 	buf_reset(&m->msg);
-	progress_step(&m->pr);
+	progress_add(&m->pr, 1);
 }
 
 static const struct mbox_cb callbacks = { on_begin, on_data, on_end };
@@ -111,7 +111,7 @@ int import_mbox(struct ctl *ctl, int argc, char **argv)
 	int rc = 1;
 	if (import_target_open(ctl, argv[1], &t)) {
 		struct mbox_import m = { .t = &t, .msg = BUF_INIT };
-		progress_init(&m.pr, "import", 0);
+		progress_start(&m.pr, "import", 0, PROGRESS_ITEMS);
 		if (import_target_folder(&t, name.data, &dir)) {
 			m.dir = dir.data;
 			if (!split_file(fd, &m, &err)) {

@@ -200,7 +200,7 @@ static void import_mail(struct seed_run *r, const char *mail)
 		total += seed_mail_count(src.data);
 	}
 	config_state_path(r->cfg, "mail", &ours);
-	progress_init(&pr, "mail", total);
+	progress_start(&pr, "mail", total, PROGRESS_ITEMS);
 	for (size_t i = 0; i < r->seed.nusers; i++) {
 		const char *addr = r->seed.users[i].email;
 		struct seed_mail_stats st = { .pr = &pr };
@@ -221,7 +221,7 @@ static void import_mail(struct seed_run *r, const char *mail)
 			problem(r, addr, &err);
 		if (st.failed > 0)
 			r->problems++;
-		if (pr.tty)
+		if (pr.on)
 			fputc('\n', stderr);
 		printf("mail %s: %lu copied, %lu already there, %lu failed\n", addr,
 		    st.copied, st.skipped, st.failed);

@@ -145,7 +145,7 @@ static void copy_message(struct folder_copy *f, const char *sub,
 		fprintf(stderr, "mailboxctl: %s\n", buf_cstr(&err));
 	}
 out:
-	progress_step(f->st->pr);
+	progress_add(f->st->pr, 1);
 	buf_free(&base);
 	buf_free(&kw);
 	buf_free(&from);

@@ -102,6 +102,18 @@ bool password_from_stdin(struct password *pw, struct buf *err)
 	return read_line(STDIN_FILENO, pw, err);
 }
 
+bool password_from_file(const char *path, struct password *pw, struct buf *err)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		buf_printf(err, "%s: %s", path, strerror(errno));
+		return false;
+	}
+	bool ok = read_line(fd, pw, err);
+	close(fd);
+	return ok;
+}
+
 static void say(int fd, const char *s)
 {
 	size_t n = strlen(s);

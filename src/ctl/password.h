@@ -18,6 +18,8 @@ struct password {
 /* Reads one line of stdin (LF or CRLF ends it). Refuses an empty line, a
  * NUL byte, more than PASSWORD_MAX bytes and end of input. */
 bool password_from_stdin(struct password *pw, struct buf *err);
+/* The same from the first line of a file. */
+bool password_from_file(const char *path, struct password *pw, struct buf *err);
 /* Asks on /dev/tty with echo off; with confirm, asks again ("Retype ")
  * and refuses a mismatch. */
 bool password_from_tty(const char *prompt, bool confirm, struct password *pw,
