@@ -17,6 +17,8 @@ enum config_type {
 	CT_BOOL,        /* yes/no */
 	CT_ENUM,        /* one of a '|'-separated list */
 	CT_USER,        /* a user name, or empty */
+	CT_IPV4,        /* an IPv4 address, or empty */
+	CT_IPV6,        /* an IPv6 address, or empty */
 };
 
 struct config_setting {

@@ -141,6 +141,8 @@ static void on_child_msg(struct ipc_chan *ch, const struct ipc_msg *msg, void *a
 		log_debug("%s process ready (pid %ld)", proc_name(k->role), (long)k->pid);
 	else if (msg->type == MSG_SESSION_SPAWN && k->role == PROC_LOOKUP)
 		sessions_spawn(msg);    /* takes msg->fd */
+	else if (msg->type == MSG_BAN && k->role == PROC_LOOKUP)
+		bans_on_ban(msg);
 	else
 		log_warn("%s sent unexpected message %u", proc_name(k->role), msg->type);
 	if (msg->fd >= 0 && msg->type != MSG_SESSION_SPAWN)
@@ -185,6 +187,8 @@ static void spawn(enum proc_role role)
 		send_tls(k);
 		send_listeners(k);
 	}
+	if (role == PROC_LOOKUP)
+		bans_send_all(k->chan);
 	link_peers(k);
 }
 
@@ -289,6 +293,15 @@ static void on_sigusr1(evutil_socket_t sig, short what, void *arg)
 	}
 }
 
+/* SIGUSR2 (`mailboxctl ban del`): bans removed from the file end. */
+static void on_sigusr2(evutil_socket_t sig, short what, void *arg)
+{
+	(void)sig;
+	(void)what;
+	(void)arg;
+	bans_reload(m.kids[PROC_LOOKUP].chan);
+}
+
 static void on_stop_timeout(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd;
@@ -372,6 +385,7 @@ int master_run(const char *conf_path, const char *self, bool foreground)
 		return 1;
 	}
 	buf_free(&err);
+	bans_init(m.cfg);
 	signal(SIGPIPE, SIG_IGN);
 	m.base = event_base_new();
 	sessions_init(m.base, &m.conf_text);
@@ -381,6 +395,7 @@ int master_run(const char *conf_path, const char *self, bool foreground)
 		evsignal_new(m.base, SIGTERM, on_sigterm, NULL),
 		evsignal_new(m.base, SIGINT, on_sigterm, NULL),
 		evsignal_new(m.base, SIGUSR1, on_sigusr1, NULL),
+		evsignal_new(m.base, SIGUSR2, on_sigusr2, NULL),
 	};
 	for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
 		evsignal_add(sigs[i], NULL);
