@@ -81,8 +81,9 @@ static bool parse_line(const char *p, size_t n, char *addr, long long *until)
 	for (size_t i = 0; i < dl; i++)
 		if (num[i] < '0' || num[i] > '9')
 			return false;
+	errno = 0;
 	*until = strtoll(num, NULL, 10);
-	return true;
+	return errno == 0;
 }
 
 void banlist_parse(const char *text, size_t len, long long now,
