@@ -23,22 +23,11 @@ static struct {
 	bool nft_missing_said;
 } b;
 
-void bans_init(const struct config *cfg)
-{
-	struct buf err = BUF_INIT;
-	buf_reset(&b.path);
-	buf_set(&b.state_dir, config_str(cfg, "state_dir"));
-	config_state_path(cfg, BANLIST_FILE, &b.path);
-	if (!banlist_load(b.path.data, (long long)time(NULL), &b.list, &err))
-		log_warn("bans: %s", buf_cstr(&err));
-	buf_free(&err);
-}
-
-static void nft_ban(const char *addr, long long seconds)
+static bool nft_ban(const char *addr, long long seconds)
 {
 	struct nft_cmd cmd;
 	if (!nft_ban_cmd(true, addr, seconds, &cmd))
-		return;
+		return false;
 	int rc = nft_run(&cmd);
 	if (rc == 1)
 		log_info("bans: %s added to the nftables set for %lld s", addr, seconds);
@@ -47,6 +36,24 @@ static void nft_ban(const char *addr, long long seconds)
 		    NFT_PATH " is not installed" :
 		    "nft failed (is archmailbox.nft loaded?)");
 	b.nft_missing_said = b.nft_missing_said || rc != 1;
+	return rc == 1;
+}
+
+/* The running bans go back into the firewall too: the ruleset may have
+ * been loaded again (emptying its sets) or the machine restarted. */
+void bans_init(const struct config *cfg)
+{
+	struct buf err = BUF_INIT;
+	long long now = (long long)time(NULL);
+	buf_reset(&b.path);
+	buf_set(&b.state_dir, config_str(cfg, "state_dir"));
+	config_state_path(cfg, BANLIST_FILE, &b.path);
+	if (!banlist_load(b.path.data, now, &b.list, &err))
+		log_warn("bans: %s", buf_cstr(&err));
+	for (size_t i = 0; i < b.list.n; i++)
+		if (!nft_ban(b.list.v[i].addr, b.list.v[i].until - now))
+			break;
+	buf_free(&err);
 }
 
 static void send_ban(struct ipc_chan *ch, uint32_t type, const struct ban *ban,

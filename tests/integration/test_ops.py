@@ -6,6 +6,7 @@ reach the running lookup and `ban del` lifts them; `make install
 DESTDIR=...` installs the files listed."""
 import os
 import re
+import shutil
 import smtplib
 import subprocess
 import time
@@ -209,37 +210,164 @@ def test_ban_list_and_del(tmp_path):
 
 
 INSTALLED = """\
-etc/archmailbox/mailbox.conf.example
-lib/systemd/system/archmailbox.service
 usr/local/bin/mailboxctl
 usr/local/bin/treesutil
 usr/local/sbin/mailboxd
+usr/local/lib/systemd/system/archmailbox.service
+usr/local/share/archmailbox/archmailbox.nft
 usr/local/share/doc/archmailbox/README.md
-usr/local/share/man/man5/mailbox.conf.5
-usr/local/share/man/man8/mailboxctl.8
-usr/local/share/man/man8/mailboxd.8
-usr/local/share/man/man1/treesutil.1
-usr/share/nftables/archmailbox.nft
 """
 
 
+def bin_dir():
+    return os.path.abspath(os.environ.get(
+        "AMB_BIN", os.path.join(ROOT, "build", "asan", "bin")))
+
+
+def build_dir():
+    """The build tree of the binaries under test ($AMB_BIN is
+    BUILD/asan/bin), so install uses its release build."""
+    return os.path.dirname(os.path.dirname(bin_dir()))
+
+
+def man_pages(prefix):
+    return [f"{prefix}/share/man/man{p.rsplit('.', 1)[1]}/{p}"
+            for p in os.listdir(os.path.join(ROOT, "man"))
+            if re.fullmatch(r".+\.[1-8]", p)]
+
+
 def test_make_install_destdir(tmp_path):
-    """Installs from the tree's release build (built if missing) into
-    DESTDIR; the list is the packaging contract."""
+    """`make install-files` (what `make install` does after installing
+    the build packages) puts the files listed, and only those, in DESTDIR."""
     dest = tmp_path / "dest"
-    build = os.environ.get("AMB_BUILD", os.path.join(ROOT, "build"))
     proc = subprocess.run(["make", "-C", ROOT, "--no-print-directory",
-                           f"BUILD={build}", f"DESTDIR={dest}",
+                           f"BUILD={build_dir()}", f"DESTDIR={dest}",
                            "install-files"],
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                           timeout=600)
     assert proc.returncode == 0, proc.stdout.decode(errors="replace")
     got = sorted(os.path.relpath(os.path.join(d, f), dest)
                  for d, _, files in os.walk(dest) for f in files)
-    want = sorted(l for l in INSTALLED.splitlines()
-                  if os.path.exists(os.path.join(
-                      ROOT, "man", os.path.basename(l))) or "/man/" not in l)
-    assert got == want, got
+    assert got == sorted(INSTALLED.splitlines() + man_pages("usr/local")), got
     assert os.access(dest / "usr/local/sbin/mailboxd", os.X_OK)
-    unit = (dest / "lib/systemd/system/archmailbox.service").read_text()
-    assert "ExecStart=/usr/local/sbin/mailboxd" in unit
+    unit = (dest / "usr/local/lib/systemd/system/archmailbox.service").read_text()
+    assert "ExecStart=/usr/local/sbin/mailboxd -f" in unit and "@SBINDIR@" not in unit
+
+
+def verify_unit(unit_text, sbindir, tmp_path):
+    """systemd-analyze verify of the unit with ExecStart at sbindir."""
+    if not shutil.which("systemd-analyze"):
+        pytest.skip("systemd-analyze is not installed")
+    path = tmp_path / "archmailbox.service"
+    path.write_text(re.sub(r"ExecStart=\S*/mailboxd",
+                           f"ExecStart={sbindir}/mailboxd", unit_text))
+    proc = subprocess.run(["systemd-analyze", "verify", "--man=no", str(path)],
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          timeout=60)
+    out = proc.stdout.decode(errors="replace")
+    assert proc.returncode == 0 and out.strip() == "", out
+
+
+def test_systemd_unit_verifies(tmp_path):
+    with open(os.path.join(ROOT, "packaging", "systemd",
+                           "archmailbox.service.in")) as f:
+        unit = f.read()
+    for setting in ("ProtectSystem=strict", "ReadWritePaths=/var/lib/archmailbox",
+                    "ProtectHome=yes", "PrivateTmp=yes", "NoNewPrivileges=yes",
+                    "CapabilityBoundingSet=", "RestrictAddressFamilies=",
+                    "SystemCallFilter=@system-service"):
+        assert setting in unit, setting
+    verify_unit(unit, bin_dir(), tmp_path)
+
+
+def test_debian_package_builds(tmp_path):
+    """dpkg-buildpackage on a copy of the tree (~1 min): the package holds
+    the programs, man pages, unit and ruleset; its unit verifies."""
+    if not shutil.which("dpkg-buildpackage") or not shutil.which("dh"):
+        pytest.skip("dpkg-dev or debhelper is not installed")
+    files = subprocess.run(["git", "-C", ROOT, "ls-files", "-co",
+                            "--exclude-standard", "-z"],
+                           stdout=subprocess.PIPE, timeout=60)
+    if files.returncode != 0:
+        pytest.skip("not a git tree")
+    src = tmp_path / "archmailbox"
+    for name in files.stdout.decode().split("\0"):
+        if name and os.path.isfile(os.path.join(ROOT, name)):
+            os.makedirs(src / os.path.dirname(name), exist_ok=True)
+            shutil.copy2(os.path.join(ROOT, name), src / name)
+    proc = subprocess.run(["dpkg-buildpackage", "-us", "-uc", "-b"], cwd=src,
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          timeout=900)
+    assert proc.returncode == 0, proc.stdout.decode(errors="replace")[-3000:]
+    deb = [f for f in os.listdir(tmp_path) if re.fullmatch(
+        r"archmailbox_[^_]+_\w+\.deb", f)]
+    assert len(deb) == 1, os.listdir(tmp_path)
+    root = tmp_path / "root"
+    subprocess.run(["dpkg-deb", "-x", str(tmp_path / deb[0]), str(root)],
+                   check=True, timeout=60)
+    got = {os.path.relpath(os.path.join(d, f), root)
+           for d, _, fs in os.walk(root) for f in fs}
+    for want in ["usr/bin/mailboxctl", "usr/bin/treesutil", "usr/sbin/mailboxd",
+                 "lib/systemd/system/archmailbox.service",
+                 "usr/share/archmailbox/archmailbox.nft"]:
+        assert want in got, sorted(got)
+    assert {p + ".gz" for p in man_pages("usr")} <= got, sorted(got)
+    info = subprocess.run(["dpkg-deb", "-I", str(tmp_path / deb[0])],
+                          stdout=subprocess.PIPE, timeout=60).stdout.decode()
+    assert "postinst" in info and "libsodium" in info, info
+    unit = (root / "lib/systemd/system/archmailbox.service").read_text()
+    assert "ExecStart=/usr/sbin/mailboxd -f" in unit
+    verify_unit(unit, str(root / "usr/sbin"), tmp_path)
+
+
+NFT_SCRIPT = """\
+set -e
+ip link set lo up
+nft -f "$RULESET"
+"$BIN/mailboxd" -f -c "$CONF" > "$LOG" 2>&1 &
+pid=$!
+for i in $(seq 200); do
+    grep -q "listening for imaps" "$LOG" && break
+    sleep 0.05
+done
+nft list set inet archmailbox archmailbox_banned > "$OUT.start"
+nft list set inet archmailbox archmailbox_banned6 >> "$OUT.start"
+"$BIN/mailboxctl" -c "$CONF" ban del 192.0.2.5
+nft list set inet archmailbox archmailbox_banned > "$OUT.del"
+kill -TERM $pid
+wait $pid
+"""
+
+
+def test_bans_reach_the_nftables_sets(tmp_path):
+    """In a private network namespace with the ruleset loaded: bans in
+    state_dir/bans go into the sets when mailboxd starts, with their
+    remaining time, and `ban del` takes them out."""
+    if not shutil.which("nft") or not shutil.which("unshare") or \
+            os.geteuid() != 0:
+        pytest.skip("needs nft, unshare and root")
+    if subprocess.run(["unshare", "-n", "nft", "list", "ruleset"],
+                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                      timeout=30).returncode != 0:
+        pytest.skip("no private network namespace with nftables here")
+    inst = Instance(tmp_path / "inst")
+    until = int(time.time()) + 600
+    with open(inst.path("bans"), "w") as f:
+        f.write(f"192.0.2.5 {until}\n192.0.2.6 {until}\n2001:db8::7 {until}\n")
+    out = str(tmp_path / "sets")
+    env = dict(os.environ, RULESET=os.path.join(
+        ROOT, "packaging", "nftables", "archmailbox.nft"),
+        BIN=bin_dir(),
+        CONF=inst.conf, LOG=inst.path("mailboxd.log"), OUT=out)
+    proc = subprocess.run(["unshare", "-n", "sh", "-c", NFT_SCRIPT], env=env,
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          timeout=120)
+    log = open(inst.path("mailboxd.log")).read()
+    assert proc.returncode == 0, proc.stdout.decode() + log
+    assert "Sanitizer" not in log, log
+    start = open(out + ".start").read()
+    for addr in ("192.0.2.5", "192.0.2.6", "2001:db8::7"):
+        assert re.search(rf"{re.escape(addr)} timeout (9m|10m)", start), start
+    after = open(out + ".del").read()
+    assert "192.0.2.6" in after and "192.0.2.5" not in after, after
+    assert "192.0.2.5" not in inst.ctl("ban", "list", check=0).out
