@@ -15,7 +15,7 @@ import pytest
 from dnslib import QTYPE, RCODE, RR
 from dnslib.server import BaseResolver, DNSLogger, DNSServer
 
-from conftest import ROOT, Instance, Server, free_port
+from conftest import ROOT, Instance, Server, free_port, run
 from test_inbound import PASSWORD, add_user
 from test_submission import tls_context
 
@@ -371,3 +371,25 @@ def test_bans_reach_the_nftables_sets(tmp_path):
     after = open(out + ".del").read()
     assert "192.0.2.6" in after and "192.0.2.5" not in after, after
     assert "192.0.2.5" not in inst.ctl("ban", "list", check=0).out
+
+
+def test_init_writes_config_where_c_says(tmp_path):
+    """The installed layout: config in its own directory (as
+    /etc/archmailbox), state elsewhere."""
+    conf = tmp_path / "etc" / "archmailbox" / "mailbox.conf"
+    state = tmp_path / "var" / "archmailbox"
+    (tmp_path / "etc").mkdir()
+    (tmp_path / "var").mkdir()
+    out = run(["mailboxctl", "-c", str(conf), "init", str(state), "--domain",
+               DOMAIN, "--local"], check=0).out
+    assert f"config {conf}" in out
+    assert conf.exists() and not (state / "mailbox.conf").exists()
+    assert f"state_dir = {state}" in conf.read_text()
+    run(["mailboxctl", "-c", str(conf), "user", "add", USER,
+         "--password-stdin"], input=PASSWORD + "\n", check=0)
+    assert USER in run(["mailboxctl", "-c", str(conf), "user", "list"],
+                       check=0).out
+    run(["mailboxctl", "-c", str(conf), "init", str(tmp_path / "other"),
+         "--domain", DOMAIN, "--local"], check=1)
+    run(["mailboxctl", "-c", "relative.conf", "init", str(tmp_path / "x"),
+         "--domain", DOMAIN, "--local"], check=2)
