@@ -84,6 +84,11 @@ void check_records(const struct ctl_zone *z, struct check_report *r)
 {
 	for (size_t i = 0; i < z->recs.n; i++)
 		check_one(z, &z->recs.v[i], r);
+	const char *d = z->domains.data;
+	for (size_t k = 0; k < z->ndomains; k++, d += strlen(d) + 1)
+		if (!z->has_dkim[k])
+			check_line(r, CHECK_FAIL, "dkim %s: no keys (mailboxctl dkim "
+			    "keygen %s)", d, d);
 }
 
 void check_reverse(const struct ctl_zone *z, struct check_report *r)

@@ -161,7 +161,7 @@ static int dkim_list(struct ctl *ctl, int argc, char **argv)
 	return rc;
 }
 
-bool ctl_dkim_published(const char *dir, const char *domain, long long now,
+int ctl_dkim_published(const char *dir, const char *domain, long long now,
     ctl_dkim_rec_fn *fn, void *arg, struct buf *err)
 {
 	struct dkimkeys ks = { 0 };
@@ -177,11 +177,12 @@ bool ctl_dkim_published(const char *dir, const char *domain, long long now,
 			fn(ks.v[k].selector, rec.data, arg);
 		EVP_PKEY_free(key);
 	}
-	if (ok && ks.n == 0)
-		buf_printf(err, "%s has no keys", domain), ok = false;
+	bool none = ok && ks.n == 0;
+	if (none)
+		buf_printf(err, "%s has no keys", domain);
 	dkimkeys_free(&ks);
 	buf_free(&rec);
-	return ok;
+	return none ? 0 : ok ? 1 : -1;
 }
 
 static void print_key(const char *selector, const char *record, void *arg)
@@ -203,7 +204,7 @@ static int dkim_dns(struct ctl *ctl, int argc, char **argv)
 	int rc = 1;
 	if (ctl_dkim_open(ctl, argv[1], true, &c) &&
 	    ctl_dkim_published(c.dir.data, c.domain.data, c.now, print_key,
-	    c.domain.data, &err))
+	    c.domain.data, &err) == 1)
 		rc = 0;
 	if (rc != 0 && err.len > 0)
 		ctl_fail("dkim dns: %s", err.data);

@@ -83,11 +83,12 @@ bool ctl_zone_load(struct ctl *ctl, const char *domain, struct ctl_zone *z)
 		config_state_path(z->cfg, "dkim", &dkim);
 	}
 	z->start = xcalloc(z->ndomains + 1, sizeof *z->start);
+	z->has_dkim = xcalloc(z->ndomains + 1, sizeof *z->has_dkim);
 	const char *d = z->domains.data;
 	for (size_t i = 0; ok && i < z->ndomains; i++, d += strlen(d) + 1) {
 		z->start[i] = z->recs.n;
 		ok = dnsrecs_for_domain(z->cfg, d, dkim.data, (long long)time(NULL),
-		    &z->recs, &err);
+		    &z->recs, &z->has_dkim[i], &err);
 	}
 	z->start[z->ndomains] = z->recs.n;
 	if (!ok && err.len > 0)
@@ -105,6 +106,7 @@ void ctl_zone_free(struct ctl_zone *z)
 	dnsrecs_free(&z->recs);
 	buf_free(&z->domains);
 	free(z->start);
+	free(z->has_dkim);
 }
 
 static void print_reverse(const struct ctl_zone *z)
@@ -158,6 +160,8 @@ int ctl_dns(struct ctl *ctl, int argc, char **argv)
 	const char *d = z.domains.data;
 	for (size_t k = 0; k < z.ndomains; k++, d += strlen(d) + 1) {
 		printf("\n; %s\n", d);
+		if (!z.has_dkim[k])
+			printf("; no DKIM keys: run mailboxctl dkim keygen %s\n", d);
 		for (size_t i = z.start[k]; i < z.start[k + 1]; i++)
 			dnsrec_print(stdout, &z.recs.v[i]);
 		print_policy(&z, d);

@@ -49,9 +49,12 @@ void ctl_public_addrs(const struct config *cfg, struct ub_ctx *ctx,
 void dnsrecs_for_host(const char *hostname, const struct ctl_addrs *a,
     struct dnsrecs *out);
 /* The records of one mail domain (A-label form): MX, SPF, DKIM (every
- * published key in dkim_dir), DMARC, MTA-STS, TLS-RPT, SRV, autoconfig. */
+ * published key in dkim_dir; *has_dkim false if the domain has none),
+ * DMARC, MTA-STS, TLS-RPT, SRV, autoconfig. False if the keys cannot be
+ * read. */
 bool dnsrecs_for_domain(const struct config *cfg, const char *domain,
-    const char *dkim_dir, long long now, struct dnsrecs *out, struct buf *err);
+    const char *dkim_dir, long long now, struct dnsrecs *out, bool *has_dkim,
+    struct buf *err);
 /* The MTA-STS policy (RFC 8461 3.2) served at
  * https://mta-sts.DOMAIN/.well-known/mta-sts.txt, and its id: the first
  * 16 hex digits of its SHA-256, so the id changes when the policy does. */

@@ -121,7 +121,8 @@ static void add_fmt(struct dnsrecs *out, const char *prefix,
 }
 
 bool dnsrecs_for_domain(const struct config *cfg, const char *domain,
-    const char *dkim_dir, long long now, struct dnsrecs *out, struct buf *err)
+    const char *dkim_dir, long long now, struct dnsrecs *out, bool *has_dkim,
+    struct buf *err)
 {
 	const char *host = config_str(cfg, "hostname");
 	struct buf d = BUF_INIT, policy = BUF_INIT;
@@ -130,7 +131,10 @@ bool dnsrecs_for_domain(const struct config *cfg, const char *domain,
 	add_fmt(out, "", domain, DNS_T_MX, true, d.data);
 	add_fmt(out, "", domain, DNS_T_TXT, true, "v=spf1 mx -all");
 	struct dkim_add da = { out, domain };
-	bool ok = ctl_dkim_published(dkim_dir, domain, now, add_dkim, &da, err);
+	int dk = ctl_dkim_published(dkim_dir, domain, now, add_dkim, &da, err);
+	*has_dkim = dk == 1;
+	if (dk == 0)
+		buf_reset(err);
 	buf_reset(&d);
 	buf_printf(&d, "v=DMARC1; p=quarantine; rua=mailto:postmaster@%s", domain);
 	add_fmt(out, "_dmarc.", domain, DNS_T_TXT, true, d.data);
@@ -157,5 +161,5 @@ bool dnsrecs_for_domain(const struct config *cfg, const char *domain,
 	add_fmt(out, "autodiscover.", domain, DNS_T_CNAME, false, d.data);
 	buf_free(&d);
 	buf_free(&policy);
-	return ok;
+	return dk >= 0;
 }

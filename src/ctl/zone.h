@@ -16,6 +16,7 @@ struct ctl_zone {
 	size_t ndomains;
 	size_t *start;            /* recs of domain i: [start[i], start[i+1]);
 	                           * the host's are [0, start[0]) */
+	bool *has_dkim;           /* domain i has DKIM keys */
 };
 
 /* Loads the config, the domains (only domain when it is not NULL; it must

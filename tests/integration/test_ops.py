@@ -107,6 +107,11 @@ def test_dns_prints_every_record(instance):
     assert f";   {PTR_NAME} IN PTR {HOST}." in out
     instance.ctl("dns", "unknown.test", check=1)
     instance.ctl("dns", "a", "b", check=2)
+    instance.ctl("domain", "add", "example.net", "--postmaster", "pm@example.net",
+                 check=0)
+    out = instance.ctl("dns", check=0).out
+    assert "; no DKIM keys: run mailboxctl dkim keygen example.net" in out
+    assert "example.net. IN MX 10 mail.example.test." in out
 
 
 def test_check_passes_with_published_records(ops):
@@ -142,6 +147,10 @@ def test_check_fails_on_wrong_or_missing_records(ops):
     assert f"FAIL reverse dns {PUBLIC_IP}: no PTR record (expected {HOST}.)" \
         in lines, text
     assert lines[-1].startswith("-- ") and "4 FAIL" in lines[-1], text
+    inst.ctl("domain", "add", "example.net", "--postmaster", USER, check=0)
+    lines = check_lines(inst, 1)
+    assert "FAIL dkim example.net: no keys (mailboxctl dkim keygen " \
+        "example.net)" in lines, lines
 
 
 def test_check_fails_when_ports_do_not_answer(ops):
