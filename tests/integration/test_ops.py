@@ -245,16 +245,20 @@ def man_pages(prefix):
             if re.fullmatch(r".+\.[1-8]", p)]
 
 
-def test_make_install_destdir(tmp_path):
-    """`make install-files` (what `make install` does after installing
-    the build packages) puts the files listed, and only those, in DESTDIR."""
-    dest = tmp_path / "dest"
+def install_into(dest):
     proc = subprocess.run(["make", "-C", ROOT, "--no-print-directory",
                            f"BUILD={build_dir()}", f"DESTDIR={dest}",
                            "install-files"],
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                           timeout=600)
     assert proc.returncode == 0, proc.stdout.decode(errors="replace")
+
+
+def test_make_install_destdir(tmp_path):
+    """`make install-files` (what `make install` does after installing
+    the build packages) puts the files listed, and only those, in DESTDIR."""
+    dest = tmp_path / "dest"
+    install_into(dest)
     got = sorted(os.path.relpath(os.path.join(d, f), dest)
                  for d, _, files in os.walk(dest) for f in files)
     assert got == sorted(INSTALLED.splitlines() + man_pages("usr/local")), got
@@ -402,3 +406,78 @@ def test_init_writes_config_where_c_says(tmp_path):
          "--domain", DOMAIN, "--local"], check=1)
     run(["mailboxctl", "-c", "relative.conf", "init", str(tmp_path / "x"),
          "--domain", DOMAIN, "--local"], check=2)
+
+
+def unit_capabilities():
+    with open(os.path.join(ROOT, "packaging", "systemd",
+                           "archmailbox.service.in")) as f:
+        caps = re.search(r"^CapabilityBoundingSet=(.*)$", f.read(), re.M)
+    return ",".join("+" + c.lower()[4:] for c in caps.group(1).split())
+
+
+def test_installed_production_instance_within_unit_limits(tmp_path):
+    """The installed release binaries, a production instance made the
+    installed way (config in its own directory, system users), and
+    mailboxd started as the unit starts it: no new privileges and the
+    unit's capability bounding set. Every role drops to its user and
+    mail is delivered."""
+    if os.geteuid() != 0 or not shutil.which("setpriv"):
+        pytest.skip("needs root and setpriv")
+    dest = tmp_path / "dest"
+    install_into(dest)
+    bindir, sbindir = dest / "usr/local/bin", dest / "usr/local/sbin"
+    import tempfile
+    # Not under pytest's 0700 tmp tree: the dropped users must reach it.
+    top = tempfile.mkdtemp(prefix="amb-ops-", dir="/var/tmp")
+    os.chmod(top, 0o755)
+    try:
+        os.mkdir(os.path.join(top, "etc"))
+        inst = Instance.__new__(Instance)
+        inst.dir, inst.domain = os.path.join(top, "lib"), DOMAIN
+        inst.conf = os.path.join(top, "etc", "mailbox.conf")
+
+        def ctl(*args, **kw):
+            proc = subprocess.run([str(bindir / "mailboxctl"), "-c", inst.conf,
+                                   *args], stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, timeout=120, **kw)
+            assert proc.returncode == 0, proc.stderr.decode()
+            return proc.stdout.decode()
+        ctl("init", inst.dir, "--domain", DOMAIN)
+        smtp_port = free_port()
+        for key in ("smtp_listen", "submission_listen", "submissions_listen",
+                    "imap_listen", "imaps_listen"):
+            port = smtp_port if key == "smtp_listen" else free_port()
+            ctl("config", "set", key, f"127.0.0.1:{port}")
+        ctl("user", "add", USER, "--password-stdin",
+            input=(PASSWORD + "\n").encode())
+        log = open(os.path.join(top, "mailboxd.log"), "wb")
+        proc = subprocess.Popen(["setpriv", "--nnp", "--bounding-set",
+                                 "-all," + unit_capabilities(),
+                                 str(sbindir / "mailboxd"), "-f", "-c",
+                                 inst.conf], stdout=log,
+                                stderr=subprocess.STDOUT)
+        try:
+            deadline = time.time() + 20
+            while "listening for imaps" not in open(log.name).read():
+                assert proc.poll() is None and time.time() < deadline, \
+                    open(log.name).read()
+                time.sleep(0.05)
+            with smtplib.SMTP("127.0.0.1", smtp_port, timeout=30) as s:
+                s.sendmail("a@sender.test", [USER],
+                           "Subject: installed\r\n\r\nhello\r\n")
+            from test_inbound import wait_stored
+            wait_stored(inst, USER)
+            status = ctl("status")
+            for role, user in (("lookup", "archmailbox-lookup"),
+                               ("queue", "archmailbox-queue"),
+                               ("deliver", "archmailbox-mail"),
+                               ("smtp", "archmailbox-net"),
+                               ("signer", "archmailbox-dkim")):
+                assert re.search(rf"^\s+\d+\s+{role}\s+{user}$", status,
+                                 re.M), status
+        finally:
+            proc.terminate()
+            assert proc.wait(timeout=30) == 0, open(log.name).read()
+            log.close()
+    finally:
+        shutil.rmtree(top, ignore_errors=True)
