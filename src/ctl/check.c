@@ -3,6 +3,7 @@
  * and that port 25 is not an open relay. Exit status 1 if any FAILed. */
 #include "ctl/check.h"
 
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 
@@ -31,6 +32,8 @@ int ctl_check(struct ctl *ctl, int argc, char **argv)
 		return ctl_usage("usage: check");
 	struct check_report r = { { 0 } };
 	struct ctl_zone z;
+	/* A listener that hangs up must not kill us in the middle. */
+	signal(SIGPIPE, SIG_IGN);
 	if (!ctl_zone_load(ctl, NULL, &z)) {
 		printf("FAIL config: cannot be loaded (see above)\n");
 		ctl_zone_free(&z);

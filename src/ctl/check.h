@@ -15,8 +15,8 @@ struct check_report {
 void check_line(struct check_report *r, enum check_level lv,
     const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
-/* check_dns.c: every record of the zone, and the reverse DNS of the
- * public addresses. */
+/* check_dns.c: every record of the zone; the reverse DNS of the public
+ * addresses (a FAIL when there are none). */
 void check_records(const struct ctl_zone *z, struct check_report *r);
 void check_reverse(const struct ctl_zone *z, struct check_report *r);
 /* check_net.c: every configured listener answers; port 25 refuses to

@@ -80,8 +80,25 @@ static void check_one(const struct ctl_zone *z, const struct dnsrec *want,
 	dnsrecs_free(&got);
 }
 
+/* One question first: a resolver that does not answer it would make
+ * every check wait for its time-out. */
+static bool resolver_answers(const struct ctl_zone *z, struct check_report *r)
+{
+	struct dnsrecs got = { 0 };
+	const char *resolver = config_str(z->cfg, "resolver");
+	bool ok = dnsq_lookup(z->ub, config_str(z->cfg, "hostname"), DNS_T_A,
+	    &got) != DNSQ_FAIL;
+	if (!ok)
+		check_line(r, CHECK_FAIL, "dns: resolver %s does not answer; "
+		    "records not checked", *resolver ? resolver : "of the system");
+	dnsrecs_free(&got);
+	return ok;
+}
+
 void check_records(const struct ctl_zone *z, struct check_report *r)
 {
+	if (!resolver_answers(z, r))
+		return;
 	for (size_t i = 0; i < z->recs.n; i++)
 		check_one(z, &z->recs.v[i], r);
 	const char *d = z->domains.data;
@@ -95,8 +112,8 @@ void check_reverse(const struct ctl_zone *z, struct check_report *r)
 {
 	const char *host = config_str(z->cfg, "hostname");
 	if (z->addrs.n == 0) {
-		check_line(r, CHECK_WARN, "reverse dns: public_ipv4 and public_ipv6 "
-		    "unset and %s has no address record: not checked", host);
+		check_line(r, CHECK_FAIL, "address %s: no A or AAAA record, and "
+		    "public_ipv4 and public_ipv6 are unset", host);
 		return;
 	}
 	for (size_t i = 0; i < z->addrs.n; i++) {

@@ -76,7 +76,10 @@ bool ctl_zone_load(struct ctl *ctl, const char *domain, struct ctl_zone *z)
 	if (z->cfg == NULL)
 		return false;
 	z->ub = dns_ub_ctx_new(config_str(z->cfg, "resolver"), NULL, &err);
-	bool ok = z->ub != NULL && load_domains(ctl, domain, z, &err);
+	if (z->ub != NULL && ub_ctx_async(z->ub, 1) != 0)
+		buf_set(&err, "cannot start the DNS resolver's thread");
+	bool ok = z->ub != NULL && err.len == 0 &&
+	    load_domains(ctl, domain, z, &err);
 	if (ok) {
 		ctl_public_addrs(z->cfg, z->ub, &z->addrs);
 		dnsrecs_for_host(config_str(z->cfg, "hostname"), &z->addrs, &z->recs);

@@ -2,8 +2,11 @@
  * answers in the same form (see dnsrec.h). */
 #include "ctl/dnsrec.h"
 
+#include <errno.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <arpa/inet.h>
 #include <unbound.h>
@@ -124,14 +127,58 @@ bool dnsrec_from_rdata(int type, const unsigned char *p, size_t len,
 	}
 }
 
+struct dnsq_wait {
+	bool done;
+	int err;
+	struct ub_result *res;
+};
+
+static void dnsq_done(void *arg, int err, struct ub_result *res)
+{
+	struct dnsq_wait *w = arg;
+	w->done = true;
+	w->err = err;
+	w->res = res;
+}
+
+/* ub_resolve without its own limit would retry a silent resolver for a
+ * minute and more: ask asynchronously and give up after DNSQ_TIMEOUT_S. */
+static struct ub_result *resolve_within(struct ub_ctx *ctx, const char *name,
+    int type)
+{
+	struct dnsq_wait w = { false, 0, NULL };
+	int id;
+	if (ub_resolve_async(ctx, name, type, 1, &w, dnsq_done, &id) != 0)
+		return NULL;
+	struct timespec start, now;
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	while (!w.done) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		long left = DNSQ_TIMEOUT_S * 1000L - ((now.tv_sec - start.tv_sec) *
+		    1000L + (now.tv_nsec - start.tv_nsec) / 1000000L);
+		struct pollfd p = { ub_fd(ctx), POLLIN, 0 };
+		if (left <= 0 || (poll(&p, 1, (int)left) < 0 && errno != EINTR)) {
+			ub_cancel(ctx, id);
+			return NULL;
+		}
+		if (ub_process(ctx) != 0) {
+			ub_cancel(ctx, id);
+			return NULL;
+		}
+	}
+	if (w.err != 0) {
+		ub_resolve_free(w.res);
+		return NULL;
+	}
+	return w.res;
+}
+
 enum dnsq_status dnsq_lookup(struct ub_ctx *ctx, const char *name, int type,
     struct dnsrecs *out)
 {
-	struct ub_result *res = NULL;
+	struct ub_result *res = ctx ? resolve_within(ctx, name, type) : NULL;
 	enum dnsq_status st = DNSQ_FAIL;
-	if (ctx == NULL || ub_resolve(ctx, name, type, 1, &res) != 0) {
-		st = DNSQ_FAIL;
-	} else if (res->rcode != 0 && res->rcode != RCODE_NXDOMAIN) {
+	if (res == NULL || (res->rcode != 0 && res->rcode != RCODE_NXDOMAIN)) {
 		st = DNSQ_FAIL;
 	} else if (!res->havedata) {
 		st = DNSQ_NONE;

@@ -64,10 +64,14 @@ void dnsrec_mta_sts_id(const char *policy, char id[17]);
 /* "4.3.2.1.in-addr.arpa" or the ip6.arpa name of an address. */
 bool dnsrec_reverse_name(const char *addr, struct buf *out);
 
-/* Blocking lookups for the commands. */
+/* Blocking lookups for the commands, on a context made asynchronous
+ * (ub_ctx_async with threads) so that each gives up after
+ * DNSQ_TIMEOUT_S. */
+#define DNSQ_TIMEOUT_S 8
 enum dnsq_status { DNSQ_OK, DNSQ_NONE, DNSQ_FAIL };
 /* Fills out with the answers of name/type in presentation form (A,
- * AAAA, MX, TXT, SRV, CNAME, PTR). DNSQ_NONE: NXDOMAIN or no data. */
+ * AAAA, MX, TXT, SRV, CNAME, PTR). DNSQ_NONE: NXDOMAIN or no data;
+ * DNSQ_FAIL: no answer in time, SERVFAIL and the like. */
 enum dnsq_status dnsq_lookup(struct ub_ctx *ctx, const char *name, int type,
     struct dnsrecs *out);
 /* A record's data from wire-format rdata; false if malformed. */

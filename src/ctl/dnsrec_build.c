@@ -35,9 +35,10 @@ void ctl_public_addrs(const struct config *cfg, struct ub_ctx *ctx,
 	if (out->n > 0 || ctx == NULL)
 		return;
 	static const int types[] = { DNS_T_A, DNS_T_AAAA };
-	for (size_t t = 0; t < 2; t++) {
+	enum dnsq_status st = DNSQ_OK;
+	for (size_t t = 0; t < 2 && st != DNSQ_FAIL; t++) {
 		struct dnsrecs r = { 0 };
-		dnsq_lookup(ctx, config_str(cfg, "hostname"), types[t], &r);
+		st = dnsq_lookup(ctx, config_str(cfg, "hostname"), types[t], &r);
 		for (size_t i = 0; i < r.n; i++)
 			add_canon(out, types[t] == DNS_T_A ? AF_INET : AF_INET6,
 			    r.v[i].data);

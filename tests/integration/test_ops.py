@@ -153,6 +153,19 @@ def test_check_fails_on_wrong_or_missing_records(ops):
         "example.net)" in lines, lines
 
 
+def test_check_without_any_address(instance):
+    """No public address set and none published: the host has no address
+    to check, and the records that are there still are."""
+    instance.ctl("dkim", "keygen", DOMAIN, check=0)
+    instance.ctl("config", "set", "resolver", f"127.0.0.1:{free_port()}",
+                 check=0)
+    lines = check_lines(instance, 1)
+    assert f"FAIL address {HOST}: no A or AAAA record, and public_ipv4 and " \
+        "public_ipv6 are unset" in lines, lines
+    assert re.search(r"^FAIL dns: resolver 127\.0\.0\.1:\d+ does not answer; "
+                     "records not checked$", "\n".join(lines), re.M), lines
+
+
 def test_check_fails_when_ports_do_not_answer(ops):
     inst, server, resolver, zone = ops
     server.stop()
