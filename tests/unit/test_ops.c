@@ -87,12 +87,11 @@ TEST(banlist_file_roundtrip)
 
 static void join(const struct nft_cmd *c, char *out, size_t size)
 {
-	out[0] = '\0';
-	for (size_t i = 0; c->argv[i] != NULL; i++) {
-		strncat(out, c->argv[i], size - strlen(out) - 2);
-		if (c->argv[i + 1] != NULL)
-			strncat(out, "|", size - strlen(out) - 1);
-	}
+	struct buf b = BUF_INIT;
+	for (size_t i = 0; c->argv[i] != NULL; i++)
+		buf_printf(&b, "%s%s", i ? "|" : "", c->argv[i]);
+	snprintf(out, size, "%s", buf_cstr(&b));
+	buf_free(&b);
 }
 
 TEST(nft_argv_is_fixed_and_per_family)
