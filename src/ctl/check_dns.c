@@ -1,7 +1,8 @@
 /* The records of `mailboxctl dns` as the configured resolver sees them.
  * A record counts as published when an answer equals ours (TXT compared
- * without white space; TXT answers of another kind, e.g. another "v="
- * tag at the same name, are not ours to judge). Missing: FAIL for what
+ * without white space, MX without the preference, SRV without priority
+ * and weight; TXT answers of another kind, e.g. another "v=" tag at the
+ * same name, are not ours to judge). Missing: FAIL for what
  * mail needs (MX, address, SPF, DKIM, DMARC), WARN for the rest. Present
  * but different: FAIL. */
 #include "ctl/check.h"
@@ -36,10 +37,21 @@ static void squeeze(const char *s, struct buf *out)
 			buf_addch(out, *s);
 }
 
+/* What must match: an MX's preference, and an SRV's priority and weight,
+ * are the zone owner's to choose. */
+static const char *significant(int type, const char *data)
+{
+	int skip = type == DNS_T_MX ? 1 : type == DNS_T_SRV ? 2 : 0;
+	for (; skip > 0 && strchr(data, ' ') != NULL; skip--)
+		data = strchr(data, ' ') + 1;
+	return data;
+}
+
 static bool same_data(const struct dnsrec *want, const char *got)
 {
 	if (want->type != DNS_T_TXT)
-		return str_eq_nocase(want->data, got);
+		return str_eq_nocase(significant(want->type, want->data),
+		    significant(want->type, got));
 	struct buf a = BUF_INIT, b = BUF_INIT;
 	squeeze(want->data, &a);
 	squeeze(got, &b);

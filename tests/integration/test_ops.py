@@ -130,7 +130,8 @@ def test_check_passes_with_published_records(ops):
 def test_check_fails_on_wrong_or_missing_records(ops):
     inst, server, resolver, zone = ops
     wrong = zone.replace("p=quarantine", "p=none").replace(
-        f"IN MX 10 {HOST}.", "IN MX 10 mx.elsewhere.test.")
+        f"IN MX 10 {HOST}.", "IN MX 10 mx.elsewhere.test.").replace(
+        "_imap._tcp.example.test. IN SRV 10 1", "_imap._tcp.example.test. IN SRV 5 0")
     wrong = "\n".join(l for l in wrong.splitlines()
                       if "_submissions._tcp" not in l and "ed25519" not in l)
     resolver.set(wrong)          # and no PTR
@@ -144,6 +145,9 @@ def test_check_fails_on_wrong_or_missing_records(ops):
                         "not published", l) for l in lines), text
     assert any(l.startswith(f"WARN dns SRV _submissions._tcp.{DOMAIN}: "
                             "not published") for l in lines), text
+    # Another priority and weight are the zone owner's choice.
+    assert any(l.startswith(f"OK   dns SRV _imap._tcp.{DOMAIN}: ")
+               for l in lines), text
     assert f"FAIL reverse dns {PUBLIC_IP}: no PTR record (expected {HOST}.)" \
         in lines, text
     assert lines[-1].startswith("-- ") and "4 FAIL" in lines[-1], text
