@@ -5,6 +5,7 @@
 #include <stdbool.h>
 
 #include "ctl/zone.h"
+#include "mailauth/spf.h"
 
 enum check_level { CHECK_OK, CHECK_WARN, CHECK_FAIL };
 
@@ -19,6 +20,11 @@ void check_line(struct check_report *r, enum check_level lv,
  * addresses (a FAIL when there are none). */
 void check_records(const struct ctl_zone *z, struct check_report *r);
 void check_reverse(const struct ctl_zone *z, struct check_report *r);
+/* check_spf.c: the SPF result for mail from postmaster@domain sent from
+ * addr, the domain's published policy evaluated through z's resolver. */
+enum spf_result check_spf_for(const struct ctl_zone *z, const char *addr,
+    const char *domain);
+
 /* check_net.c: every configured listener answers; port 25 refuses to
  * relay. */
 void check_ports(const struct config *cfg, struct check_report *r);

@@ -125,11 +125,18 @@ def test_check_passes_with_published_records(ops):
     assert sum(l.startswith("OK   port 127.0.0.1:") for l in lines) == 5, text
     assert any(l.startswith("WARN certificate: self-signed") for l in lines)
     assert any(l.startswith("OK   certificate: valid until") for l in lines)
+    # Another SPF record that passes our address is as good as ours.
+    resolver.set(zone.replace('"v=spf1 mx -all"', '"v=spf1 ip4:198.18.0.0/16 ~all"')
+                 + f"{PTR_NAME} IN PTR {HOST}.\n")
+    lines = check_lines(inst, 0)
+    assert f"OK   dns TXT {DOMAIN}: v=spf1 ip4:198.18.0.0/16 ~all (passes for " \
+        "our addresses)" in lines, lines
 
 
 def test_check_fails_on_wrong_or_missing_records(ops):
     inst, server, resolver, zone = ops
     wrong = zone.replace("p=quarantine", "p=none").replace(
+        '"v=spf1 mx -all"', '"v=spf1 a:mx.elsewhere.test -all"').replace(
         f"IN MX 10 {HOST}.", "IN MX 10 mx.elsewhere.test.").replace(
         "_imap._tcp.example.test. IN SRV 10 1", "_imap._tcp.example.test. IN SRV 5 0")
     wrong = "\n".join(l for l in wrong.splitlines()
@@ -150,7 +157,10 @@ def test_check_fails_on_wrong_or_missing_records(ops):
                for l in lines), text
     assert f"FAIL reverse dns {PUBLIC_IP}: no PTR record (expected {HOST}.)" \
         in lines, text
-    assert lines[-1].startswith("-- ") and "4 FAIL" in lines[-1], text
+    assert (f"FAIL dns TXT {DOMAIN}: published \"v=spf1 a:mx.elsewhere.test "
+            f"-all\", which gives fail for {PUBLIC_IP} (expected \"v=spf1 mx "
+            "-all\")") in lines, text
+    assert lines[-1].startswith("-- ") and "5 FAIL" in lines[-1], text
     inst.ctl("domain", "add", "example.net", "--postmaster", USER, check=0)
     lines = check_lines(inst, 1)
     assert "FAIL dkim example.net: no keys (mailboxctl dkim keygen " \
