@@ -14,10 +14,17 @@
 
 #define CERT_WARN_DAYS 14
 
-static X509 *read_cert(const char *path, char *why, size_t whylen)
+/* The first certificate of the file, the rest (its chain) in *chain. */
+static X509 *read_cert(const char *path, STACK_OF(X509) **chain, char *why,
+    size_t whylen)
 {
 	FILE *f = fopen(path, "r");
-	X509 *x = f ? PEM_read_X509(f, NULL, NULL, NULL) : NULL;
+	X509 *x = f ? PEM_read_X509(f, NULL, NULL, NULL) : NULL, *more;
+	*chain = sk_X509_new_null();
+	while (x != NULL && *chain != NULL &&
+	    (more = PEM_read_X509(f, NULL, NULL, NULL)) != NULL)
+		if (!sk_X509_push(*chain, more))
+			X509_free(more);
 	if (f == NULL)
 		snprintf(why, whylen, "%s: %s", path, strerror(errno));
 	else if (x == NULL)
@@ -25,6 +32,26 @@ static X509 *read_cert(const char *path, char *why, size_t whylen)
 	if (f != NULL)
 		fclose(f);
 	return x;
+}
+
+/* As a client would: the system's trusted CAs, the file's chain, the
+ * host name. */
+static void verify_chain(X509 *x, STACK_OF(X509) *chain, const char *host,
+    struct cert_info *ci)
+{
+	X509_STORE *store = X509_STORE_new();
+	X509_STORE_CTX *ctx = X509_STORE_CTX_new();
+	bool ok = store != NULL && ctx != NULL &&
+	    X509_STORE_set_default_paths(store) == 1 &&
+	    X509_STORE_CTX_init(ctx, store, x, chain) == 1 &&
+	    X509_VERIFY_PARAM_set1_host(X509_STORE_CTX_get0_param(ctx), host, 0) == 1;
+	ci->chain_ok = ok && X509_verify_cert(ctx) == 1;
+	if (!ci->chain_ok)
+		snprintf(ci->chain_error, sizeof ci->chain_error, "%s", ok ?
+		    X509_verify_cert_error_string(X509_STORE_CTX_get_error(ctx)) :
+		    "cannot set up the verification");
+	X509_STORE_CTX_free(ctx);
+	X509_STORE_free(store);
 }
 
 static bool key_matches(X509 *x, const char *path)
@@ -44,7 +71,8 @@ void cert_info_load(const struct config *cfg, struct cert_info *ci)
 	memset(ci, 0, sizeof *ci);
 	config_state_path(cfg, config_str(cfg, "tls_cert"), &cp);
 	config_state_path(cfg, config_str(cfg, "tls_key"), &kp);
-	X509 *x = read_cert(cp.data, ci->error, sizeof ci->error);
+	STACK_OF(X509) *chain = NULL;
+	X509 *x = read_cert(cp.data, &chain, ci->error, sizeof ci->error);
 	struct tm tm;
 	if (x != NULL && ASN1_TIME_to_tm(X509_get0_notAfter(x), &tm) == 1) {
 		ci->loaded = true;
@@ -53,10 +81,12 @@ void cert_info_load(const struct config *cfg, struct cert_info *ci)
 		ci->names_host = X509_check_host(x, config_str(cfg, "hostname"), 0,
 		    0, NULL) == 1;
 		ci->key_matches = key_matches(x, kp.data);
+		verify_chain(x, chain, config_str(cfg, "hostname"), ci);
 	} else if (x != NULL) {
 		snprintf(ci->error, sizeof ci->error, "%s: bad expiry date", cp.data);
 	}
 	X509_free(x);
+	sk_X509_pop_free(chain, X509_free);
 	ERR_clear_error();
 	buf_free(&cp);
 	buf_free(&kp);
@@ -89,4 +119,9 @@ void check_certificate(const struct config *cfg, struct check_report *r)
 	if (ci.self_signed)
 		check_line(r, CHECK_WARN, "certificate: self-signed; other servers "
 		    "and mail programs will not trust it");
+	else if (ci.chain_ok)
+		check_line(r, CHECK_OK, "certificate: chain verifies");
+	else
+		check_line(r, CHECK_WARN, "certificate: chain does not verify: %s",
+		    ci.chain_error);
 }

@@ -38,6 +38,8 @@ struct cert_info {
 	bool self_signed;
 	bool names_host;         /* valid for hostname */
 	bool key_matches;        /* tls_key is its private key */
+	bool chain_ok;           /* verifies against the system's CAs */
+	char chain_error[128];   /* why not */
 };
 void cert_info_load(const struct config *cfg, struct cert_info *ci);
 void check_certificate(const struct config *cfg, struct check_report *r);

@@ -508,3 +508,49 @@ def test_installed_production_instance_within_unit_limits(tmp_path):
             log.close()
     finally:
         shutil.rmtree(top, ignore_errors=True)
+
+
+def test_check_certificate_chain(instance, tmp_path):
+    """A certificate from a CA: its chain is verified as a client would,
+    against the system's CAs ($SSL_CERT_FILE here)."""
+    d = str(tmp_path)
+
+    def openssl(*args):
+        subprocess.run(["openssl", *args], check=True, timeout=60,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    openssl("req", "-x509", "-newkey", "ec", "-pkeyopt",
+            "ec_paramgen_curve:P-256", "-nodes", "-keyout", d + "/ca.key",
+            "-out", d + "/ca.pem", "-days", "30", "-subj", "/CN=Test CA")
+    openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+            "-nodes", "-keyout", instance.path("tls", "private.key"),
+            "-out", d + "/leaf.csr", "-subj", f"/CN={HOST}")
+    with open(d + "/ext", "w") as f:
+        f.write(f"subjectAltName=DNS:{HOST}\n")
+    openssl("x509", "-req", "-in", d + "/leaf.csr", "-CA", d + "/ca.pem",
+            "-CAkey", d + "/ca.key", "-CAcreateserial", "-days", "10",
+            "-extfile", d + "/ext", "-out", instance.path("tls", "fullchain.pem"))
+    dns_port = free_port()
+    instance.ctl("config", "set", "resolver", f"127.0.0.1:{dns_port}", check=0)
+    dns = DNSServer(ZoneText(""), port=dns_port, address="127.0.0.1",
+                    logger=DNSLogger(logf=lambda s: None))
+    dns.start_thread()
+    try:
+        check_chain(instance, d)
+    finally:
+        dns.stop()
+
+
+def check_chain(instance, d):
+    out = instance.ctl("check", check=1).out
+    assert re.search(r"^WARN certificate: valid until \S+ \((9|10) days\)$", out,
+                     re.M), out
+    assert f"OK   certificate: valid for {HOST}" in out
+    assert "OK   certificate: tls_key matches" in out
+    assert "WARN certificate: chain does not verify: unable to get local " \
+        "issuer certificate" in out, out
+    env = dict(os.environ, SSL_CERT_FILE=d + "/ca.pem")
+    proc = subprocess.run([os.path.join(bin_dir(), "mailboxctl"), "-c",
+                           instance.conf, "check"], env=env, timeout=120,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert "OK   certificate: chain verifies" in proc.stdout.decode(), \
+        proc.stdout.decode()
