@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "common/banlist.h"
+#include "common/config.h"
 #include "common/dns.h"
 #include "ctl/dnsrec.h"
 
@@ -195,4 +196,21 @@ TEST(mta_sts_policy_and_id)
 	dnsrec_mta_sts_id(p.data, id2);
 	CHECK(strcmp(id, id2) != 0);
 	buf_free(&p);
+}
+
+TEST(config_public_addresses)
+{
+	struct buf err = BUF_INIT;
+	CHECK(config_validate("public_ipv4", "203.0.113.25", &err));
+	CHECK(config_validate("public_ipv4", "", &err));
+	CHECK(!config_validate("public_ipv4", "2001:db8::1", &err));
+	CHECK(!config_validate("public_ipv4", "203.0.113.256", &err));
+	CHECK(!config_validate("public_ipv4", "mail.example.org", &err));
+	CHECK(config_validate("public_ipv6", "2001:db8::1", &err));
+	CHECK(config_validate("public_ipv6", "", &err));
+	buf_reset(&err);
+	CHECK(!config_validate("public_ipv6", "203.0.113.25", &err));
+	CHECK_STR(buf_cstr(&err), "public_ipv6: invalid value '203.0.113.25': "
+	    "expected an IPv6 address or nothing");
+	buf_free(&err);
 }
