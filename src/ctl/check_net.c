@@ -51,6 +51,24 @@ static bool split_listener(const char *tok, char *host, size_t hl,
 	return true;
 }
 
+/* 0 once a non-blocking connect has finished within NET_TIMEOUT_S, else
+ * why not (an errno value). */
+static int connect_wait(int fd, const struct addrinfo *ai)
+{
+	if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
+		return 0;
+	if (errno != EINPROGRESS)
+		return errno;
+	struct pollfd p = { fd, POLLOUT, 0 };
+	int err = 0;
+	socklen_t len = sizeof err;
+	if (poll(&p, 1, NET_TIMEOUT_S * 1000) != 1)
+		return ETIMEDOUT;
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0)
+		return errno;
+	return err;
+}
+
 /* Connects within NET_TIMEOUT_S; the socket is then blocking with that
  * timeout on every read and write. */
 static int tcp_connect(const char *host, const char *port, struct buf *why)
@@ -63,21 +81,9 @@ static int tcp_connect(const char *host, const char *port, struct buf *why)
 		return -1;
 	}
 	int fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	int err = errno;
-	if (fd >= 0 && connect(fd, ai->ai_addr, ai->ai_addrlen) != 0) {
-		struct pollfd p = { fd, POLLOUT, 0 };
-		socklen_t el = sizeof err;
-		err = errno;
-		if (err == EINPROGRESS)
-			err = poll(&p, 1, NET_TIMEOUT_S * 1000) != 1 ? ETIMEDOUT :
-			    getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &el) != 0 ? errno : err;
-		if (err == EINPROGRESS)
-			err = 0;
-	} else if (fd >= 0) {
-		err = 0;
-	}
+	int err = fd < 0 ? errno : connect_wait(fd, ai);
 	freeaddrinfo(ai);
-	if (fd < 0 || err != 0) {
+	if (err != 0) {
 		buf_printf(why, "%s", strerror(err));
 		if (fd >= 0)
 			close(fd);
