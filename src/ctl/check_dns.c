@@ -61,12 +61,12 @@ static bool same_data(const struct dnsrec *want, const char *got)
 	return same;
 }
 
-/* Another SPF record than ours is fine if it passes our addresses. */
+/* Another SPF record than ours (want) is fine if it passes our
+ * addresses. */
 static bool spf_passes(const struct ctl_zone *z, const struct dnsrec *want,
     const char *got, struct check_report *r)
 {
-	if (want->type != DNS_T_TXT || strncasecmp(want->data, "v=spf1 ", 7) != 0 ||
-	    z->addrs.n == 0)
+	if (z->addrs.n == 0)
 		return false;
 	for (size_t i = 0; i < z->addrs.n; i++) {
 		enum spf_result res = check_spf_for(z, z->addrs.v[i], want->name);
@@ -90,20 +90,26 @@ static void check_one(const struct ctl_zone *z, const struct dnsrec *want,
 	enum dnsq_status st = dnsq_lookup(z->ub, want->name, want->type, &got);
 	const char *other = NULL;
 	bool found = false;
-	for (size_t i = 0; i < got.n && !found; i++) {
+	size_t kind = 0;
+	for (size_t i = 0; i < got.n; i++) {
 		if (!same_kind(want, got.v[i].data))
 			continue;
-		found = same_data(want, got.v[i].data);
+		kind++;
+		found = found || same_data(want, got.v[i].data);
 		if (other == NULL)
 			other = got.v[i].data;
 	}
-	if (st == DNSQ_FAIL)
+	bool spf = want->type == DNS_T_TXT && strncasecmp(want->data, "v=spf1 ", 7) == 0;
+	if (spf && kind > 1)
+		check_line(r, CHECK_FAIL, "dns TXT %s: %zu SPF records published; "
+		    "receivers treat that as an error (RFC 7208 4.5)", want->name, kind);
+	else if (st == DNSQ_FAIL)
 		check_line(r, CHECK_FAIL, "dns %s %s: lookup failed (resolver %s)",
 		    type, want->name, *config_str(z->cfg, "resolver") ?
 		    config_str(z->cfg, "resolver") : "of the system");
 	else if (found)
 		check_line(r, CHECK_OK, "dns %s %s: %s", type, want->name, want->data);
-	else if (other != NULL && spf_passes(z, want, other, r))
+	else if (spf && other != NULL && spf_passes(z, want, other, r))
 		;
 	else if (other != NULL)
 		check_line(r, CHECK_FAIL, "dns %s %s: published \"%s\", expected \"%s\"",

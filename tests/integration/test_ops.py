@@ -131,6 +131,10 @@ def test_check_passes_with_published_records(ops):
     lines = check_lines(inst, 0)
     assert f"OK   dns TXT {DOMAIN}: v=spf1 ip4:198.18.0.0/16 ~all (passes for " \
         "our addresses)" in lines, lines
+    resolver.set(zone + f'{DOMAIN}. IN TXT "v=spf1 -all"\n')
+    lines = check_lines(inst, 1)
+    assert f"FAIL dns TXT {DOMAIN}: 2 SPF records published; receivers treat " \
+        "that as an error (RFC 7208 4.5)" in lines, lines
 
 
 def test_check_fails_on_wrong_or_missing_records(ops):
