@@ -4,12 +4,23 @@
 #   make run        install, build and start a demo instance in ./var
 #   make fuzz       run each fuzz target longer (FUZZ_SECONDS, default 60)
 #   make bench      build release binaries, run every executable in bench/
+#   make install    build, then install under PREFIX (/usr/local) in DESTDIR
 # BUILD=dir puts all output elsewhere (lets several builds share a tree).
 BUILD ?= build
 export BUILD
 SUBMAKE = $(MAKE) --no-print-directory -f mk/build.mk
 
-.PHONY: all deps test run fuzz bench clean install
+.PHONY: all deps test run fuzz bench clean install install-files
+
+# Installation layout (make install PREFIX=/usr DESTDIR=...).
+PREFIX  ?= /usr/local
+BINDIR  ?= $(PREFIX)/bin
+SBINDIR ?= $(PREFIX)/sbin
+MANDIR  ?= $(PREFIX)/share/man
+DOCDIR  ?= $(PREFIX)/share/doc/archmailbox
+DATADIR ?= $(PREFIX)/share/archmailbox
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+INSTALL ?= install
 
 all: deps
 	@$(SUBMAKE) VARIANT=rel bins
@@ -38,6 +49,29 @@ bench: all
 
 run: all
 	@scripts/demo.sh $(BUILD)/rel/bin
+
+install: deps install-files
+
+# The release binaries (built if needed), man pages, the systemd unit with
+# its paths filled in, and the nftables ruleset. No package installation.
+install-files:
+	@$(SUBMAKE) VARIANT=rel bins
+	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(DOCDIR) \
+		$(DESTDIR)$(DATADIR) $(DESTDIR)$(UNITDIR)
+	$(INSTALL) -m 0755 $(BUILD)/rel/bin/mailboxctl $(BUILD)/rel/bin/treesutil \
+		$(DESTDIR)$(BINDIR)/
+	$(INSTALL) -m 0755 $(BUILD)/rel/bin/mailboxd $(BUILD)/rel/bin/mailboxd-* \
+		$(DESTDIR)$(SBINDIR)/
+	for page in man/*.[1-8]; do \
+		sect=$${page##*.}; \
+		$(INSTALL) -d $(DESTDIR)$(MANDIR)/man$$sect && \
+		$(INSTALL) -m 0644 $$page $(DESTDIR)$(MANDIR)/man$$sect/ || exit 1; \
+	done
+	sed 's|@SBINDIR@|$(SBINDIR)|g' packaging/systemd/archmailbox.service.in \
+		> $(DESTDIR)$(UNITDIR)/archmailbox.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/archmailbox.service
+	$(INSTALL) -m 0644 packaging/nftables/archmailbox.nft $(DESTDIR)$(DATADIR)/
+	$(INSTALL) -m 0644 README.md $(DESTDIR)$(DOCDIR)/
 
 clean:
 	rm -rf $(BUILD)

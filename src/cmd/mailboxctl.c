@@ -35,6 +35,10 @@ static const struct {
 	{ "dkim",   ctl_dkim,   "dkim keygen DOMAIN [--selector S] | list | dns DOMAIN\n"
 	                        "  dkim rotate DOMAIN [--selector S] | sign DOMAIN [FILE]\n"
 	                        "  dkim verify [FILE] [--key NAME=RECORD]..." },
+	{ "dns",    ctl_dns,    "dns [DOMAIN]" },
+	{ "check",  ctl_check,  "check" },
+	{ "status", ctl_status, "status" },
+	{ "ban",    ctl_ban,    "ban list | del ADDR" },
 };
 
 static int usage(FILE *out)

@@ -60,6 +60,10 @@ const struct config_setting config_settings[] = {
 	  "compression level (xz 0-9, zstd 1-19)" },
 	{ "default_quota", CT_SIZE, "15G", NORANGE,
 	  "mailbox quota of new users" },
+	{ "public_ipv4", CT_IPV4, "", NORANGE,
+	  "the server's public IPv4 address, for mailboxctl dns and check" },
+	{ "public_ipv6", CT_IPV6, "", NORANGE,
+	  "the server's public IPv6 address, for mailboxctl dns and check" },
 	{ "resolver", CT_HOSTPORT, "", NORANGE,
 	  "DNS resolver IP[:PORT] to use instead of the system's" },
 	{ "dnssec_trust_anchor", CT_ABSPATH, "/usr/share/dns/root.key", NORANGE,
@@ -157,10 +161,15 @@ static bool valid_port(const char *p)
 	return errno == 0 && *end == '\0' && v >= 1 && v <= 65535;
 }
 
-static bool valid_ip(const char *s)
+static bool valid_ip_of(int af, const char *s)
 {
 	unsigned char tmp[16];
-	return inet_pton(AF_INET, s, tmp) == 1 || inet_pton(AF_INET6, s, tmp) == 1;
+	return inet_pton(af, s, tmp) == 1;
+}
+
+static bool valid_ip(const char *s)
+{
+	return valid_ip_of(AF_INET, s) || valid_ip_of(AF_INET6, s);
 }
 
 /* "1.2.3.4:25", "[::1]:25", "host:25"; with port_optional also without port. */
@@ -284,6 +293,8 @@ static const char *type_name(const struct config_setting *s)
 	case CT_USER:     return "a user name";
 	case CT_SCORE:    return "a score such as 5.0 or -1.5";
 	case CT_HOSTLIST: return "space-separated host names";
+	case CT_IPV4:     return "an IPv4 address or nothing";
+	case CT_IPV6:     return "an IPv6 address or nothing";
 	default:          return "printable text";
 	}
 }
@@ -311,6 +322,8 @@ bool config_check_value(const struct config_setting *s, const char *v,
 	case CT_SCORE:    ok = ok && config_parse_score(v, &score) &&
 	    score >= s->min && score <= s->max; break;
 	case CT_HOSTLIST: ok = ok && valid_hostlist(v); break;
+	case CT_IPV4:     ok = ok && (*v == '\0' || valid_ip_of(AF_INET, v)); break;
+	case CT_IPV6:     ok = ok && (*v == '\0' || valid_ip_of(AF_INET6, v)); break;
 	}
 	if (!ok) {
 		buf_printf(err, "%s: invalid value '%s': expected %s", s->key, v,

@@ -20,6 +20,8 @@ enum config_type {
 	CT_SCORE,       /* points, up to 3 decimals ("5", "-1.25"), in
 	                 * [min, max] thousandths */
 	CT_HOSTLIST,    /* space-separated host names, may be empty */
+	CT_IPV4,        /* an IPv4 address, or empty */
+	CT_IPV6,        /* an IPv6 address, or empty */
 };
 
 struct config_setting {

@@ -12,9 +12,12 @@
 #include "common/buf.h"
 
 #define DNS_T_A     1
+#define DNS_T_CNAME 5
+#define DNS_T_PTR   12
 #define DNS_T_MX    15
 #define DNS_T_TXT   16
 #define DNS_T_AAAA  28
+#define DNS_T_SRV   33
 #define DNS_T_TLSA  52
 
 #define DNS_NAME_MAX 253    /* dotted text, without the final dot */
@@ -79,5 +82,11 @@ struct dns_tlsa {
 	size_t len;
 };
 bool dns_parse_tlsa(const unsigned char *p, size_t len, struct dns_tlsa *t);
+/* SRV (RFC 2782): target "" is the root ("service not offered"). */
+struct dns_srv {
+	uint16_t priority, weight, port;
+	char target[DNS_NAME_MAX + 1];
+};
+bool dns_parse_srv(const unsigned char *p, size_t len, struct dns_srv *s);
 
 #endif

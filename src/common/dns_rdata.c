@@ -85,3 +85,15 @@ bool dns_parse_tlsa(const unsigned char *p, size_t len, struct dns_tlsa *t)
 	t->len = len - 3;
 	return true;
 }
+
+bool dns_parse_srv(const unsigned char *p, size_t len, struct dns_srv *s)
+{
+	size_t used;
+	if (len < 7)
+		return false;
+	s->priority = (uint16_t)(p[0] << 8 | p[1]);
+	s->weight = (uint16_t)(p[2] << 8 | p[3]);
+	s->port = (uint16_t)(p[4] << 8 | p[5]);
+	return dns_parse_name(p + 6, len - 6, s->target, sizeof s->target, &used) &&
+	    used == len - 6;
+}

@@ -16,6 +16,8 @@ typedef int ctl_cmd_fn(struct ctl *ctl, int argc, char **argv);
 ctl_cmd_fn ctl_init, ctl_config, ctl_domain, ctl_user, ctl_alias, ctl_resolve,
     ctl_dkim, ctl_queue, ctl_spam, ctl_cert, ctl_import, ctl_export,
     ctl_backup, ctl_backup_verify, ctl_restore;
+/* Operations (dns.c, check.c, status.c, ban.c). */
+ctl_cmd_fn ctl_dns, ctl_check, ctl_status, ctl_ban;
 
 /* Prints "mailboxctl: <msg>" on stderr; returns 1 (ctl_fail) or 2 (ctl_usage). */
 int ctl_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -8,12 +8,12 @@
 #include <time.h>
 
 #include "common/config.h"
+#include "common/dns.h"
 #include "ctl/ctl_userdb.h"
+#include "ctl/dnsrec.h"
 #include "mail/address.h"
 #include "mailauth/dkim_key.h"
 #include "store/dkimkeys.h"
-
-#define TXT_STRING_MAX 255
 
 static bool check_domain(struct ctl *ctl, const char *domain,
     struct dkim_ctx *c)
@@ -161,17 +161,38 @@ static int dkim_list(struct ctl *ctl, int argc, char **argv)
 	return rc;
 }
 
-/* NAME. IN TXT "..." "..." with strings of at most 255 octets. */
-static void print_txt(const char *domain, const char *sel, const struct buf *rec)
+int ctl_dkim_published(const char *dir, const char *domain, long long now,
+    ctl_dkim_rec_fn *fn, void *arg, struct buf *err)
 {
-	printf("%s._domainkey.%s. IN TXT (", sel, domain);
-	for (size_t off = 0; off < rec->len; off += TXT_STRING_MAX) {
-		size_t n = rec->len - off;
-		if (n > TXT_STRING_MAX)
-			n = TXT_STRING_MAX;
-		printf(" \"%.*s\"", (int)n, rec->data + off);
+	struct dkimkeys ks = { 0 };
+	struct buf rec = BUF_INIT;
+	bool ok = dkimkeys_load(dir, domain, &ks, err);
+	for (size_t k = 0; ok && k < ks.n; k++) {
+		if (!dkimkey_published(&ks.v[k], now))
+			continue;
+		EVP_PKEY *key = dkimkeys_read_key(dir, domain, ks.v[k].selector, err);
+		buf_reset(&rec);
+		ok = key != NULL && dkim_key_record(key, &rec);
+		if (ok)
+			fn(ks.v[k].selector, rec.data, arg);
+		EVP_PKEY_free(key);
 	}
-	printf(" )\n");
+	bool none = ok && ks.n == 0;
+	if (none)
+		buf_printf(err, "%s has no keys", domain);
+	dkimkeys_free(&ks);
+	buf_free(&rec);
+	return none ? 0 : ok ? 1 : -1;
+}
+
+static void print_key(const char *selector, const char *record, void *arg)
+{
+	const char *domain = arg;
+	struct buf name = BUF_INIT;
+	buf_printf(&name, "%s._domainkey.%s", selector, domain);
+	struct dnsrec r = { name.data, DNS_T_TXT, (char *)record, true };
+	dnsrec_print(stdout, &r);
+	buf_free(&name);
 }
 
 static int dkim_dns(struct ctl *ctl, int argc, char **argv)
@@ -179,32 +200,15 @@ static int dkim_dns(struct ctl *ctl, int argc, char **argv)
 	if (argc != 2)
 		return ctl_usage(DKIM_USAGE);
 	struct dkim_ctx c;
-	struct dkimkeys ks = { 0 };
-	struct buf err = BUF_INIT, rec = BUF_INIT;
+	struct buf err = BUF_INIT;
 	int rc = 1;
 	if (ctl_dkim_open(ctl, argv[1], true, &c) &&
-	    dkimkeys_load(c.dir.data, c.domain.data, &ks, &err)) {
+	    ctl_dkim_published(c.dir.data, c.domain.data, c.now, print_key,
+	    c.domain.data, &err) == 1)
 		rc = 0;
-		for (size_t k = 0; rc == 0 && k < ks.n; k++) {
-			if (!dkimkey_published(&ks.v[k], c.now))
-				continue;
-			EVP_PKEY *key = dkimkeys_read_key(c.dir.data, c.domain.data,
-			    ks.v[k].selector, &err);
-			buf_reset(&rec);
-			if (key != NULL && dkim_key_record(key, &rec))
-				print_txt(c.domain.data, ks.v[k].selector, &rec);
-			else
-				rc = 1;
-			EVP_PKEY_free(key);
-		}
-		if (ks.n == 0)
-			buf_printf(&err, "%s has no keys", c.domain.data), rc = 1;
-	}
 	if (rc != 0 && err.len > 0)
 		ctl_fail("dkim dns: %s", err.data);
-	dkimkeys_free(&ks);
 	buf_free(&err);
-	buf_free(&rec);
 	ctl_dkim_close(&c);
 	return rc;
 }

@@ -43,6 +43,14 @@ struct dkim_verifier;
 void ctl_dkim_lookup(struct dkim_verifier *v, const char *name,
     const char *resolver);
 
+/* Calls fn with the selector and TXT record text of every published key
+ * of domain (A-label form) in dir. 1 done, 0 the domain has no keys, -1
+ * they cannot be read; the reason in err. */
+typedef void ctl_dkim_rec_fn(const char *selector, const char *record,
+    void *arg);
+int ctl_dkim_published(const char *dir, const char *domain, long long now,
+    ctl_dkim_rec_fn *fn, void *arg, struct buf *err);
+
 int ctl_dkim_sign(struct ctl *ctl, int argc, char **argv);
 int ctl_dkim_verify(struct ctl *ctl, int argc, char **argv);
 

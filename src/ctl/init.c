@@ -1,4 +1,8 @@
-/* mailboxctl init DIR --domain DOMAIN [--hostname HOST] [--local] */
+/* mailboxctl [-c CONF] init DIR --domain DOMAIN [--hostname HOST] [--local]
+ *
+ * The config goes to DIR/mailbox.conf, or to CONF when -c is given (an
+ * installed system keeps it in /etc/archmailbox, where mailboxd and
+ * mailboxctl look by default). */
 #include "ctl/ctl.h"
 
 #include <errno.h>
@@ -123,16 +127,33 @@ static bool write_file_undoable(const char *path, const struct buf *data,
 	return file_write_atomic(path, data->data, data->len, mode, err);
 }
 
-static bool create_instance(const struct init_opts *o, struct buf *err)
+/* The directory that holds the config, if it is not there yet. */
+static bool make_conf_dir(const char *conf, struct undo *u, struct buf *err)
+{
+	const char *slash = strrchr(conf, '/');
+	if (slash == NULL || slash == conf)
+		return true;
+	struct buf dir = BUF_INIT;
+	buf_add(&dir, conf, (size_t)(slash - conf));
+	bool existed = file_exists(dir.data);
+	bool ok = existed || file_mkdir(dir.data, 0755, err);
+	if (ok && !existed)
+		undo_add(u, dir.data);
+	buf_free(&dir);
+	return ok;
+}
+
+static bool create_instance(const struct init_opts *o, const char *conf_path,
+    struct buf *err)
 {
 	struct undo u = { .n = 0 };
 	struct buf conf = BUF_INIT, text = BUF_INIT, cert = BUF_INIT, key = BUF_INIT;
 	struct config *cfg = NULL;
-	buf_printf(&conf, "%s/mailbox.conf", o->dir);
+	buf_addstr(&conf, conf_path);
 	buf_printf(&cert, "%s/tls/fullchain.pem", o->dir);
 	buf_printf(&key, "%s/tls/private.key", o->dir);
 	render_conf(o, &text);
-	bool ok = make_dirs(o, &u, err) &&
+	bool ok = make_dirs(o, &u, err) && make_conf_dir(conf.data, &u, err) &&
 	    write_file_undoable(conf.data, &text, 0644, &u, err) &&
 	    (cfg = config_load(conf.data, err)) != NULL &&
 	    (undo_add(&u, cert.data), undo_add(&u, key.data),
@@ -218,43 +239,49 @@ static int check_opts(struct init_opts *o)
 	return rc;
 }
 
-static int refuse_existing(const char *dir)
+static int refuse_existing(const char *dir, const char *conf)
 {
-	static const char *markers[] = { "mailbox.conf", "mailbox.sqlite" };
-	for (size_t i = 0; i < 2; i++) {
-		struct buf p = BUF_INIT;
-		buf_printf(&p, "%s/%s", dir, markers[i]);
-		bool exists = file_exists(p.data);
-		buf_free(&p);
-		if (exists)
-			return ctl_fail("init: %s already holds an instance (%s); "
-			    "refusing to overwrite it", dir, markers[i]);
-	}
+	struct buf p = BUF_INIT;
+	buf_printf(&p, "%s/mailbox.sqlite", dir);
+	bool db = file_exists(p.data);
+	buf_free(&p);
+	if (db || file_exists(conf))
+		return ctl_fail("init: %s already holds an instance (%s); "
+		    "refusing to overwrite it", db ? dir : conf,
+		    db ? "mailbox.sqlite" : "mailbox.conf");
 	return 0;
 }
 
 int ctl_init(struct ctl *ctl, int argc, char **argv)
 {
-	(void)ctl;
 	struct init_opts o = { 0 };
+	struct buf conf = BUF_INIT;
 	int rc = parse_opts(argc, argv, &o) < 0 ?
 	    ctl_usage("usage: init DIR --domain DOMAIN [--hostname HOST] [--local]") :
 	    check_opts(&o);
-	if (rc == 0)
-		rc = refuse_existing(o.dir);
+	if (rc == 0 && ctl->conf_arg != NULL && ctl->conf_arg[0] != '/')
+		rc = ctl_usage("init: -c needs an absolute path");
+	if (rc == 0) {
+		if (ctl->conf_arg != NULL)
+			buf_addstr(&conf, ctl->conf_arg);
+		else
+			buf_printf(&conf, "%s/mailbox.conf", o.dir);
+		rc = refuse_existing(o.dir, conf.data);
+	}
 	if (rc == 0) {
 		struct buf err = BUF_INIT;
-		if (create_instance(&o, &err))
+		if (create_instance(&o, conf.data, &err))
 			printf("initialised %s instance in %s\n"
 			    "  domain %s, hostname %s\n"
-			    "  config %s/mailbox.conf\n"
-			    "next: mailboxctl -c %s/mailbox.conf user add USER@%s\n",
+			    "  config %s\n"
+			    "next: mailboxctl -c %s user add USER@%s\n",
 			    o.local ? "a local" : "an", o.dir, o.domain, o.hostname,
-			    o.dir, o.dir, o.domain);
+			    conf.data, conf.data, o.domain);
 		else
 			rc = ctl_fail("%s", buf_cstr(&err));
 		buf_free(&err);
 	}
+	buf_free(&conf);
 	free(o.dir);
 	free(o.domain);
 	free(o.hostname);

@@ -4,7 +4,7 @@
  * recovery (mailboxd may be running): it only opens env/<id> files for
  * reading. flush asks the running mailboxd (SIGUSR1 to the pid in
  * state_dir/mailboxd.pid) to retry every deferred recipient now. */
-#include "ctl/ctl.h"
+#include "ctl/queue.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -51,23 +51,23 @@ static void print_envelope(const struct envelope *e)
 	}
 }
 
-static int list(const char *dir)
+int ctl_queue_scan(const char *dir, ctl_queue_fn *fn, void *arg, size_t *n)
 {
 	struct buf envdir = BUF_INIT;
 	buf_printf(&envdir, "%s/env", dir);
+	*n = 0;
 	DIR *d = opendir(envdir.data);
 	if (d == NULL && errno == ENOENT) {
 		/* mailboxd has not run yet: nothing was ever queued. */
-		printf("Mail queue is empty\n");
 		buf_free(&envdir);
 		return 0;
 	}
 	if (d == NULL) {
-		int rc = ctl_fail("%s: %s", envdir.data, strerror(errno));
+		ctl_fail("%s: %s", envdir.data, strerror(errno));
 		buf_free(&envdir);
-		return rc;
+		return -1;
 	}
-	size_t n = 0, bad = 0;
+	size_t bad = 0;
 	struct dirent *de;
 	while ((de = readdir(d)) != NULL) {
 		if (!queue_id_valid(de->d_name))
@@ -77,8 +77,8 @@ static int list(const char *dir)
 		buf_printf(&path, "%s/%s", envdir.data, de->d_name);
 		if (file_read_all(path.data, ENVELOPE_MAX_FILE, &data, &err) &&
 		    envelope_decode((const unsigned char *)data.data, data.len, &e, &err)) {
-			print_envelope(&e);
-			n++;
+			fn(&e, arg);
+			(*n)++;
 		} else if (errno != ENOENT) {
 			/* Delivered and removed while we looked is not an error. */
 			fprintf(stderr, "mailboxctl: %s: %s\n", de->d_name, buf_cstr(&err));
@@ -91,6 +91,21 @@ static int list(const char *dir)
 	}
 	closedir(d);
 	buf_free(&envdir);
+	return (int)(bad > 0);
+}
+
+static void print_one(const struct envelope *e, void *arg)
+{
+	(void)arg;
+	print_envelope(e);
+}
+
+static int list(const char *dir)
+{
+	size_t n;
+	int bad = ctl_queue_scan(dir, print_one, NULL, &n);
+	if (bad < 0)
+		return 1;
 	if (n == 0 && bad == 0)
 		printf("Mail queue is empty\n");
 	else

@@ -200,6 +200,8 @@ static void message(enum proc_role from, const struct ipc_msg *m)
 		lookup_on_auth(m);
 	else if (from == PROC_SMTP && m->type == MSG_SENDER_CHECK)
 		lookup_on_sender_check(m);
+	else if (from == PROC_MASTER && (m->type == MSG_BAN || m->type == MSG_UNBAN))
+		lookup_on_ban(m);
 	else
 		log_warn("lookup: unexpected message %u from %s", m->type, proc_name(from));
 }

@@ -63,6 +63,46 @@ static struct penalty *penalty_of(const char *client, bool create)
 	return oldest;
 }
 
+/* The master records the ban and adds it to the firewall. */
+static void report_ban(const char *client)
+{
+	struct buf p = BUF_INIT;
+	ipc_w_str(&p, client);
+	ipc_w_u32(&p, BAN_SECONDS);
+	struct ipc_chan *ch = child_peer(PROC_MASTER);
+	if (ch != NULL)
+		ipc_send_buf(ch, MSG_BAN, 0, -1, &p);
+	buf_free(&p);
+}
+
+/* MSG_BAN: str address, u32 seconds (a ban from before a restart);
+ * MSG_UNBAN: str address (`mailboxctl ban del`). */
+void lookup_on_ban(const struct ipc_msg *m)
+{
+	struct ipc_reader r;
+	const char *client;
+	uint32_t secs = 0;
+	ipc_reader_init(&r, m);
+	if (!ipc_r_str(&r, &client) || (m->type == MSG_BAN &&
+	    !ipc_r_u32(&r, &secs)) || !ipc_r_done(&r)) {
+		log_err("lookup: malformed BAN/UNBAN");
+		return;
+	}
+	struct penalty *p = penalty_of(client, m->type == MSG_BAN);
+	if (p == NULL)
+		return;
+	time_t now = time(NULL);
+	p->last = now;
+	if (m->type == MSG_BAN) {
+		p->failures = BAN_FAILURES;
+		p->banned_until = now + (time_t)secs;
+	} else {
+		p->failures = 0;
+		p->banned_until = 0;
+		log_info("auth: ban of %s lifted", client);
+	}
+}
+
 static void send_result(enum proc_role to, uint32_t type, uint64_t id,
     uint8_t result, const char *user)
 {
@@ -138,6 +178,7 @@ static enum auth_result check_login(const char *user, const char *pw,
 			p->banned_until = now + BAN_SECONDS;
 			log_warn("auth: %s banned for %d s after %u failures", client,
 			    BAN_SECONDS, p->failures);
+			report_ban(client);
 		}
 		log_info("auth: failed for <%s> from %s", buf_cstr(canon), client);
 		*pen = p;

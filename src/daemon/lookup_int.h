@@ -15,5 +15,7 @@ void reply_verdict(enum proc_role to, uint32_t type, uint64_t id,
 void lookup_on_auth(const struct ipc_msg *m);
 void lookup_on_imap_login(const struct ipc_msg *m);
 void lookup_on_sender_check(const struct ipc_msg *m);
+/* MSG_BAN / MSG_UNBAN from the master. */
+void lookup_on_ban(const struct ipc_msg *m);
 
 #endif

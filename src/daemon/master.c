@@ -150,6 +150,8 @@ static void on_child_msg(struct ipc_chan *ch, const struct ipc_msg *msg, void *a
 		log_debug("%s process ready (pid %ld)", proc_name(k->role), (long)k->pid);
 	else if (msg->type == MSG_SESSION_SPAWN && k->role == PROC_LOOKUP)
 		sessions_spawn(msg);    /* takes msg->fd */
+	else if (msg->type == MSG_BAN && k->role == PROC_LOOKUP)
+		bans_on_ban(msg);
 	else
 		log_warn("%s sent unexpected message %u", proc_name(k->role), msg->type);
 	if (msg->fd >= 0 && msg->type != MSG_SESSION_SPAWN)
@@ -210,6 +212,8 @@ static void spawn(enum proc_role role)
 		send_tls(k);
 	if (role == PROC_SMTP || role == PROC_IMAPLOGIN || role == PROC_ACME)
 		send_listeners(k);
+	if (role == PROC_LOOKUP)
+		bans_send_all(k->chan);
 	link_peers(k);
 }
 
@@ -283,6 +287,7 @@ static void on_sighup(evutil_socket_t sig, short what, void *arg)
 	(void)sig;
 	(void)what;
 	(void)arg;
+	bans_reload(m.kids[PROC_LOOKUP].chan);   /* `mailboxctl ban del` */
 	struct buf err = BUF_INIT;
 	if (!load_config(&err)) {
 		log_err("reload refused, keeping the running config: %s", buf_cstr(&err));
@@ -407,6 +412,7 @@ int master_run(const char *conf_path, const char *self, bool foreground)
 	}
 	listeners_bind_acme(m.cfg, &m.ls);
 	buf_free(&err);
+	bans_init(m.cfg);
 	signal(SIGPIPE, SIG_IGN);
 	m.base = event_base_new();
 	sessions_init(m.base, &m.conf_text);

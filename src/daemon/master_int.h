@@ -38,5 +38,15 @@ void renew_now(void);
 /* True if pid was the renewal process (now reaped and rescheduled). */
 bool renew_reap(pid_t pid, int status);
 void renew_free(void);
+/* master_ban.c: the ban list (state_dir/bans) and the nftables sets. */
+struct config;
+void bans_init(const struct config *cfg);
+/* MSG_BAN from lookup. */
+void bans_on_ban(const struct ipc_msg *m);
+/* Tells a (re)started lookup every running ban. */
+void bans_send_all(struct ipc_chan *lookup);
+/* SIGHUP (`mailboxctl ban del`): re-reads the file; bans gone from it
+ * are lifted in lookup. */
+void bans_reload(struct ipc_chan *lookup);
 
 #endif

@@ -78,6 +78,12 @@ enum msg_type {
 	                          * bytes pk, bytes sk (empty: no encryption),
 	                          * u64 quota, str client; fd: proxy socket */
 
+	/* bans after authentication failures (master_ban.c) */
+	MSG_BAN = 610,           /* lookup -> master: str address, u32 seconds;
+	                          * master -> a starting lookup: the same, for
+	                          * each ban still running */
+	MSG_UNBAN,               /* master -> lookup: str address (ban del) */
+
 	/* queue <-> relay: the recipients of one message in one domain */
 	MSG_RELAY = 700,         /* fd message; str queue id, str sender,
 	                          * u32 ENV_F_* flags, u32 n (1..RELAY_MAX_RCPTS),
