@@ -20,6 +20,8 @@ static const struct {
 	{ "alias",  ctl_alias,  "alias add SRC DST | del SRC [DST] | list" },
 	{ "resolve", ctl_resolve, "resolve ADDRESS" },
 	{ "queue",  ctl_queue,  "queue list | flush" },
+	{ "sieve",  ctl_sieve,  "sieve set ADDR FILE [--name N] | get ADDR [NAME] | list ADDR\n"
+	                        "  sieve del ADDR NAME | activate ADDR NAME | deactivate ADDR" },
 	{ "dkim",   ctl_dkim,   "dkim keygen DOMAIN [--selector S] | list | dns DOMAIN\n"
 	                        "  dkim rotate DOMAIN [--selector S] | sign DOMAIN [FILE]\n"
 	                        "  dkim verify [FILE] [--key NAME=RECORD]..." },
