@@ -13,6 +13,7 @@
 #include "common/config.h"
 #include "common/log.h"
 #include "common/xmalloc.h"
+#include "daemon/deliver_sieve.h"
 #include "daemon/workers.h"
 #include "smtp/envelope.h"
 #include "store/maildir.h"
@@ -34,6 +35,8 @@ struct job {
 	char *mail_dir, *hostname;
 	struct buf headers, reason;
 	enum msgstore_result result;
+	struct dsieve_in sieve;
+	struct dsieve_out *out;     /* replies and redirects still to send */
 };
 
 struct usage {
@@ -225,10 +228,31 @@ static void on_deliver(const struct ipc_msg *m)
 	buf_free(&err);
 }
 
+/* The spam verdict that picks Junk as the default folder: the one place
+ * to ask, whatever makes the verdict. */
+static bool is_spam(const struct job *j)
+{
+	return (j->env.flags & ENV_F_JUNK) != 0;
+}
+
 static void store_run(struct work *w)
 {
 	struct job *j = (struct job *)w;
-	j->result = msgstore_deliver(&j->md, &j->reason);
+	j->result = dsieve_deliver(&j->sieve, &j->out, &j->reason);
+}
+
+/* Replies and redirects have been sent (a redirect not queued means the
+ * delivery is tried again; the copies stored are then found, not
+ * stored twice). */
+static void sent(void *arg, bool ok)
+{
+	struct job *j = arg;
+	if (!ok)
+		job_finish(j, DELIVER_TEMPFAIL, "451 4.3.0 redirect not queued");
+	else
+		job_finish(j, j->result == MSGSTORE_OK ? DELIVER_OK :
+		    j->result == MSGSTORE_PERMFAIL ? DELIVER_PERMFAIL :
+		    DELIVER_TEMPFAIL, buf_cstr(&j->reason));
 }
 
 static void store_done(struct work *w)
@@ -241,9 +265,9 @@ static void store_done(struct work *w)
 	}
 	if (j->result == MSGSTORE_OK)
 		usage_add(rc->dest, j->headers.len + j->env.size);
-	job_finish(j, j->result == MSGSTORE_OK ? DELIVER_OK :
-	    j->result == MSGSTORE_PERMFAIL ? DELIVER_PERMFAIL : DELIVER_TEMPFAIL,
-	    buf_cstr(&j->reason));
+	struct dsieve_out *out = j->out;
+	j->out = NULL;
+	dsieve_send(out, sent, j);
 }
 
 /* Hands the job to a worker with everything msgstore_deliver needs. */
@@ -271,6 +295,10 @@ static void store(struct job *j, const unsigned char *pk, bool encrypt,
 	};
 	if (encrypt)
 		memcpy(j->md.pk, pk, TREES_PK_LEN);
+	j->sieve = (struct dsieve_in){ .md = &j->md,
+		.default_folder = is_spam(j) ? "Junk" : rc->folder,
+		.default_create = is_spam(j), .env_from = j->env.sender,
+		.env_to = rc->orig };
 	j->work.run = store_run;
 	j->work.done = store_done;
 	workers_submit(d.pool, &j->work);
@@ -313,6 +341,8 @@ static void message(enum proc_role from, const struct ipc_msg *m)
 	}
 	if (m->fd >= 0)
 		close(m->fd);
+	if (dsieve_message(from, m))
+		return;
 	if (from == PROC_LOOKUP && m->type == MSG_USER_INFO_RESULT)
 		on_user_info(m);
 	else if (from == PROC_SMTP && m->type == MSG_QUOTA_CHECK)
@@ -338,6 +368,7 @@ static void drop_jobs(bool tell_queue)
 
 static void peer_down(enum proc_role peer)
 {
+	dsieve_peer_down(peer);
 	if (peer == PROC_LOOKUP)
 		drop_jobs(true);
 	else if (peer == PROC_QUEUE)
@@ -360,6 +391,7 @@ static void start(void)
 static void shutdown_deliver(void)
 {
 	workers_free(d.pool);   /* lets deliveries under way finish */
+	dsieve_shutdown();
 	drop_jobs(false);
 	for (int i = 0; i < USAGE_SLOTS; i++)
 		free(d.usage[i].address);

@@ -305,8 +305,9 @@ static bool check_one(struct checker *c, struct sv_node *n,
 	if (!need_ext(c, sp->ext, n->line, n->id) || !check_tags(c, n, sp) ||
 	    !check_positional(c, n, sp))
 		return false;
-	if (sp->tests == NO_TESTS && n->ntests > 0)
-		return fail(c, n->line, "%s takes no test", n->id);
+	if (sp->tests == NO_TESTS && n->ntests > 0)   /* "keep\nstop;" */
+		return fail(c, n->tests[0]->line, "expected ';' before %s",
+		    n->tests[0]->id);
 	if (sp->tests == ONE_TEST && n->ntests != 1)
 		return fail(c, n->line, "%s takes one test", n->id);
 	if (sp->tests == TEST_LIST && n->ntests == 0)

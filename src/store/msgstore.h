@@ -47,6 +47,11 @@ struct msgstore_delivery {
 	const char *hostname;       /* crash finds what it already delivered */
 	struct buf *path;           /* if not NULL: set to the path of the file
 	                             * this call wrote in new/, else emptied */
+	const char *info;           /* Maildir flag letters in order ("FS",
+	                             * Sieve's imap4flags); NULL or "": none.
+	                             * With flags the file goes straight to
+	                             * cur/ as <base>:2,<info>, as the Maildir
+	                             * spec allows a delivery agent to. */
 };
 
 /* The header block delivery prepends, each line ending in CRLF like the
@@ -60,7 +65,8 @@ bool msgstore_delivery_headers(const char *sender, const char *rcpt_final,
     const char *rcpt_original, struct buf *out);
 
 /* Stores headers + the message as one file in the user's Maildir (created
- * on first delivery): written to tmp/, synced, renamed into new/, the
+ * on first delivery): written to tmp/, synced, renamed into new/ (cur/
+ * with info), the
  * directory synced. The name is maildir_base_name(queue_id, rcpt,
  * hostname, S=headers_len + size), the size a reader sees, so IMAP can
  * tell RFC822.SIZE without decrypting; if that name is already in new/ or

@@ -3,6 +3,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -195,6 +196,38 @@ enum sievestore_rc sievestore_rename(const char *dir, const char *from,
 	buf_free(&b);
 	buf_free(&act);
 	return rc;
+}
+
+bool sievestore_vacation_due(const char *dir, const char *key, long days,
+    time_t now)
+{
+	struct buf p = BUF_INIT, err = BUF_INIT;
+	struct stat st;
+	bool due = strspn(key, "0123456789abcdef") == strlen(key) && *key;
+	buf_printf(&p, "%s/.vacation/%s", dir, key);
+	if (due && stat(p.data, &st) == 0 && st.st_mtime <= now &&
+	    now - st.st_mtime < (time_t)days * 86400)
+		due = false;
+	if (due) {
+		/* Recorded before the reply goes: a lost reply beats two. */
+		buf_reset(&p);
+		buf_printf(&p, "%s/.vacation", dir);
+		if (make_dir(dir, &err) && (file_exists(p.data) ||
+		    file_mkdir(p.data, 0700, &err))) {
+			buf_printf(&p, "/%s", key);
+			int fd = open(p.data, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC |
+			    O_NOFOLLOW, 0600);
+			struct timespec ts[2] = { { now, 0 }, { now, 0 } };
+			due = fd >= 0 && futimens(fd, ts) == 0;
+			if (fd >= 0)
+				close(fd);
+		} else {
+			due = false;
+		}
+	}
+	buf_free(&p);
+	buf_free(&err);
+	return due;
 }
 
 static int cmp_names(const void *a, const void *b)

@@ -9,6 +9,7 @@
 #define AMB_SIEVESTORE_H
 #include <stdbool.h>
 #include <stddef.h>
+#include <time.h>
 
 #include "common/buf.h"
 
@@ -45,6 +46,13 @@ enum sievestore_rc sievestore_delete(const char *dir, const char *name,
     struct buf *err);
 enum sievestore_rc sievestore_rename(const char *dir, const char *from,
     const char *to, struct buf *err);
+/* Vacation's memory (RFC 5230 4.2): true when no reply went under key
+ * (vacation.h's hex key) in the last `days` days, and then records one
+ * now, in <dir>/.vacation/<key> (its mtime). The caller serialises
+ * calls for one user. */
+bool sievestore_vacation_due(const char *dir, const char *key, long days,
+    time_t now);
+
 /* The names of the scripts, sorted; the caller frees each and the array. */
 char **sievestore_list(const char *dir, size_t *n);
 void sievestore_list_free(char **v, size_t n);

@@ -207,6 +207,7 @@ TEST(sieve_compile_errors)
 	EXPECT("else { }", "compile:1: else without if");
 	EXPECT("if true keep;", "compile:1: if needs a block");
 	EXPECT("keep :bad;", "compile:1: unknown tag :bad");
+	EXPECT("keep\n\nstop;", "compile:3: expected ';' before stop");
 	EXPECT("\"str\";", "compile:1: expected a command");
 	EXPECT("if header :is :contains \"a\" \"b\" {}",
 	    "compile:1: conflicting tags for header");

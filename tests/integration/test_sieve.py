@@ -1,0 +1,122 @@
+"""Sieve through the real mailboxd: `mailboxctl sieve`, a rule that files
+mail into a folder with a flag (read back over IMAP), vacation replies
+once per sender and never to lists, and ManageSieve."""
+import imaplib
+import os
+import smtplib
+import time
+
+from test_imap import tls_context
+from test_inbound import PASSWORD, add_user, read_message, stored, \
+    wait_stored
+
+USER = "demo@example.test"
+FRIEND = "friend@example.test"
+
+FILEINTO = """require ["fileinto", "imap4flags", "variables"];
+# reports go to a folder of their own, flagged
+if header :matches "subject" "Report *" {
+    fileinto :flags "\\\\Flagged" "Reports/${1}";
+    stop;
+}
+"""
+
+VACATION = """require ["vacation"];
+vacation :days 7 :subject "Away until Monday" "I am away; back on Monday.";
+"""
+
+
+def set_script(instance, tmp_path, text, *extra, check=0):
+    f = tmp_path / "script.sieve"
+    f.write_text(text)
+    return instance.ctl("sieve", "set", USER, str(f), *extra, check=check)
+
+
+def send(server, sender, subject, headers=""):
+    msg = (f"From: <{sender}>\r\nTo: <{USER}>\r\nSubject: {subject}\r\n"
+           f"Message-ID: <{subject.replace(' ', '.')}@test>\r\n{headers}"
+           f"\r\nHello.\r\n")
+    with smtplib.SMTP("127.0.0.1", server.smtp_port, timeout=30) as s:
+        s.sendmail(sender, [USER], msg)
+
+
+def test_sieve_set_validates_and_stores(instance, tmp_path):
+    add_user(instance, USER)
+    sieve_dir = instance.path("mail", "example.test", "demo", "sieve")
+    bad = "require \"fileinto\";\n\nfileinto \"x\"\nkeep;\n"
+    r = set_script(instance, tmp_path, bad, check=1)
+    assert f"{tmp_path / 'script.sieve'}:4: expected ';' before keep" in r.err
+    assert not os.path.exists(sieve_dir) or os.listdir(sieve_dir) == []
+    r = set_script(instance, tmp_path, "keep;\nvacation \"x\";", check=1)
+    assert "script.sieve:2: vacation needs its extension in require" in r.err
+    assert not os.path.exists(sieve_dir) or os.listdir(sieve_dir) == []
+    set_script(instance, tmp_path, FILEINTO)
+    set_script(instance, tmp_path, "keep;\n", "--name", "other")
+    assert instance.ctl("sieve", "list", USER, check=0).out == \
+        "main\nother (active)\n"
+    assert instance.ctl("sieve", "get", USER, "main", check=0).out == FILEINTO
+    instance.ctl("sieve", "activate", USER, "main", check=0)
+    assert instance.ctl("sieve", "get", USER, check=0).out == FILEINTO
+    assert "active script" in instance.ctl("sieve", "del", USER, "main",
+                                           check=1).err
+    instance.ctl("sieve", "del", USER, "other", check=0)
+    instance.ctl("sieve", "deactivate", USER, check=0)
+    assert instance.ctl("sieve", "list", USER, check=0).out == "main\n"
+    assert "no such user" in instance.ctl("sieve", "list", "nobody@example.test",
+                                          check=1).err
+
+
+def test_fileinto_a_new_folder_with_a_flag(instance, server, tmp_path):
+    add_user(instance, USER)
+    set_script(instance, tmp_path, FILEINTO)
+    send(server, "a@sender.test", "Report Daily")
+    send(server, "a@sender.test", "Plain hello")
+    wait_stored(instance, USER, folder="Reports.Daily")
+    wait_stored(instance, USER)
+    m = imaplib.IMAP4_SSL("127.0.0.1", server.imaps_port,
+                          ssl_context=tls_context(), timeout=30)
+    m.login(USER, PASSWORD)
+    typ, data = m.list()
+    assert any(line.endswith(b' Reports/Daily') for line in data), data
+    typ, data = m.select('"Reports/Daily"')
+    assert typ == "OK" and data == [b"1"]
+    typ, data = m.fetch("1", "(FLAGS BODY.PEEK[HEADER.FIELDS (SUBJECT)])")
+    assert b"\\Flagged" in data[0][0] and b"Report Daily" in data[0][1]
+    typ, data = m.select("INBOX")
+    assert data == [b"1"]
+    m.logout()
+
+
+def wait_log(server, text, timeout=20):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if text in server.read_log():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"not in the log: {text}\n{server.read_log()}")
+
+
+def test_vacation_once_per_sender_never_to_lists(instance, server, tmp_path):
+    add_user(instance, USER)
+    add_user(instance, FRIEND)
+    set_script(instance, tmp_path, VACATION)
+    send(server, FRIEND, "First question")
+    send(server, FRIEND, "Second question")
+    send(server, "news@lists.test", "Weekly digest",
+         "List-Id: <weekly.lists.test>\r\n")
+    wait_stored(instance, USER, 3)
+    [reply] = wait_stored(instance, FRIEND)
+    wait_log(server, "no vacation reply from demo@example.test: replied "
+             "within 7 days")
+    wait_log(server, "no vacation reply from demo@example.test: message is "
+             "from a mailing list")
+    time.sleep(1)
+    assert len(stored(instance, FRIEND)) == 1
+    text = read_message(instance, FRIEND, reply, tmp_path).decode()
+    head = text.split("\r\n\r\n")[0]
+    assert "Return-Path: <>" in head
+    assert "\r\nAuto-Submitted: auto-replied" in head
+    assert "\r\nSubject: Away until Monday" in head
+    assert "\r\nFrom: <demo@example.test>" in head
+    assert "\r\nIn-Reply-To: <First.question@test>" in head
+    assert "back on Monday." in text
