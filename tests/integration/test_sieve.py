@@ -9,6 +9,7 @@ import time
 from test_imap import tls_context
 from test_inbound import PASSWORD, add_user, read_message, stored, \
     wait_stored
+from test_relay import wait_log
 
 USER = "demo@example.test"
 FRIEND = "friend@example.test"
@@ -85,15 +86,6 @@ def test_fileinto_a_new_folder_with_a_flag(instance, server, tmp_path):
     typ, data = m.select("INBOX")
     assert data == [b"1"]
     m.logout()
-
-
-def wait_log(server, text, timeout=20):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if text in server.read_log():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"not in the log: {text}\n{server.read_log()}")
 
 
 def test_vacation_once_per_sender_never_to_lists(instance, server, tmp_path):
