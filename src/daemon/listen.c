@@ -14,7 +14,7 @@
 #include "common/xmalloc.h"
 
 static const char *const names[SVC_COUNT] = { "smtp", "submission",
-	"submissions", "imap", "imaps" };
+	"submissions", "imap", "imaps", "managesieve" };
 
 const char *service_name(enum service svc)
 {

@@ -8,7 +8,7 @@
 struct config;
 
 enum service { SVC_SMTP, SVC_SUBMISSION, SVC_SUBMISSIONS, SVC_IMAP, SVC_IMAPS,
-	SVC_COUNT };
+	SVC_MANAGESIEVE, SVC_COUNT };
 
 struct listener {
 	enum service svc;

@@ -95,7 +95,8 @@ static void send_tls(struct child *k)
 static void send_listeners(struct child *k)
 {
 	for (int i = 0; i < m.ls.n; i++) {
-		bool imap = m.ls.v[i].svc == SVC_IMAP || m.ls.v[i].svc == SVC_IMAPS;
+		bool imap = m.ls.v[i].svc == SVC_IMAP || m.ls.v[i].svc == SVC_IMAPS ||
+		    m.ls.v[i].svc == SVC_MANAGESIEVE;
 		if (imap != (k->role == PROC_IMAPLOGIN))
 			continue;
 		struct buf p = BUF_INIT;
@@ -360,7 +361,7 @@ static void cleanup(void)
 int master_run(const char *conf_path, const char *self, bool foreground)
 {
 	static const enum service served[] = { SVC_SMTP, SVC_SUBMISSION,
-		SVC_SUBMISSIONS, SVC_IMAP, SVC_IMAPS };
+		SVC_SUBMISSIONS, SVC_IMAP, SVC_IMAPS, SVC_MANAGESIEVE };
 	struct buf err = BUF_INIT;
 	m.conf_path = conf_path;
 	m.self = self;

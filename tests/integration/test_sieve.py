@@ -112,3 +112,86 @@ def test_vacation_once_per_sender_never_to_lists(instance, server, tmp_path):
     assert "\r\nFrom: <demo@example.test>" in head
     assert "\r\nIn-Reply-To: <First.question@test>" in head
     assert "back on Monday." in text
+
+
+class SieveClient:
+    """A raw ManageSieve client: lines, and literals in responses."""
+
+    def __init__(self, port):
+        import socket
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=30)
+        self.f = self.sock.makefile("rb")
+
+    def starttls(self):
+        self.send("STARTTLS")
+        assert self.response()[-1].startswith(b"OK")
+        self.sock = tls_context().wrap_socket(self.sock)
+        self.f = self.sock.makefile("rb")
+        return self.response()
+
+    def send(self, line, data=None):
+        out = line.encode() + b"\r\n"
+        if data is not None:
+            out = line.encode() + b" {%d+}\r\n" % len(data) + data + b"\r\n"
+        self.sock.sendall(out)
+
+    def response(self):
+        """Lines up to OK/NO/BYE; a literal's bytes are joined to its line."""
+        lines = []
+        while True:
+            line = self.f.readline()
+            assert line, lines
+            line = line.rstrip(b"\r\n")
+            if line.endswith(b"}") and b"{" in line:
+                n = int(line[line.rindex(b"{") + 1:-1])
+                line = line + b"\n" + self.f.read(n) + self.f.readline().rstrip(b"\r\n")
+            lines.append(line)
+            if line.split(b" ")[0] in (b"OK", b"NO", b"BYE"):
+                return lines
+
+
+def test_managesieve_edits_scripts(instance, tmp_path):
+    import base64
+    from conftest import Server, free_port
+    add_user(instance, USER)
+    port = free_port()
+    instance.ctl("config", "set", "managesieve_listen", f"127.0.0.1:{port}",
+                 check=0)
+    server = Server(instance).start()
+    try:
+        wait_log(server, "listening for managesieve")
+        c = SieveClient(port)
+        greeting = c.response()
+        assert b'"STARTTLS"' in greeting and greeting[-1].startswith(b"OK")
+        c.send('AUTHENTICATE "PLAIN" "AGRlbW8AeA=="')
+        assert c.response() == [b'NO (ENCRYPT-NEEDED) "Use STARTTLS first"']
+        caps = c.starttls()
+        assert b'"SASL" "PLAIN"' in caps and b'"STARTTLS"' not in caps
+        bad = base64.b64encode(f"\0{USER}\0wrong".encode()).decode()
+        c.send(f'AUTHENTICATE "PLAIN" "{bad}"')
+        assert c.response()[-1].startswith(b"NO")
+        good = base64.b64encode(f"\0{USER}\0{PASSWORD}".encode()).decode()
+        c.send('AUTHENTICATE "PLAIN"')
+        assert c.f.readline() == b'""\r\n'     # the empty challenge
+        c.send(f'"{good}"')
+        assert c.response()[-1] == b'OK "Logged in"'
+        c.send('PUTSCRIPT "broken"', b"keep;\r\nfileinto \"x\";\r\n")
+        assert c.response() == [b'NO "line 2: fileinto needs its extension '
+                                b'in require"']
+        c.send('PUTSCRIPT "rules"', FILEINTO.encode())
+        assert c.response() == [b"OK"]
+        c.send('SETACTIVE "rules"')
+        assert c.response() == [b"OK"]
+        c.send("LISTSCRIPTS")
+        assert c.response() == [b'"rules" ACTIVE',
+                                b'OK "Listscripts completed"']
+        c.send('GETSCRIPT "rules"')
+        got = c.response()
+        assert got[0].split(b"\n", 1)[1] == FILEINTO.encode()
+        assert got[-1] == b"OK"
+        c.send("LOGOUT")
+        assert c.response() == [b'OK "Logout completed"']
+        assert instance.ctl("sieve", "list", USER, check=0).out == \
+            "rules (active)\n"
+    finally:
+        server.stop()
