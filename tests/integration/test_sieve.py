@@ -114,6 +114,31 @@ def test_vacation_once_per_sender_never_to_lists(instance, server, tmp_path):
     assert "back on Monday." in text
 
 
+def test_redirect_and_discard(instance, server, tmp_path):
+    add_user(instance, USER)
+    add_user(instance, FRIEND)
+    set_script(instance, tmp_path, f"""require ["copy"];
+if header :contains "subject" "forward" {{ redirect "{FRIEND}"; }}
+elsif header :contains "subject" "both" {{ redirect :copy "{FRIEND}"; }}
+elsif header :contains "subject" "junk" {{ discard; }}
+""")
+    send(server, "a@sender.test", "please forward this")
+    send(server, "a@sender.test", "keep both copies")
+    send(server, "a@sender.test", "junk mail")
+    wait_log(server, "discarded a message from <a@sender.test>")
+    files = wait_stored(instance, FRIEND, 2)
+    wait_stored(instance, USER, 1)
+    time.sleep(0.5)
+    assert len(stored(instance, USER)) == 1
+    texts = sorted(read_message(instance, FRIEND, f, tmp_path).decode()
+                   for f in files)
+    assert "Subject: keep both copies" in texts[0]
+    assert "Subject: please forward this" in texts[1]
+    for t in texts:
+        assert "Return-Path: <a@sender.test>" in t
+        assert f"Delivered-To: {USER}" in t
+
+
 class SieveClient:
     """A raw ManageSieve client: lines, and literals in responses."""
 
