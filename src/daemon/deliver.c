@@ -297,7 +297,7 @@ static void store(struct job *j, const unsigned char *pk, bool encrypt,
 		memcpy(j->md.pk, pk, TREES_PK_LEN);
 	j->sieve = (struct dsieve_in){ .md = &j->md,
 		.default_folder = is_spam(j) ? "Junk" : rc->folder,
-		.default_create = is_spam(j), .env_from = j->env.sender,
+		.spam = is_spam(j), .env_from = j->env.sender,
 		.env_to = rc->orig };
 	j->work.run = store_run;
 	j->work.done = store_done;

@@ -189,7 +189,7 @@ static enum msgstore_result store_copy(struct run *r, const char *folder,
 {
 	const struct dsieve_in *in = r->in;
 	struct buf canon = BUF_INIT, err = BUF_INIT;
-	bool create = in->default_create;
+	bool create = in->spam;
 	if (*folder != '\0') {
 		if (!mboxname_canon(folder, strlen(folder), &canon, &err)) {
 			dsieve_out_log(r->out, "deliver: sieve of %s: %s; kept instead",
@@ -235,8 +235,11 @@ static void vacation(struct run *r, const struct sieve_vacation *v)
 	const char *why;
 	char key[VACATION_KEY_LEN + 1];
 	msg_split(r->msg, r->len, &sp);
-	if (!vacation_wanted(v, r->msg, sp.hdr_len, in->env_from,
-	    in->md->address, &why)) {
+	bool wanted = !in->spam && vacation_wanted(v, r->msg, sp.hdr_len,
+	    in->env_from, in->md->address, &why);
+	if (in->spam)
+		why = "message is spam";
+	if (!wanted) {
 		dsieve_out_log(r->out, "deliver: no vacation reply from %s: %s",
 		    in->md->address, why);
 		return;

@@ -17,7 +17,9 @@ struct dsieve_in {
 	const struct msgstore_delivery *md;  /* folder and info are set per copy */
 	const char *default_folder;   /* implicit keep: "" INBOX, the +folder,
 	                               * or Junk for spam */
-	bool default_create;          /* make the default folder if missing (Junk) */
+	bool spam;                    /* the verdict: Junk is the default folder
+	                               * (made if missing), and no vacation
+	                               * reply goes (backscatter) */
 	const char *env_from;         /* envelope sender, "" for <> */
 	const char *env_to;           /* the recipient as addressed */
 };

@@ -81,11 +81,12 @@ static void action_flags(struct interp *in, const struct sv_node *n,
 static bool cmd_store(struct interp *in, const struct sv_node *n)
 {
 	struct buf folder = BUF_INIT, flags = BUF_INIT;
-	if (n->id[0] == 'f')
+	bool fileinto = !strcmp(n->id, "fileinto");
+	if (fileinto)
 		expand1(in, n, 0, &folder);
 	action_flags(in, n, &flags);
 	bool ok = true;
-	if (n->id[0] == 'f' && folder.len == 0)
+	if (fileinto && folder.len == 0)
 		ok = sv_fail(in, n->line, "fileinto needs a mailbox name");
 	if (ok)
 		ok = add_action(in, n->line, SIEVE_ACT_STORE, buf_cstr(&folder),
