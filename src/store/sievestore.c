@@ -198,6 +198,23 @@ enum sievestore_rc sievestore_rename(const char *dir, const char *from,
 	return rc;
 }
 
+/* Records older than any :days (365 at most) are of no more use. */
+static void vacation_prune(const char *vdir, time_t now)
+{
+	DIR *d = opendir(vdir);
+	struct dirent *de;
+	struct stat st;
+	while (d != NULL && (de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    now - st.st_mtime > 366L * 86400)
+			unlinkat(dirfd(d), de->d_name, 0);
+	}
+	if (d != NULL)
+		closedir(d);
+}
+
 bool sievestore_vacation_due(const char *dir, const char *key, long days,
     time_t now)
 {
@@ -214,6 +231,7 @@ bool sievestore_vacation_due(const char *dir, const char *key, long days,
 		buf_printf(&p, "%s/.vacation", dir);
 		if (make_dir(dir, &err) && (file_exists(p.data) ||
 		    file_mkdir(p.data, 0700, &err))) {
+			vacation_prune(p.data, now);
 			buf_printf(&p, "/%s", key);
 			int fd = open(p.data, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC |
 			    O_NOFOLLOW, 0600);

@@ -69,3 +69,25 @@ TEST(sievestore_lifecycle)
 	buf_free(&out);
 	buf_free(&err);
 }
+
+TEST(sievestore_vacation_memory)
+{
+	struct buf dir = BUF_INIT;
+	sievestore_dir(t_tmpdir(), "bob@example.com", &dir);
+	time_t now = 1800000000;
+	const char *k1 = "00ff", *k2 = "abcd";
+	CHECK(sievestore_vacation_due(dir.data, k1, 7, now));
+	CHECK(!sievestore_vacation_due(dir.data, k1, 7, now + 3600));
+	CHECK(sievestore_vacation_due(dir.data, k2, 7, now + 3600));
+	CHECK(!sievestore_vacation_due(dir.data, k1, 7, now + 7 * 86400 - 1));
+	CHECK(sievestore_vacation_due(dir.data, k1, 7, now + 7 * 86400));
+	CHECK(!sievestore_vacation_due(dir.data, "../x", 7, now));
+	CHECK(!sievestore_vacation_due(dir.data, "", 7, now));
+	/* A year on, the old record of k2 is pruned when k1 records. */
+	CHECK(sievestore_vacation_due(dir.data, k1, 7, now + 400L * 86400));
+	struct buf p = BUF_INIT;
+	buf_printf(&p, "%s/.vacation/%s", dir.data, k2);
+	CHECK(access(p.data, F_OK) != 0);
+	buf_free(&p);
+	buf_free(&dir);
+}
