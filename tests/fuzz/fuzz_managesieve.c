@@ -1,5 +1,7 @@
 /* ManageSieve: the parser and a session never crash on any input, fed
  * whole or in two pieces; every refusal names its reason. */
+#include <dirent.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,11 +35,26 @@ static void parse(const uint8_t *data, size_t size, size_t split, bool sasl)
 	msv_parser_free(&p);
 }
 
+/* The scripts sessions stored go with the process. */
+static void cleanup(void)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	while (d != NULL && (de = readdir(d)) != NULL)
+		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
+			unlinkat(dirfd(d), de->d_name, 0);
+	if (d != NULL)
+		closedir(d);
+	rmdir(dir);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static bool made;
 	if (!made && mkdtemp(dir) == NULL)
 		abort();
+	if (!made)
+		atexit(cleanup);
 	made = true;
 	size_t split = size ? data[0] % (size + 1) : 0;
 	parse(data, size, split, false);
