@@ -13,6 +13,7 @@
 #include "common/config.h"
 #include "common/log.h"
 #include "common/xmalloc.h"
+#include "daemon/deliver_index.h"
 #include "daemon/deliver_sieve.h"
 #include "daemon/workers.h"
 #include "smtp/envelope.h"
@@ -30,6 +31,7 @@ struct job {
 	int fd;
 	struct envelope env;
 	uint32_t rcpt;
+	uint8_t retry;
 	/* Filled before a worker takes it; the worker touches nothing else. */
 	struct msgstore_delivery md;
 	char *mail_dir, *hostname;
@@ -194,7 +196,7 @@ static void job_finish(struct job *j, enum deliver_outcome outcome,
 	job_free(j);
 }
 
-/* MSG_DELIVER: fd; bytes envelope, u32 recipient index. */
+/* MSG_DELIVER: fd; bytes envelope, u32 recipient index, u8 retry. */
 static void on_deliver(const struct ipc_msg *m)
 {
 	struct ipc_reader r;
@@ -207,7 +209,7 @@ static void on_deliver(const struct ipc_msg *m)
 	/* envelope_decode initialises j->env; zeroed, it is safe to free. */
 	ipc_reader_init(&r, m);
 	bool ok = j->fd >= 0 && ipc_r_bytes(&r, &p, &len) &&
-	    ipc_r_u32(&r, &j->rcpt) && ipc_r_done(&r) &&
+	    ipc_r_u32(&r, &j->rcpt) && ipc_r_u8(&r, &j->retry) && ipc_r_done(&r) &&
 	    envelope_decode(p, len, &j->env, &err) && j->rcpt < j->env.nrcpts &&
 	    j->env.rcpts[j->rcpt].kind == RCPT_LOCAL;
 	struct ipc_chan *lookup = child_peer(PROC_LOOKUP);
@@ -291,7 +293,7 @@ static void store(struct job *j, const unsigned char *pk, bool encrypt,
 		.used = quota ? usage_of(rc->dest) : MSGSTORE_USAGE_UNKNOWN,
 		.headers = j->headers.data, .headers_len = j->headers.len,
 		.fd = j->fd, .size = j->env.size, .queue_id = j->env.id,
-		.rcpt = j->rcpt, .hostname = j->hostname,
+		.rcpt = j->rcpt, .hostname = j->hostname, .retry = j->retry != 0,
 	};
 	if (encrypt)
 		memcpy(j->md.pk, pk, TREES_PK_LEN);
@@ -392,6 +394,7 @@ static void shutdown_deliver(void)
 {
 	workers_free(d.pool);   /* lets deliveries under way finish */
 	dsieve_shutdown();
+	deliver_index_close();
 	drop_jobs(false);
 	for (int i = 0; i < USAGE_SLOTS; i++)
 		free(d.usage[i].address);

@@ -4,6 +4,7 @@
  * Runs on the worker threads, so the script cache and vacation's memory
  * are behind locks, and log lines wait in the result for the loop. */
 #include "daemon/deliver_sieve.h"
+#include "daemon/deliver_index.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -135,22 +136,33 @@ static bool read_message(const struct msgstore_delivery *md, struct buf *msg)
 	return true;
 }
 
-/* imap4flags' system flags as Maildir letters, in the order the spec
- * asks for; keywords are not stored at delivery. */
-static void flag_letters(const char *flags, char out[6])
+/* imap4flags' list as the index takes it: system flags as bits, the
+ * rest as keywords (sieve_flags.c left only valid atoms). */
+static void index_flags(const char *flags, struct mailindex_new *opt,
+    struct buf *keywords)
 {
-	static const struct { const char *name; char letter; } map[] = {
-		{ "\\Draft", 'D' }, { "\\Flagged", 'F' }, { "\\Answered", 'R' },
-		{ "\\Seen", 'S' }, { "\\Deleted", 'T' },
+	static const struct { const char *name; unsigned bit; } map[] = {
+		{ "\\Seen", MAILINDEX_SEEN }, { "\\Answered", MAILINDEX_ANSWERED },
+		{ "\\Flagged", MAILINDEX_FLAGGED }, { "\\Deleted", MAILINDEX_DELETED },
+		{ "\\Draft", MAILINDEX_DRAFT },
 	};
-	size_t k = 0;
-	for (size_t i = 0; i < 5; i++) {
-		const char *p = strstr(flags, map[i].name);
-		size_t n = strlen(map[i].name);
-		if (p != NULL && (p[n] == '\0' || p[n] == ' '))
-			out[k++] = map[i].letter;
+	for (const char *p = flags; *p;) {
+		size_t n = strcspn(p, " ");
+		size_t i = 0;
+		while (i < 5 && (strlen(map[i].name) != n ||
+		    strncmp(map[i].name, p, n) != 0))
+			i++;
+		if (i < 5) {
+			opt->flags |= map[i].bit;
+		} else if (n > 0 && p[0] != '\\') {
+			if (keywords->len > 0)
+				buf_addch(keywords, ' ');
+			buf_add(keywords, p, n);
+		}
+		p += n;
+		p += strspn(p, " ");
 	}
-	out[k] = '\0';
+	opt->keywords = keywords->len > 0 ? keywords->data : NULL;
 }
 
 /* lda_mailbox_autocreate: fileinto makes the mailbox, subscribed. */
@@ -159,20 +171,28 @@ static bool ensure_folder(const struct msgstore_delivery *md,
 {
 	struct buf maildir = BUF_INIT;
 	maildir_user_path(md->mail_dir, md->address, &maildir);
-	bool ok = maildir_folder_exists(maildir.data, name);
-	if (!ok) {
-		struct mailindex *ix = mailindex_open(maildir.data, 0, err);
-		unsigned special = !strcmp(name, "Junk") ? MAILINDEX_USE_JUNK : 0;
-		enum mailindex_rc rc = ix ? mailindex_create(ix, name, special, err) :
-		    MAILINDEX_FAIL;
-		ok = rc == MAILINDEX_OK || rc == MAILINDEX_EXISTS;
-		if (rc == MAILINDEX_OK)
-			mailindex_subscribe(ix, name, true, err);
-		if (ix != NULL)
-			mailindex_close(ix);
-	}
+	bool ok = maildir_folder_exists(maildir.data, name) ||
+	    deliver_index_mkfolder(maildir.data, name,
+	    !strcmp(name, "Junk") ? MAILINDEX_USE_JUNK : 0, err);
 	buf_free(&maildir);
 	return ok;
+}
+
+/* Gives a stored copy its UID, flags and cache now (deliver_index.h). */
+static void index_copy(const struct msgstore_delivery *md, const char *path,
+    const char *flags)
+{
+	struct buf maildir = BUF_INIT, keywords = BUF_INIT;
+	struct deliver_index_msg m = {
+		.path = path, .headers = md->headers,
+		.headers_len = md->headers_len, .fd = md->fd, .size = md->size,
+		.pk = md->encrypt ? md->pk : NULL,
+	};
+	index_flags(flags, &m.opt, &keywords);
+	maildir_user_path(md->mail_dir, md->address, &maildir);
+	deliver_index(maildir.data, &m);
+	buf_free(&maildir);
+	buf_free(&keywords);
 }
 
 struct run {
@@ -181,7 +201,6 @@ struct run {
 	struct buf *reason;
 	const char *msg;            /* our headers + the start of the message */
 	size_t len;
-	size_t stored;
 };
 
 static enum msgstore_result store_copy(struct run *r, const char *folder,
@@ -204,15 +223,16 @@ static enum msgstore_result store_copy(struct run *r, const char *folder,
 	if (create && canon.len > 0 && !ensure_folder(in->md, canon.data, &err))
 		dsieve_out_log(r->out, "deliver: cannot create %s for %s: %s",
 		    canon.data, in->md->address, buf_cstr(&err));
-	char info[6];
-	flag_letters(flags, info);
+	struct buf path = BUF_INIT;
 	struct msgstore_delivery md = *in->md;
 	md.folder = canon.data;
-	md.info = info;
+	md.path = &path;
 	buf_reset(r->reason);
 	enum msgstore_result res = msgstore_deliver(&md, r->reason);
-	if (res == MSGSTORE_OK)
-		r->stored++;
+	/* An empty path: stored by an earlier attempt, indexed then. */
+	if (res == MSGSTORE_OK && path.len > 0)
+		index_copy(&md, path.data, flags);
+	buf_free(&path);
 	buf_free(&canon);
 	buf_free(&err);
 	return res;

@@ -60,7 +60,9 @@ enum msg_type {
 	MSG_QUEUE_INJECT_RESULT, /* as QUEUE_RESULT; 250's text is the id */
 
 	/* queue <-> deliver */
-	MSG_DELIVER = 300,       /* fd message; bytes envelope, u32 rcpt index */
+	MSG_DELIVER = 300,       /* fd message; bytes envelope, u32 rcpt index,
+	                          * u8 retry (an earlier attempt may have
+	                          * stored it: msgstore_delivery.retry) */
 	MSG_DELIVER_RESULT,      /* u8 outcome, str reason */
 
 	/* deliver <-> lookup */

@@ -31,6 +31,8 @@ struct qmsg {
 	struct envelope env;
 	bool *busy;             /* per recipient: a delivery is under way */
 	unsigned inflight;
+	bool recovered;         /* loaded at start, or deliver died under it:
+	                         * it may be in the mailbox already */
 };
 
 struct work {
@@ -140,6 +142,7 @@ static bool send_delivery(struct qmsg *m, uint32_t i)
 	if (ok) {
 		ipc_w_bytes(&p, enc.data, enc.len);
 		ipc_w_u32(&p, i);
+		ipc_w_u8(&p, m->recovered || m->env.rcpts[i].attempts > 0);
 		uint64_t id = ++q.next_req;
 		ok = ipc_send_buf(ch, MSG_DELIVER, id, fd, &p);
 		fd = -1;
@@ -594,6 +597,7 @@ static void peer_down(enum proc_role peer)
 			continue;
 		qm->busy[q.req[k].rcpt] = false;
 		qm->inflight--;
+		qm->recovered = true;
 		q.req[k].msg = NULL;
 	}
 	q.inflight = 0;
@@ -611,7 +615,7 @@ static void load_committed(struct queue_ids *ids)
 		struct envelope e = { .nrcpts = 0 };   /* filled by the load */
 		struct buf err = BUF_INIT;
 		if (queue_store_load(q.qs, ids->ids[i], &e, &err)) {
-			qmsg_add(&e);
+			qmsg_add(&e)->recovered = true;
 			memset(&e, 0, sizeof e);    /* owned by the queue now */
 		} else {
 			log_err("queue %s: %s", ids->ids[i], buf_cstr(&err));

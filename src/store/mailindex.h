@@ -178,6 +178,7 @@ struct mailindex_new {
 	int64_t internaldate;    /* 0: the file's mtime; else also set as mtime */
 };
 struct mailindex_added {
+	int64_t mbox;            /* the mailbox it went into */
 	uint32_t uidvalidity;
 	uint32_t uid;
 	uint64_t modseq;

@@ -4,7 +4,6 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -177,21 +176,6 @@ static enum msgstore_result write_stack(const struct msgstore_delivery *d,
 	return r;
 }
 
-/* A delivery with flags is renamed into cur/ with its info. */
-static bool with_flags(struct maildir_delivery *md, const char *dir,
-    const char *base, const char *info, struct buf *err)
-{
-	if (strspn(info, "DFRST") != strlen(info)) {
-		buf_printf(err, "554 5.3.0 bad Maildir flags");
-		return false;
-	}
-	struct buf p = BUF_INIT;
-	buf_printf(&p, "%s/cur/%s:2,%s", dir, base, info);
-	free(md->new_path);
-	md->new_path = buf_detach(&p);
-	return true;
-}
-
 static enum msgstore_result store_file(const struct msgstore_delivery *d,
     const char *dir, const char *base, uint64_t total, struct buf *err)
 {
@@ -200,10 +184,6 @@ static enum msgstore_result store_file(const struct msgstore_delivery *d,
 	enum msgstore_result r;
 	if (!maildir_deliver_begin(dir, base, &md, &e)) {
 		r = io_fail(errno, e.data, err);
-	} else if (d->info != NULL && *d->info != '\0' &&
-	    !with_flags(&md, dir, base, d->info, err)) {
-		maildir_deliver_abort(&md);
-		r = MSGSTORE_PERMFAIL;
 	} else if ((r = write_stack(d, md.fd, total, err)) != MSGSTORE_OK) {
 		maildir_deliver_abort(&md);
 	} else {
@@ -258,7 +238,7 @@ enum msgstore_result msgstore_deliver(const struct msgstore_delivery *d,
 	target_dir(d, md.data, &dir);
 	maildir_base_name(d->queue_id, d->rcpt, d->hostname, total, &base);
 	/* Before the quota: a delivered message counts in the usage. */
-	if (maildir_has(dir.data, base.data))
+	if (maildir_has(dir.data, base.data, d->retry))
 		r = MSGSTORE_OK;
 	else if ((r = check_quota(d, md.data, total, err)) == MSGSTORE_OK &&
 	    (r = ensure_maildir(md.data, d->mail_dir, err)) == MSGSTORE_OK &&

@@ -45,13 +45,10 @@ struct msgstore_delivery {
 	const char *queue_id;       /* queue id, recipient index and host name */
 	unsigned rcpt;              /* make the file name, so a retry after a */
 	const char *hostname;       /* crash finds what it already delivered */
+	bool retry;                 /* it may be there already, moved to cur/
+	                             * by the index: look (reads cur/) */
 	struct buf *path;           /* if not NULL: set to the path of the file
 	                             * this call wrote in new/, else emptied */
-	const char *info;           /* Maildir flag letters in order ("FS",
-	                             * Sieve's imap4flags); NULL or "": none.
-	                             * With flags the file goes straight to
-	                             * cur/ as <base>:2,<info>, as the Maildir
-	                             * spec allows a delivery agent to. */
 };
 
 /* The header block delivery prepends, each line ending in CRLF like the
@@ -65,8 +62,7 @@ bool msgstore_delivery_headers(const char *sender, const char *rcpt_final,
     const char *rcpt_original, struct buf *out);
 
 /* Stores headers + the message as one file in the user's Maildir (created
- * on first delivery): written to tmp/, synced, renamed into new/ (cur/
- * with info), the
+ * on first delivery): written to tmp/, synced, renamed into new/, the
  * directory synced. The name is maildir_base_name(queue_id, rcpt,
  * hostname, S=headers_len + size), the size a reader sees, so IMAP can
  * tell RFC822.SIZE without decrypting; if that name is already in new/ or

@@ -241,8 +241,8 @@ def test_mbsync_500_messages_both_ways(instance, server, tmp_path):
     md = os.path.join(instance.dir, "mail/example.test/demo/Maildir")
     deadline = time.time() + 120
     while time.time() < deadline and sum(
-            len(os.listdir(os.path.join(md, d, "new")))
-            for d in ("", ".Lists", ".Work")) < 500:
+            len(os.listdir(os.path.join(md, d, sub)))
+            for d in ("", ".Lists", ".Work") for sub in ("new", "cur")) < 500:
         time.sleep(0.2)
     local = tmp_path / "local"
     local.mkdir()

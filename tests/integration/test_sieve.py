@@ -17,7 +17,7 @@ FRIEND = "friend@example.test"
 FILEINTO = """require ["fileinto", "imap4flags", "variables"];
 # reports go to a folder of their own, flagged
 if header :matches "subject" "Report *" {
-    fileinto :flags "\\\\Flagged" "Reports/${1}";
+    fileinto :flags ["\\\\Flagged", "$Report"] "Reports/${1}";
     stop;
 }
 """
@@ -82,7 +82,8 @@ def test_fileinto_a_new_folder_with_a_flag(instance, server, tmp_path):
     typ, data = m.select('"Reports/Daily"')
     assert typ == "OK" and data == [b"1"]
     typ, data = m.fetch("1", "(FLAGS BODY.PEEK[HEADER.FIELDS (SUBJECT)])")
-    assert b"\\Flagged" in data[0][0] and b"Report Daily" in data[0][1]
+    assert b"\\Flagged" in data[0][0] and b"$Report" in data[0][0]
+    assert b"Report Daily" in data[0][1]
     typ, data = m.select("INBOX")
     assert data == [b"1"]
     m.logout()
@@ -110,7 +111,9 @@ def test_vacation_once_per_sender_never_to_lists(instance, server, tmp_path):
     assert "\r\nAuto-Submitted: auto-replied" in head
     assert "\r\nSubject: Away until Monday" in head
     assert "\r\nFrom: <demo@example.test>" in head
-    assert "\r\nIn-Reply-To: <First.question@test>" in head
+    # to whichever of the two was delivered first (two workers)
+    assert ("\r\nIn-Reply-To: <First.question@test>" in head or
+            "\r\nIn-Reply-To: <Second.question@test>" in head)
     assert "back on Monday." in text
 
 
@@ -130,10 +133,10 @@ elsif header :contains "subject" "junk" {{ discard; }}
     wait_stored(instance, USER, 1)
     time.sleep(0.5)
     assert len(stored(instance, USER)) == 1
-    texts = sorted(read_message(instance, FRIEND, f, tmp_path).decode()
-                   for f in files)
-    assert "Subject: keep both copies" in texts[0]
-    assert "Subject: please forward this" in texts[1]
+    texts = [read_message(instance, FRIEND, f, tmp_path).decode()
+             for f in files]
+    assert sorted(t.split("\r\nSubject: ")[1].split("\r\n")[0]
+                  for t in texts) == ["keep both copies", "please forward this"]
     for t in texts:
         assert "Return-Path: <a@sender.test>" in t
         assert f"Delivered-To: {USER}" in t
