@@ -22,6 +22,9 @@ static const struct {
 	{ "queue",  ctl_queue,  "queue list | flush" },
 	{ "sieve",  ctl_sieve,  "sieve set ADDR FILE [--name N] | get ADDR [NAME] | list ADDR\n"
 	                        "  sieve del ADDR NAME | activate ADDR NAME | deactivate ADDR" },
+	{ "spam",   ctl_spam,   "spam train ADDR --spam|--ham FILE... | status ADDR" },
+	{ "cert",   ctl_cert,   "cert issue [--staging] [--directory URL] [--directory-ca FILE]\n"
+	                        "  cert renew [--force] | deploy FULLCHAIN KEY | status" },
 	{ "dkim",   ctl_dkim,   "dkim keygen DOMAIN [--selector S] | list | dns DOMAIN\n"
 	                        "  dkim rotate DOMAIN [--selector S] | sign DOMAIN [FILE]\n"
 	                        "  dkim verify [FILE] [--key NAME=RECORD]..." },

@@ -15,6 +15,7 @@
 #include "common/xmalloc.h"
 #include "daemon/deliver_index.h"
 #include "daemon/deliver_sieve.h"
+#include "daemon/deliver_spam.h"
 #include "daemon/workers.h"
 #include "smtp/envelope.h"
 #include "store/maildir.h"
@@ -32,10 +33,12 @@ struct job {
 	struct envelope env;
 	uint32_t rcpt;
 	uint8_t retry;
-	/* Filled before a worker takes it; the worker touches nothing else. */
+	/* Filled before a worker takes it; the worker touches only these
+	 * (the spam step adds to headers and sets junk). */
 	struct msgstore_delivery md;
 	char *mail_dir, *hostname;
-	struct buf headers, reason;
+	int32_t junk_score;     /* config spam_junk_score */
+	struct buf headers, reason, junk;
 	enum msgstore_result result;
 	struct dsieve_in sieve;
 	struct dsieve_out *out;     /* replies and redirects still to send */
@@ -54,6 +57,7 @@ static struct {
 	struct buf mail_dir;
 	enum compress_algo algo;
 	int level;
+	int32_t junk_score;
 	struct usage usage[USAGE_SLOTS];
 } d;
 
@@ -65,6 +69,7 @@ static void apply_config(const struct config *cfg)
 		d.algo = COMPRESS_XZ;
 	long long level = config_int(cfg, "compression_level");
 	d.level = level < 0 ? COMPRESS_LEVEL_DEFAULT : (int)level;
+	d.junk_score = (int32_t)config_score(cfg, "spam_junk_score");
 }
 
 /* Quota use of a mailbox: scanning a Maildir is costly, so the figure is
@@ -175,6 +180,7 @@ static void job_free(struct job *j)
 	free(j->hostname);
 	buf_free(&j->headers);
 	buf_free(&j->reason);
+	buf_free(&j->junk);
 	free(j);
 }
 
@@ -230,17 +236,24 @@ static void on_deliver(const struct ipc_msg *m)
 	buf_free(&err);
 }
 
-/* The spam verdict that picks Junk as the default folder: the one place
- * to ask, whatever makes the verdict. */
-static bool is_spam(const struct job *j)
-{
-	return (j->env.flags & ENV_F_JUNK) != 0;
-}
-
+/* The spam verdict (headers under the inbound ones; spam goes to Junk,
+ * even from user+folder, unless the user's Sieve says otherwise), then
+ * the script, the store and the index. */
 static void store_run(struct work *w)
 {
 	struct job *j = (struct job *)w;
+	struct spam_verdict spam;
+	struct buf maildir = BUF_INIT;
+	maildir_user_path(j->mail_dir, j->md.address, &maildir);
+	deliver_spam(maildir.data, j->fd, &j->env, j->junk_score, &j->headers,
+	    &j->junk, &spam);
+	j->md.headers = j->headers.data;
+	j->md.headers_len = j->headers.len;
+	j->sieve.spam = spam.spam;
+	if (spam.spam)
+		j->sieve.default_folder = buf_cstr(&j->junk);
 	j->result = dsieve_deliver(&j->sieve, &j->out, &j->reason);
+	buf_free(&maildir);
 }
 
 /* Replies and redirects have been sent (a redirect not queued means the
@@ -286,6 +299,7 @@ static void store(struct job *j, const unsigned char *pk, bool encrypt,
 	buf_add(&j->headers, j->env.added_headers, strlen(j->env.added_headers));
 	j->mail_dir = xstrdup(d.mail_dir.data);
 	j->hostname = xstrdup(config_str(child_config(), "hostname"));
+	j->junk_score = d.junk_score;
 	j->md = (struct msgstore_delivery){
 		.mail_dir = j->mail_dir, .address = rc->dest,
 		.folder = rc->folder, .encrypt = encrypt, .algo = d.algo,
@@ -297,9 +311,9 @@ static void store(struct job *j, const unsigned char *pk, bool encrypt,
 	};
 	if (encrypt)
 		memcpy(j->md.pk, pk, TREES_PK_LEN);
+	/* store_run sets the spam verdict. */
 	j->sieve = (struct dsieve_in){ .md = &j->md,
-		.default_folder = is_spam(j) ? "Junk" : rc->folder,
-		.spam = is_spam(j), .env_from = j->env.sender,
+		.default_folder = rc->folder, .env_from = j->env.sender,
 		.env_to = rc->orig };
 	j->work.run = store_run;
 	j->work.done = store_done;

@@ -18,6 +18,7 @@ enum proc_role {
 	PROC_IMAP,            /* one per logged-in IMAP session, not a fixed role */
 	PROC_SIGNER,          /* DKIM signatures: the only reader of the keys */
 	PROC_RELAY,           /* outbound SMTP client */
+	PROC_ACME,            /* answers ACME challenges */
 	PROC_NROLES
 };
 
