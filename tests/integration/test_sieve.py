@@ -33,10 +33,10 @@ def set_script(instance, tmp_path, text, *extra, check=0):
     return instance.ctl("sieve", "set", USER, str(f), *extra, check=check)
 
 
-def send(server, sender, subject, headers=""):
+def send(server, sender, subject, headers="", body="Hello."):
     msg = (f"From: <{sender}>\r\nTo: <{USER}>\r\nSubject: {subject}\r\n"
            f"Message-ID: <{subject.replace(' ', '.')}@test>\r\n{headers}"
-           f"\r\nHello.\r\n")
+           f"\r\n{body}\r\n")
     with smtplib.SMTP("127.0.0.1", server.smtp_port, timeout=30) as s:
         s.sendmail(sender, [USER], msg)
 
@@ -140,6 +140,28 @@ elsif header :contains "subject" "junk" {{ discard; }}
     for t in texts:
         assert "Return-Path: <a@sender.test>" in t
         assert f"Delivered-To: {USER}" in t
+
+
+def test_spam_keeps_to_junk_without_vacation(instance, server, tmp_path):
+    from test_spam import GTUBE
+    add_user(instance, USER)
+    add_user(instance, FRIEND)
+    set_script(instance, tmp_path, """require ["imap4flags", "vacation"];
+if header :is "X-Spam" "Yes" { addflag "\\\\Seen"; }
+vacation "I am away.";
+""")
+    send(server, FRIEND, "Offer", body=GTUBE)
+    wait_stored(instance, USER, folder="Junk")
+    wait_log(server, "no vacation reply from demo@example.test: message is "
+             "spam")
+    assert stored(instance, USER) == [] and stored(instance, FRIEND) == []
+    m = imaplib.IMAP4_SSL("127.0.0.1", server.imaps_port,
+                          ssl_context=tls_context(), timeout=30)
+    m.login(USER, PASSWORD)
+    m.select("Junk")
+    typ, data = m.fetch("1", "(FLAGS)")
+    assert b"\\Seen" in data[0]
+    m.logout()
 
 
 class SieveClient:
