@@ -49,17 +49,23 @@ static bool same_file(const struct stat *a, const struct stat *b)
 	    a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
 }
 
-static struct cached *slot_for(const char *dir)
+/* The slot of dir, whoever uses it; else NULL. */
+static struct cached *slot_of(const char *dir)
 {
-	struct cached *free_slot = NULL;
-	for (int i = 0; i < CACHE_SLOTS; i++) {
-		struct cached *c = &cache[i];
-		if (c->dir != NULL && !strcmp(c->dir, dir) && c->refs == 0)
-			return c;
-		if (c->refs == 0 && (free_slot == NULL || c->used < free_slot->used))
-			free_slot = c;
-	}
-	return free_slot;
+	for (int i = 0; i < CACHE_SLOTS; i++)
+		if (cache[i].dir != NULL && !strcmp(cache[i].dir, dir))
+			return &cache[i];
+	return NULL;
+}
+
+/* The least recently used slot nobody is running a script from. */
+static struct cached *slot_free(void)
+{
+	struct cached *best = NULL;
+	for (int i = 0; i < CACHE_SLOTS; i++)
+		if (cache[i].refs == 0 && (best == NULL || cache[i].used < best->used))
+			best = &cache[i];
+	return best;
 }
 
 /* The compiled active script of the user (NULL: none or broken); *slot
@@ -76,20 +82,24 @@ static struct sieve_script *script_get(const char *dir, struct cached **slot,
 	if (stat(path.data, &st) != 0)
 		goto out;
 	pthread_mutex_lock(&cache_lock);
-	struct cached *c = slot_for(dir);
-	if (c != NULL && c->s != NULL && !strcmp(c->dir, dir) &&
-	    same_file(&c->st, &st)) {
+	/* Runs share a compiled script; a changed one replaces it once no
+	 * run uses the old one (until then this run compiles its own). */
+	struct cached *c = slot_of(dir);
+	if (c != NULL && c->s != NULL && same_file(&c->st, &st)) {
 		s = c->s;
-	} else if (file_read_all(path.data, SIEVE_MAX_SCRIPT, &text, &err) &&
-	    (s = sieve_compile(buf_cstr(&text), text.len, &err)) != NULL) {
-		if (c != NULL) {
+	} else {
+		if (c == NULL || c->refs > 0)
+			c = slot_free();
+		if (file_read_all(path.data, SIEVE_MAX_SCRIPT, &text, &err))
+			s = sieve_compile(buf_cstr(&text), text.len, &err);
+		if (s == NULL)
+			dsieve_out_log(out, "deliver: sieve script of %s not used: %s",
+			    dir, buf_cstr(&err));
+		else if (c != NULL) {
 			sieve_free(c->s);
 			free(c->dir);
 			*c = (struct cached){ .dir = xstrdup(dir), .st = st, .s = s };
 		}
-	} else {
-		dsieve_out_log(out, "deliver: sieve script of %s not used: %s", dir,
-		    buf_cstr(&err));
 	}
 	if (s != NULL && c != NULL && c->s == s) {
 		c->refs++;
