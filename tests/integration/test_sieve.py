@@ -87,6 +87,11 @@ def test_fileinto_a_new_folder_with_a_flag(instance, server, tmp_path):
     typ, data = m.select("INBOX")
     assert data == [b"1"]
     m.logout()
+    # a new script replaces the compiled one deliver keeps
+    set_script(instance, tmp_path, 'require "fileinto"; fileinto "Other";')
+    send(server, "a@sender.test", "Report Weekly")
+    wait_stored(instance, USER, folder="Other")
+    assert len(stored(instance, USER, "Reports.Daily")) == 1
 
 
 def test_vacation_once_per_sender_never_to_lists(instance, server, tmp_path):
