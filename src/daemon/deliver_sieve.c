@@ -220,9 +220,10 @@ static enum msgstore_result store_copy(struct run *r, const char *folder,
 	struct buf canon = BUF_INIT, err = BUF_INIT;
 	bool create = in->spam;
 	if (*folder != '\0') {
+		/* The name may come from the message (variables): not logged. */
 		if (!mboxname_canon(folder, strlen(folder), &canon, &err)) {
-			dsieve_out_log(r->out, "deliver: sieve of %s: %s; kept instead",
-			    in->md->address, buf_cstr(&err));
+			dsieve_out_log(r->out, "deliver: sieve of %s: fileinto an "
+			    "invalid mailbox name; kept instead", in->md->address);
 			buf_reset(&canon);
 		} else {
 			create = true;
@@ -231,8 +232,8 @@ static enum msgstore_result store_copy(struct run *r, const char *folder,
 	if (canon.len == 0)
 		buf_set(&canon, in->default_folder);
 	if (create && canon.len > 0 && !ensure_folder(in->md, canon.data, &err))
-		dsieve_out_log(r->out, "deliver: cannot create %s for %s: %s",
-		    canon.data, in->md->address, buf_cstr(&err));
+		dsieve_out_log(r->out, "deliver: cannot create a mailbox for %s: %s",
+		    in->md->address, buf_cstr(&err));
 	struct buf path = BUF_INIT;
 	struct msgstore_delivery md = *in->md;
 	md.folder = canon.data;
