@@ -75,6 +75,13 @@ bool acme_chal_read(int dirfd, enum acme_chal_kind kind, const char *id,
 	return ok && n == 0 && out->len > 0;
 }
 
+/* base64url, the alphabet of ACME tokens (RFC 8555 8.3). */
+static bool token_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') || c == '-' || c == '_';
+}
+
 int acme_http01_request(const char *req, size_t len, char *token, size_t tokensz)
 {
 	static const char prefix[] = "GET " WELL_KNOWN;
@@ -84,8 +91,12 @@ int acme_http01_request(const char *req, size_t len, char *token, size_t tokensz
 	const char *eol = memchr(req, '\n', len);
 	if (eol == NULL)
 		return len > 1024 ? -1 : 0;
-	size_t tlen = strspn(req + plen, "abcdefghijklmnopqrstuvwxyz"
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_");
+	/* req is not NUL-terminated: every scan stops at the line's end. */
+	size_t line = (size_t)(eol - req), tlen = 0;
+	if (line < plen)
+		return -1;
+	while (plen + tlen < line && token_char(req[plen + tlen]))
+		tlen++;
 	const char *rest = req + plen + tlen;
 	if (tlen == 0 || tlen >= tokensz || eol - rest < 8 ||
 	    memcmp(rest, " HTTP/1.", 8) != 0)

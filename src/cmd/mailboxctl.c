@@ -25,6 +25,10 @@ static const struct {
 	{ "spam",   ctl_spam,   "spam train ADDR --spam|--ham FILE... | status ADDR" },
 	{ "cert",   ctl_cert,   "cert issue [--staging] [--directory URL] [--directory-ca FILE]\n"
 	                        "  cert renew [--force] | deploy FULLCHAIN KEY | status" },
+	{ "import", ctl_import, "import archmailbox --db FILE --mail DIR [--dkim DIR] [--acme DIR]\n"
+	                        "  import encpipe FILE [--output OUT] [--passphrase-file F]\n"
+	                        "  import maildir ADDR PATH | mbox ADDR FILE [--folder NAME]" },
+	{ "export", ctl_export, "export ADDR DIR [--password-stdin]" },
 	{ "dkim",   ctl_dkim,   "dkim keygen DOMAIN [--selector S] | list | dns DOMAIN\n"
 	                        "  dkim rotate DOMAIN [--selector S] | sign DOMAIN [FILE]\n"
 	                        "  dkim verify [FILE] [--key NAME=RECORD]..." },

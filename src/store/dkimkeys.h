@@ -52,6 +52,23 @@ const char *dkimkey_alg_name(enum dkimkey_alg alg);
  * The list is saved. */
 bool dkimkeys_generate(const char *dir, struct dkimkeys *ks,
     const char *prefix, long long now, struct buf *err);
+/* Migration: stores an existing key (RSA or Ed25519) under selector as
+ * the active key of its algorithm (keys active before with the same
+ * algorithm are retired at now) and saves the list. */
+bool dkimkeys_add_key(const char *dir, struct dkimkeys *ks,
+    const char *selector, EVP_PKEY *key, long long created, long long now,
+    struct buf *err);
+/* A private key as the seed's rspamd kept it: PEM (RSA or Ed25519, PKCS#1
+ * or PKCS#8, no passphrase) or base64 of an Ed25519 seed (32 bytes, or 64
+ * as seed || public key, optionally followed by a space and more). NULL
+ * for anything else, or more than DKIMKEYS_FOREIGN_MAX bytes. */
+#define DKIMKEYS_FOREIGN_MAX (64 * 1024)
+EVP_PKEY *dkimkeys_parse_foreign(const char *text, size_t len);
+/* The selector of rspamd's file name "<domain>.<selector>.key" (the
+ * selector holds no '.' and is a valid selector of ours), into sel;
+ * false if file is not one. */
+bool dkimkeys_foreign_selector(const char *file, const char *domain,
+    char *sel, size_t selsz);
 /* For every domain in dir: drops keys retired DKIMKEYS_RETIRE_SECS or more
  * before now and deletes their files. */
 bool dkimkeys_expire(const char *dir, long long now, struct buf *err);

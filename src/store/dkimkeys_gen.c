@@ -1,5 +1,6 @@
 /* Key files of the DKIM key store: generation, writing, reading. */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -150,6 +151,42 @@ bool dkimkeys_generate(const char *dir, struct dkimkeys *ks,
 	ok = ok && dkimkeys_save(dir, ks, err);
 	buf_free(&pre);
 	return ok;
+}
+
+bool dkimkeys_add_key(const char *dir, struct dkimkeys *ks,
+    const char *selector, EVP_PKEY *key, long long created, long long now,
+    struct buf *err)
+{
+	int id = EVP_PKEY_get_base_id(key);
+	enum dkimkey_alg alg = id == EVP_PKEY_ED25519 ? DKIMKEY_ED25519 :
+	    DKIMKEY_RSA;
+	if (id != EVP_PKEY_ED25519 && id != EVP_PKEY_RSA) {
+		buf_addstr(err, "dkim: the key is neither RSA nor Ed25519");
+		return false;
+	}
+	if (!dkimkeys_name_ok(selector, DKIMKEYS_SEL_MAX) ||
+	    taken(dir, ks, selector)) {
+		buf_printf(err, "dkim: selector %s is taken or invalid", selector);
+		return false;
+	}
+	if (ks->n + 1 > DKIMKEYS_MAX) {
+		buf_printf(err, "dkim: %s has too many keys", ks->domain);
+		return false;
+	}
+	if (!write_key(dir, ks->domain, selector, key, err))
+		return false;
+	for (size_t k = 0; k < ks->n; k++)
+		if (ks->v[k].active && ks->v[k].alg == alg) {
+			ks->v[k].active = false;
+			ks->v[k].retired = now;
+		}
+	struct dkimkey *k = &ks->v[ks->n++];
+	memset(k, 0, sizeof *k);
+	snprintf(k->selector, sizeof k->selector, "%s", selector);
+	k->alg = alg;
+	k->active = true;
+	k->created = created;
+	return dkimkeys_save(dir, ks, err);
 }
 
 /* Never ask on a terminal for a passphrase: our keys have none. */

@@ -71,6 +71,12 @@ typedef void userdb_user_fn(const struct userdb_user *u, void *arg);
  * locked under pw. The domain must exist; pw must not be empty. */
 bool userdb_user_add(struct userdb *db, const char *address, const char *pw,
     size_t pwlen, unsigned long long quota, bool encrypt, struct buf *err);
+/* Migration: a user with the password hash (a crypto_pwhash_str string)
+ * and locked key taken over as they are, so the old password still
+ * works. Refuses a hash that is not Argon2. */
+bool userdb_user_import(struct userdb *db, const char *address,
+    const char *hash, const struct trees_key *key, unsigned long long quota,
+    bool encrypt, struct buf *err);
 bool userdb_user_del(struct userdb *db, const char *address, struct buf *err);
 /* Checks oldpw, re-locks the same secret key under newpw and stores the
  * new hash; the public key does not change. */

@@ -109,8 +109,10 @@ static bool store_key(struct userdb *db, const char *uid,
 	    "pwhash_memlimit = ? WHERE user_id = ?", 8, args);
 }
 
-static bool user_insert(struct userdb *db, const char *addr, const char *pw,
-    size_t pwlen, unsigned long long quota, bool encrypt, struct buf *err)
+/* Inserts a user with a given hash and key (addr canonical). */
+static bool user_insert_with(struct userdb *db, const char *addr,
+    const char *hash, const struct trees_key *key, unsigned long long quota,
+    bool encrypt, struct buf *err)
 {
 	struct buf local = BUF_INIT, dom = BUF_INIT;
 	long long did, uid;
@@ -132,14 +134,6 @@ static bool user_insert(struct userdb *db, const char *addr, const char *pw,
 			buf_printf(err, "user %s already exists", addr);
 		return false;
 	}
-	char hash[crypto_pwhash_STRBYTES];
-	struct trees_key key;
-	if (!hash_password(pw, pwlen, hash, err))
-		return false;
-	if (!trees_key_create(pw, pwlen, &key)) {
-		buf_addstr(err, "cannot create the user's key pair");
-		return false;
-	}
 	char dids[32], q[32], enc[2] = { encrypt ? '1' : '0', '\0' }, now[32];
 	snprintf(dids, sizeof dids, "%lld", did);
 	snprintf(q, sizeof q, "%llu", quota);
@@ -151,7 +145,70 @@ static bool user_insert(struct userdb *db, const char *addr, const char *pw,
 	char uids[32];
 	snprintf(uids, sizeof uids, "%lld",
 	    (long long)sqlite3_last_insert_rowid(db->db));
-	return store_key(db, uids, &key, true, err);
+	return store_key(db, uids, key, true, err);
+}
+
+/* What a new user is made from: a password, or (migration) a hash and
+ * a locked key taken over as they are. */
+struct new_user {
+	const char *pw;
+	size_t pwlen;
+	const char *hash;
+	const struct trees_key *key;
+};
+
+static bool user_insert(struct userdb *db, const char *addr,
+    const struct new_user *nu, unsigned long long quota, bool encrypt,
+    struct buf *err)
+{
+	if (nu->hash != NULL)
+		return user_insert_with(db, addr, nu->hash, nu->key, quota, encrypt,
+		    err);
+	char hash[crypto_pwhash_STRBYTES];
+	struct trees_key key;
+	if (!hash_password(nu->pw, nu->pwlen, hash, err))
+		return false;
+	if (!trees_key_create(nu->pw, nu->pwlen, &key)) {
+		buf_addstr(err, "cannot create the user's key pair");
+		return false;
+	}
+	return user_insert_with(db, addr, hash, &key, quota, encrypt, err);
+}
+
+static bool add_user(struct userdb *db, const char *address,
+    const struct new_user *nu, unsigned long long quota, bool encrypt,
+    struct buf *err)
+{
+	if (quota > INT64_MAX) {
+		buf_addstr(err, "quota too large");
+		return false;
+	}
+	struct buf a = BUF_INIT;
+	bool ok = udb_canon_address(address, &a, err) && udb_begin(db, err);
+	if (ok)
+		ok = udb_end(db, user_insert(db, buf_cstr(&a), nu, quota, encrypt,
+		    err), err);
+	buf_free(&a);
+	return ok;
+}
+
+bool userdb_user_import(struct userdb *db, const char *address,
+    const char *hash, const struct trees_key *key, unsigned long long quota,
+    bool encrypt, struct buf *err)
+{
+	/* Only Argon2 strings of crypto_pwhash_str: anything else could
+	 * never be checked by userdb_user_check_password. */
+	if (strncmp(hash, "$argon2id$", 10) != 0 &&
+	    strncmp(hash, "$argon2i$", 9) != 0) {
+		buf_addstr(err, "password hash is not an Argon2 crypto_pwhash_str");
+		return false;
+	}
+	if (strlen(hash) >= crypto_pwhash_STRBYTES || strpbrk(hash, " \t\r\n")) {
+		buf_addstr(err, "malformed password hash");
+		return false;
+	}
+	struct new_user nu = { NULL, 0, hash, key };
+	return add_user(db, address, &nu, quota, encrypt, err);
 }
 
 bool userdb_user_add(struct userdb *db, const char *address, const char *pw,
@@ -161,17 +218,8 @@ bool userdb_user_add(struct userdb *db, const char *address, const char *pw,
 		buf_addstr(err, "empty password");
 		return false;
 	}
-	if (quota > INT64_MAX) {
-		buf_addstr(err, "quota too large");
-		return false;
-	}
-	struct buf a = BUF_INIT;
-	bool ok = udb_canon_address(address, &a, err) && udb_begin(db, err);
-	if (ok)
-		ok = udb_end(db, user_insert(db, buf_cstr(&a), pw, pwlen, quota,
-		    encrypt, err), err);
-	buf_free(&a);
-	return ok;
+	struct new_user nu = { pw, pwlen, NULL, NULL };
+	return add_user(db, address, &nu, quota, encrypt, err);
 }
 
 static bool user_delete(struct userdb *db, const char *addr, struct buf *err)

@@ -160,6 +160,16 @@ TEST(acme_http01_request_line)
 	char small[4];
 	CHECK(acme_http01_request(S("GET /.well-known/acme-challenge/abcdef HTTP/1.1\n"),
 	    small, sizeof small) == -1);
+	/* The request is not NUL-terminated (libevent's buffer): no scan may
+	 * run past its end, whatever follows in memory. */
+	static const char line[] = "GET /.well-known/acme-challenge/abcdefgh\n";
+	char *exact = malloc(sizeof line - 1);
+	memcpy(exact, line, sizeof line - 1);
+	CHECK(acme_http01_request(exact, sizeof line - 1, tok, sizeof tok) == -1);
+	CHECK(acme_http01_request(exact, sizeof line - 2, tok, sizeof tok) == 0);
+	memcpy(exact, "GET /x\n", 7);
+	CHECK(acme_http01_request(exact, 7, tok, sizeof tok) == -1);
+	free(exact);
 }
 
 TEST(acme_challenge_files)
