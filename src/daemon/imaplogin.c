@@ -512,7 +512,7 @@ static void on_accept(struct evconnlistener *lis, evutil_socket_t fd,
 	l->parser = imap_parser_new(&lim);
 	if (l->svc == SVC_MANAGESIEVE) {
 		l->msv = xcalloc(1, sizeof *l->msv);
-		msv_parser_init(l->msv, 0);   /* no literals before login */
+		msv_parser_init(l->msv, 1024);   /* a SASL response at most */
 	}
 	l->reaper = evtimer_new(child_base(), on_reap, l);
 	l->bev = l->svc == SVC_IMAPS ? net_tls_accept(g.tls, fd) :

@@ -230,6 +230,8 @@ def test_managesieve_edits_scripts(instance, tmp_path):
         assert c.f.readline() == b'""\r\n'     # the empty challenge
         c.send(f'"{good}"')
         assert c.response()[-1] == b'OK "Logged in"'
+        c.send("NOOP")
+        assert c.response() == [b'OK "Done"']
         c.send('PUTSCRIPT "broken"', b"keep;\r\nfileinto \"x\";\r\n")
         assert c.response() == [b'NO "line 2: fileinto needs its extension '
                                 b'in require"']
@@ -248,5 +250,13 @@ def test_managesieve_edits_scripts(instance, tmp_path):
         assert c.response() == [b'OK "Logout completed"']
         assert instance.ctl("sieve", "list", USER, check=0).out == \
             "rules (active)\n"
+        # the initial response as a literal, as some clients send it
+        c = SieveClient(port)
+        c.response()
+        c.starttls()
+        c.send('AUTHENTICATE "PLAIN"', good.encode())
+        assert c.response()[-1] == b'OK "Logged in"'
+        c.send("LISTSCRIPTS")
+        assert c.response()[0] == b'"rules" ACTIVE'
     finally:
         server.stop()
