@@ -81,8 +81,8 @@ static void command(struct login *l, const struct msv_cmd *c)
 	} else if (!strcmp(c->name, "CAPABILITY")) {
 		capabilities(l);
 		msv_reply(&l->out, "OK", NULL, "Capability completed");
-	} else if (!strcmp(c->name, "NOOP")) {
-		msv_reply(&l->out, "OK", NULL, "Done");
+	} else if (!strcmp(c->name, "NOOP") && c->nargs <= 1) {
+		msv_noop(&l->out, c);
 	} else if (!strcmp(c->name, "LOGOUT")) {
 		msv_reply(&l->out, "OK", NULL, "Logout completed");
 		login_flush(l);

@@ -60,6 +60,17 @@ void msv_capabilities(bool tls, bool authed, struct buf *out)
 	    SIEVE_MAX_REDIRECTS);
 }
 
+void msv_noop(struct buf *out, const struct msv_cmd *c)
+{
+	if (c->nargs == 1) {
+		buf_addstr(out, "OK (TAG ");
+		msv_string(out, c->arg[0].s, c->arg[0].len);
+		buf_addstr(out, ") \"Done\"\r\n");
+	} else {
+		msv_reply(out, "OK", NULL, "Done");
+	}
+}
+
 struct msv_session *msv_session_new(const char *dir)
 {
 	struct msv_session *s = xcalloc(1, sizeof *s);
@@ -202,13 +213,7 @@ static void command(struct msv_session *s, const struct msv_cmd *c)
 		msv_reply(&s->out, "OK", NULL, "Logout completed");
 		s->closed = true;
 	} else if (!strcmp(n, "NOOP") && nargs_ok(s, c, 0, 1)) {
-		if (c->nargs == 1) {
-			buf_addstr(&s->out, "OK (TAG ");
-			msv_string(&s->out, a[0].s, a[0].len);
-			buf_addstr(&s->out, ") \"Done\"\r\n");
-		} else {
-			msv_reply(&s->out, "OK", NULL, "Done");
-		}
+		msv_noop(&s->out, c);
 	} else if (!strcmp(n, "HAVESPACE") && nargs_ok(s, c, 2, 2) &&
 	    name_arg(s, &a[0])) {
 		cmd_havespace(s, c);

@@ -52,6 +52,10 @@ void msv_string(struct buf *out, const char *s, size_t len);
 void msv_reply(struct buf *out, const char *status, const char *code,
     const char *text);
 
+/* NOOP's answer: with its tag when it has one (RFC 5804 2.11; clients
+ * use one to find the capabilities' end after STARTTLS). */
+void msv_noop(struct buf *out, const struct msv_cmd *c);
+
 /* A logged-in session over the scripts in dir (sievestore_dir). */
 struct msv_session;
 struct msv_session *msv_session_new(const char *dir);

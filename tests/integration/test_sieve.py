@@ -260,3 +260,50 @@ def test_managesieve_edits_scripts(instance, tmp_path):
         assert c.response()[0] == b'"rules" ACTIVE'
     finally:
         server.stop()
+
+
+def test_sieve_connect_uploads_and_activates(instance, tmp_path):
+    """Debian's sieve-connect, a real ManageSieve client."""
+    import shutil
+    import subprocess
+    from conftest import Server, free_port
+    assert shutil.which("sieve-connect"), "install sieve-connect"
+    add_user(instance, USER)
+    port = free_port()
+    instance.ctl("config", "set", "managesieve_listen", f"127.0.0.1:{port}",
+                 check=0)
+    script = tmp_path / "rules.sieve"
+    script.write_text(FILEINTO)
+    server = Server(instance).start()
+    try:
+        wait_log(server, "listening for managesieve")
+
+        def sieve_connect(*args):
+            r, w = os.pipe()
+            os.write(w, (PASSWORD + "\n").encode())
+            os.close(w)
+            try:
+                return subprocess.run(
+                    ["sieve-connect", "--server", "127.0.0.1", "--port",
+                     str(port), "--user", USER, "--passwordfd", str(r),
+                     "--notlsverify", "--authmech", "PLAIN", *args],
+                    pass_fds=(r,), capture_output=True, text=True, timeout=60)
+            finally:
+                os.close(r)
+
+        p = sieve_connect("--localsieve", str(script), "--remotesieve",
+                          "rules", "--upload")
+        assert p.returncode == 0, p.stderr
+        p = sieve_connect("--remotesieve", "rules", "--activate")
+        assert p.returncode == 0, p.stderr
+        p = sieve_connect("--list")
+        assert p.returncode == 0 and "rules" in p.stdout, (p.stdout, p.stderr)
+        script.write_text("fileinto \"x\";\n")
+        p = sieve_connect("--localsieve", str(script), "--remotesieve",
+                          "broken", "--upload")
+        assert p.returncode != 0 and "fileinto needs its extension" in \
+            p.stdout + p.stderr
+        assert instance.ctl("sieve", "list", USER, check=0).out == \
+            "rules (active)\n"
+    finally:
+        server.stop()
