@@ -20,6 +20,8 @@ static const struct {
 	{ "alias",  ctl_alias,  "alias add SRC DST | del SRC [DST] | list" },
 	{ "resolve", ctl_resolve, "resolve ADDRESS" },
 	{ "queue",  ctl_queue,  "queue list | flush" },
+	{ "sieve",  ctl_sieve,  "sieve set ADDR FILE [--name N] | get ADDR [NAME] | list ADDR\n"
+	                        "  sieve del ADDR NAME | activate ADDR NAME | deactivate ADDR" },
 	{ "spam",   ctl_spam,   "spam train ADDR --spam|--ham FILE... | status ADDR" },
 	{ "cert",   ctl_cert,   "cert issue [--staging] [--directory URL] [--directory-ca FILE]\n"
 	                        "  cert renew [--force] | deploy FULLCHAIN KEY | status" },

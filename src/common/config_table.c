@@ -32,6 +32,8 @@ const struct config_setting config_settings[] = {
 	  "addresses for IMAP (STARTTLS)" },
 	{ "imaps_listen", CT_LISTEN, "0.0.0.0:993 [::]:993", NORANGE,
 	  "addresses for IMAP over implicit TLS" },
+	{ "managesieve_listen", CT_LISTEN, "", NORANGE,
+	  "addresses for ManageSieve (STARTTLS; 4190 is its port), none by default" },
 	{ "tls_cert", CT_PATH, "tls/fullchain.pem", NORANGE,
 	  "certificate chain in PEM (relative paths are under state_dir)" },
 	{ "tls_key", CT_PATH, "tls/private.key", NORANGE,

@@ -14,7 +14,7 @@ typedef int ctl_cmd_fn(struct ctl *ctl, int argc, char **argv);
 
 /* argv[0] is the subcommand's own name ("user", "init", ...). */
 ctl_cmd_fn ctl_init, ctl_config, ctl_domain, ctl_user, ctl_alias, ctl_resolve,
-    ctl_dkim, ctl_queue, ctl_spam, ctl_cert, ctl_import, ctl_export,
+    ctl_dkim, ctl_queue, ctl_sieve, ctl_spam, ctl_cert, ctl_import, ctl_export,
     ctl_backup, ctl_backup_verify, ctl_restore;
 /* Operations (dns.c, check.c, status.c, ban.c). */
 ctl_cmd_fn ctl_dns, ctl_check, ctl_status, ctl_ban;

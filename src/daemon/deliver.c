@@ -14,6 +14,7 @@
 #include "common/log.h"
 #include "common/xmalloc.h"
 #include "daemon/deliver_index.h"
+#include "daemon/deliver_sieve.h"
 #include "daemon/deliver_spam.h"
 #include "daemon/workers.h"
 #include "smtp/envelope.h"
@@ -37,8 +38,10 @@ struct job {
 	struct msgstore_delivery md;
 	char *mail_dir, *hostname;
 	int32_t junk_score;     /* config spam_junk_score */
-	struct buf headers, reason, path, junk;
+	struct buf headers, reason, junk;
 	enum msgstore_result result;
+	struct dsieve_in sieve;
+	struct dsieve_out *out;     /* replies and redirects still to send */
 };
 
 struct usage {
@@ -176,7 +179,6 @@ static void job_free(struct job *j)
 	free(j->mail_dir);
 	free(j->hostname);
 	buf_free(&j->headers);
-	buf_free(&j->path);
 	buf_free(&j->reason);
 	buf_free(&j->junk);
 	free(j);
@@ -235,7 +237,8 @@ static void on_deliver(const struct ipc_msg *m)
 }
 
 /* The spam verdict (headers under the inbound ones; spam goes to Junk,
- * even from user+folder), then the store and the index. */
+ * even from user+folder, unless the user's Sieve says otherwise), then
+ * the script, the store and the index. */
 static void store_run(struct work *w)
 {
 	struct job *j = (struct job *)w;
@@ -246,19 +249,25 @@ static void store_run(struct work *w)
 	    &j->junk, &spam);
 	j->md.headers = j->headers.data;
 	j->md.headers_len = j->headers.len;
+	j->sieve.spam = spam.spam;
 	if (spam.spam)
-		j->md.folder = buf_cstr(&j->junk);
-	j->result = msgstore_deliver(&j->md, &j->reason);
-	if (j->result == MSGSTORE_OK && j->path.len > 0) {
-		/* not when an earlier attempt delivered it */
-		struct deliver_index_msg m = {
-			.path = j->path.data, .headers = j->headers.data,
-			.headers_len = j->headers.len, .fd = j->fd,
-			.size = j->env.size, .pk = j->md.encrypt ? j->md.pk : NULL,
-		};
-		deliver_index(maildir.data, &m);
-	}
+		j->sieve.default_folder = buf_cstr(&j->junk);
+	j->result = dsieve_deliver(&j->sieve, &j->out, &j->reason);
 	buf_free(&maildir);
+}
+
+/* Replies and redirects have been sent (a redirect not queued means the
+ * delivery is tried again; the copies stored are then found, not
+ * stored twice). */
+static void sent(void *arg, bool ok)
+{
+	struct job *j = arg;
+	if (!ok)
+		job_finish(j, DELIVER_TEMPFAIL, "451 4.3.0 redirect not queued");
+	else
+		job_finish(j, j->result == MSGSTORE_OK ? DELIVER_OK :
+		    j->result == MSGSTORE_PERMFAIL ? DELIVER_PERMFAIL :
+		    DELIVER_TEMPFAIL, buf_cstr(&j->reason));
 }
 
 static void store_done(struct work *w)
@@ -271,9 +280,9 @@ static void store_done(struct work *w)
 	}
 	if (j->result == MSGSTORE_OK)
 		usage_add(rc->dest, j->headers.len + j->env.size);
-	job_finish(j, j->result == MSGSTORE_OK ? DELIVER_OK :
-	    j->result == MSGSTORE_PERMFAIL ? DELIVER_PERMFAIL : DELIVER_TEMPFAIL,
-	    buf_cstr(&j->reason));
+	struct dsieve_out *out = j->out;
+	j->out = NULL;
+	dsieve_send(out, sent, j);
 }
 
 /* Hands the job to a worker with everything msgstore_deliver needs. */
@@ -298,11 +307,14 @@ static void store(struct job *j, const unsigned char *pk, bool encrypt,
 		.used = quota ? usage_of(rc->dest) : MSGSTORE_USAGE_UNKNOWN,
 		.headers = j->headers.data, .headers_len = j->headers.len,
 		.fd = j->fd, .size = j->env.size, .queue_id = j->env.id,
-		.rcpt = j->rcpt, .hostname = j->hostname, .path = &j->path,
-		.retry = j->retry != 0,
+		.rcpt = j->rcpt, .hostname = j->hostname, .retry = j->retry != 0,
 	};
 	if (encrypt)
 		memcpy(j->md.pk, pk, TREES_PK_LEN);
+	/* store_run sets the spam verdict. */
+	j->sieve = (struct dsieve_in){ .md = &j->md,
+		.default_folder = rc->folder, .env_from = j->env.sender,
+		.env_to = rc->orig };
 	j->work.run = store_run;
 	j->work.done = store_done;
 	workers_submit(d.pool, &j->work);
@@ -345,6 +357,8 @@ static void message(enum proc_role from, const struct ipc_msg *m)
 	}
 	if (m->fd >= 0)
 		close(m->fd);
+	if (dsieve_message(from, m))
+		return;
 	if (from == PROC_LOOKUP && m->type == MSG_USER_INFO_RESULT)
 		on_user_info(m);
 	else if (from == PROC_SMTP && m->type == MSG_QUOTA_CHECK)
@@ -370,6 +384,7 @@ static void drop_jobs(bool tell_queue)
 
 static void peer_down(enum proc_role peer)
 {
+	dsieve_peer_down(peer);
 	if (peer == PROC_LOOKUP)
 		drop_jobs(true);
 	else if (peer == PROC_QUEUE)
@@ -392,6 +407,7 @@ static void start(void)
 static void shutdown_deliver(void)
 {
 	workers_free(d.pool);   /* lets deliveries under way finish */
+	dsieve_shutdown();
 	deliver_index_close();
 	drop_jobs(false);
 	for (int i = 0; i < USAGE_SLOTS; i++)

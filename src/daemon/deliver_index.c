@@ -123,6 +123,19 @@ void deliver_index(const char *maildir, const struct deliver_index_msg *m)
 	buf_free(&err);
 }
 
+bool deliver_index_mkfolder(const char *maildir, const char *name,
+    unsigned special, struct buf *err)
+{
+	pthread_mutex_lock(&held.lock);
+	struct mailindex *ix = index_for(maildir, err);
+	enum mailindex_rc rc = ix ? mailindex_create(ix, name, special, err) :
+	    MAILINDEX_FAIL;
+	if (rc == MAILINDEX_OK)
+		mailindex_subscribe(ix, name, true, err);
+	pthread_mutex_unlock(&held.lock);
+	return rc == MAILINDEX_OK || rc == MAILINDEX_EXISTS;
+}
+
 void deliver_index_close(void)
 {
 	pthread_mutex_lock(&held.lock);

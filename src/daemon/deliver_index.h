@@ -1,6 +1,7 @@
 /* deliver: indexing a message right after it is stored (deliver_index.c). */
 #ifndef AMB_DELIVER_INDEX_H
 #define AMB_DELIVER_INDEX_H
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -20,6 +21,11 @@ struct deliver_index_msg {
 /* Gives the message its UID in the index of `maildir` (moving it to cur/)
  * and stores its cache; failures are logged and left to IMAP's sync. */
 void deliver_index(const char *maildir, const struct deliver_index_msg *m);
+/* Creates mailbox `name` (canonical) in the index of `maildir`, with
+ * special-use bits, subscribed (fileinto's autocreate); true if it is
+ * there now. */
+bool deliver_index_mkfolder(const char *maildir, const char *name,
+    unsigned special, struct buf *err);
 /* Closes the index it keeps open between deliveries (at shutdown). */
 void deliver_index_close(void);
 

@@ -4,6 +4,7 @@
  * anywhere), and speaks IMAP through the session engine (imap/session.h)
  * over the socket that imap-login relays the client's TLS connection to. */
 #include "daemon/roles.h"
+#include "daemon/imap_sieve.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -146,7 +147,8 @@ static void on_poll(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
-/* MSG_SESSION_SPAWN: str user, bytes pk, bytes sk, u64 quota, str client. */
+/* MSG_SESSION_SPAWN: str user, bytes pk, bytes sk, u64 quota, str client,
+ * u8 protocol. */
 static void start_session(const struct ipc_msg *m)
 {
 	struct ipc_reader r;
@@ -154,13 +156,20 @@ static void start_session(const struct ipc_msg *m)
 	const unsigned char *pk, *sk;
 	size_t pklen, sklen;
 	uint64_t quota;
+	uint8_t proto;
 	ipc_reader_init(&r, m);
 	if (im.s != NULL || m->fd < 0 || !ipc_r_str(&r, &user) ||
 	    !ipc_r_bytes(&r, &pk, &pklen) || !ipc_r_bytes(&r, &sk, &sklen) ||
-	    !ipc_r_u64(&r, &quota) || !ipc_r_str(&r, &client) || !ipc_r_done(&r) ||
+	    !ipc_r_u64(&r, &quota) || !ipc_r_str(&r, &client) ||
+	    !ipc_r_u8(&r, &proto) || !ipc_r_done(&r) ||
 	    pklen != TREES_PK_LEN || (sklen != 0 && sklen != TREES_SK_LEN)) {
 		log_err("imap: malformed session message");
 		child_exit(1);
+	}
+	if (proto == 1) {       /* ManageSieve: no key needed */
+		imap_sieve_start(m->fd, user, client);
+		sodium_memzero((void *)m->data, m->len);
+		return;
 	}
 	const struct config *cfg = child_config();
 	struct buf mail = BUF_INIT, md = BUF_INIT, err = BUF_INIT;
@@ -226,6 +235,8 @@ static void start(void) {}
 
 static void shutdown_imap(void)
 {
+	if (imap_sieve_shutdown())
+		return;
 	bye("Server shutting down");
 }
 

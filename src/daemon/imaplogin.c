@@ -25,7 +25,9 @@
 #include "common/log.h"
 #include "common/str.h"
 #include "common/xmalloc.h"
+#include "daemon/imaplogin_int.h"
 #include "daemon/netconn.h"
+#include "imap/managesieve.h"
 #include "imap/parser.h"
 #include "imap/respond.h"
 #include "imap/session.h"
@@ -34,21 +36,6 @@
 #define LOGIN_TIMEOUT 180             /* seconds to log in */
 #define FEED_MAX      (64 * 1024)     /* a line longer than this is fed as is */
 
-struct login {
-	struct login *prev, *next;
-	struct bufferevent *bev;          /* the client */
-	struct bufferevent *peer;         /* the user's imap process, once in */
-	struct event *reaper;
-	struct imap_parser *parser;
-	enum service svc;
-	char client[64];
-	bool tls, closing, drop, waiting, sasl;
-	time_t close_by;
-	char *tag;                        /* of LOGIN/AUTHENTICATE under way */
-	int proxy_fd;                     /* our end of the session socket */
-	uint64_t req;
-	struct buf out;
-};
 
 static struct {
 	struct login *list;
@@ -80,6 +67,10 @@ static void login_free(struct login *l)
 		close(l->proxy_fd);
 	event_free(l->reaper);
 	imap_parser_free(l->parser);
+	if (l->msv != NULL) {
+		msv_parser_free(l->msv);
+		free(l->msv);
+	}
 	free(l->tag);
 	buf_free(&l->out);
 	if (l->prev)
@@ -108,7 +99,7 @@ static void on_reap(evutil_socket_t fd, short what, void *arg)
 
 /* Ends the connection from the event loop, after the last reply is out
  * unless the client is gone. */
-static void end_login(struct login *l, bool flush)
+void login_end(struct login *l, bool flush)
 {
 	l->closing = true;
 	l->drop = !flush;
@@ -119,7 +110,7 @@ static void end_login(struct login *l, bool flush)
 	event_active(l->reaper, EV_TIMEOUT, 0);
 }
 
-static void flush(struct login *l)
+void login_flush(struct login *l)
 {
 	if (l->out.len > 0) {
 		bufferevent_write(l->bev, l->out.data, l->out.len);
@@ -156,20 +147,26 @@ static void start_tls(struct login *l, const char *tag)
 		return;
 	}
 	reply(l, tag, "OK", "Begin TLS negotiation now");
-	flush(l);
 	imap_parser_discard_input(l->parser);
+	login_start_tls(l);
+}
+
+bool login_start_tls(struct login *l)
+{
+	login_flush(l);
 	struct bufferevent *f = net_tls_wrap(g.tls, l->bev);
 	if (f == NULL) {
-		end_login(l, false);
-		return;
+		login_end(l, false);
+		return false;
 	}
 	l->bev = f;
 	l->waiting = true;      /* until the handshake is done */
 	watch(l);
+	return true;
 }
 
 /* Sends the credentials to lookup with the session's socket. */
-static void login(struct login *l, const char *tag, const char *user,
+bool login_send(struct login *l, const char *tag, const char *user,
     const char *pw)
 {
 	int sv[2];
@@ -177,13 +174,13 @@ static void login(struct login *l, const char *tag, const char *user,
 	/* A byte stream, not the datagrams of IPC: it carries the session. */
 	if (lookup == NULL ||
 	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
-		reply(l, tag, "NO", "[UNAVAILABLE] Temporary failure, try again later");
-		return;
+		return false;
 	}
 	struct buf p = BUF_INIT;
 	ipc_w_str(&p, user);
 	ipc_w_str(&p, pw);
 	ipc_w_str(&p, l->client);
+	ipc_w_u8(&p, l->svc == SVC_MANAGESIEVE);
 	l->req = ++g.next_req;
 	ipc_send_buf(lookup, MSG_IMAP_LOGIN, l->req, sv[1], &p);
 	buf_free(&p);           /* wipes the password */
@@ -193,33 +190,50 @@ static void login(struct login *l, const char *tag, const char *user,
 	l->tag = copy;
 	l->waiting = true;
 	bufferevent_disable(l->bev, EV_READ);
+	return true;
 }
 
-/* AUTHENTICATE PLAIN's response: base64 of authzid NUL authcid NUL pw. */
+static void login(struct login *l, const char *tag, const char *user,
+    const char *pw)
+{
+	if (!login_send(l, tag, user, pw))
+		reply(l, tag, "NO", "[UNAVAILABLE] Temporary failure, try again later");
+}
+
+int login_plain_split(const char *b64, size_t len, unsigned char raw[1024],
+    const char **user, const char **pw)
+{
+	size_t n;
+	if ((len == 1 && b64[0] == '*') ||
+	    sodium_base642bin(raw, 1023, b64, len, NULL, &n, NULL,
+	    sodium_base64_VARIANT_ORIGINAL) != 0)
+		return 1;
+	raw[n] = '\0';
+	const char *authzid = (const char *)raw;
+	const char *authcid = memchr(raw, '\0', n) ? authzid + strlen(authzid) + 1 : NULL;
+	*pw = authcid && authcid < (const char *)raw + n ?
+	    authcid + strlen(authcid) + 1 : NULL;
+	if (*pw == NULL || *pw > (const char *)raw + n ||
+	    (*authzid && strcmp(authzid, authcid) != 0))
+		return 2;
+	*user = authcid;
+	return 0;
+}
+
+/* AUTHENTICATE PLAIN's response. */
 static void sasl_plain(struct login *l, const char *tag, const char *b64,
     size_t len)
 {
 	unsigned char raw[1024];
-	size_t n;
-	if (len == 1 && b64[0] == '*') {
-		reply(l, tag, "BAD", "AUTHENTICATE cancelled");
-		return;
-	}
-	if (sodium_base642bin(raw, sizeof raw - 1, b64, len, NULL, &n, NULL,
-	    sodium_base64_VARIANT_ORIGINAL) != 0) {
-		reply(l, tag, "BAD", "Invalid base64 in AUTHENTICATE");
-		return;
-	}
-	raw[n] = '\0';
-	const char *authzid = (const char *)raw;
-	const char *authcid = memchr(raw, '\0', n) ? authzid + strlen(authzid) + 1 : NULL;
-	const char *pw = authcid && authcid < (const char *)raw + n ?
-	    authcid + strlen(authcid) + 1 : NULL;
-	if (pw == NULL || pw > (const char *)raw + n ||
-	    (*authzid && strcmp(authzid, authcid) != 0))
+	const char *user, *pw;
+	int rc = login_plain_split(b64, len, raw, &user, &pw);
+	if (rc == 1)
+		reply(l, tag, "BAD", len == 1 && b64[0] == '*' ?
+		    "AUTHENTICATE cancelled" : "Invalid base64 in AUTHENTICATE");
+	else if (rc == 2)
 		reply(l, tag, "NO", "[AUTHENTICATIONFAILED] Authentication failed");
 	else
-		login(l, tag, authcid, pw);
+		login(l, tag, user, pw);
 	sodium_memzero(raw, sizeof raw);
 }
 
@@ -242,8 +256,8 @@ static void on_command(struct login *l, struct imap_command *c)
 	case IMAP_CMD_LOGOUT:
 		buf_addstr(&l->out, "* BYE Logging out\r\n");
 		reply(l, c->tag, "OK", "LOGOUT completed");
-		flush(l);
-		end_login(l, true);
+		login_flush(l);
+		login_end(l, true);
 		break;
 	case IMAP_CMD_STARTTLS:
 		start_tls(l, c->tag);
@@ -303,7 +317,7 @@ static void on_event(struct login *l, struct imap_event *ev)
 		break;
 	case IMAP_EV_FATAL:
 		imap_w_status(&w, NULL, "BYE", NULL, ev->text);
-		end_login(l, true);
+		login_end(l, true);
 		break;
 	default:
 		break;
@@ -314,6 +328,10 @@ static void on_event(struct login *l, struct imap_event *ev)
  * client sent behind it is still in the socket buffer for the session. */
 static void pump(struct login *l)
 {
+	if (l->msv != NULL) {
+		msv_login_pump(l);
+		return;
+	}
 	struct evbuffer *in = bufferevent_get_input(l->bev);
 	while (!l->closing && !l->waiting && l->peer == NULL) {
 		struct imap_event ev;
@@ -333,7 +351,7 @@ static void pump(struct login *l)
 		imap_parser_feed(l->parser, evbuffer_pullup(in, (ssize_t)n), n);
 		evbuffer_drain(in, n);
 	}
-	flush(l);
+	login_flush(l);
 }
 
 static void on_read(struct bufferevent *bev, void *arg)
@@ -368,10 +386,10 @@ static void on_peer_event(struct bufferevent *bev, short what, void *arg)
 	struct login *l = arg;
 	/* The session has ended: its last words go out, then we close. */
 	relay(l->peer, l->bev);
-	end_login(l, true);
+	login_end(l, true);
 }
 
-static void start_relay(struct login *l)
+void login_start_relay(struct login *l)
 {
 	evutil_make_socket_nonblocking(l->proxy_fd);
 	l->peer = bufferevent_socket_new(child_base(), l->proxy_fd,
@@ -398,6 +416,10 @@ static void on_login_result(const struct ipc_msg *m)
 	if (!ipc_r_u8(&r, &result) || !ipc_r_str(&r, &user) || !ipc_r_done(&r))
 		result = AUTH_TEMPFAIL;
 	l->waiting = false;
+	if (l->msv != NULL) {
+		msv_login_result(l, result);
+		return;
+	}
 	if (result == AUTH_OK) {
 		struct buf caps = BUF_INIT;
 		imap_session_capabilities(config_size(child_config(),
@@ -405,8 +427,8 @@ static void on_login_result(const struct ipc_msg *m)
 		buf_printf(&l->out, "%s OK [CAPABILITY %s] Logged in\r\n", l->tag,
 		    buf_cstr(&caps));
 		buf_free(&caps);
-		flush(l);
-		start_relay(l);
+		login_flush(l);
+		login_start_relay(l);
 		return;
 	}
 	close(l->proxy_fd);
@@ -430,18 +452,23 @@ static void on_bev_event(struct bufferevent *bev, short what, void *arg)
 		l->waiting = false;
 		if (l->svc == SVC_IMAPS)
 			greet(l);
+		if (l->msv != NULL)
+			msv_login_tls_done(l);
 		watch(l);
 		pump(l);
 		return;
 	}
 	if ((what & BEV_EVENT_TIMEOUT) && !l->closing && l->peer == NULL) {
-		buf_addstr(&l->out, "* BYE Autologout; idle for too long\r\n");
-		flush(l);
+		if (l->msv != NULL)
+			msv_login_bye(l, "Autologout; idle for too long");
+		else
+			buf_addstr(&l->out, "* BYE Autologout; idle for too long\r\n");
+		login_flush(l);
 		bufferevent_enable(l->bev, EV_WRITE);
-		end_login(l, true);
+		login_end(l, true);
 		return;
 	}
-	end_login(l, false);
+	login_end(l, false);
 }
 
 static void watch(struct login *l)
@@ -483,12 +510,19 @@ static void on_accept(struct evconnlistener *lis, evutil_socket_t fd,
 	struct imap_parser_limits lim;
 	imap_parser_default_limits(&lim);
 	l->parser = imap_parser_new(&lim);
+	if (l->svc == SVC_MANAGESIEVE) {
+		l->msv = xcalloc(1, sizeof *l->msv);
+		msv_parser_init(l->msv, 1024);   /* a SASL response at most */
+	}
 	l->reaper = evtimer_new(child_base(), on_reap, l);
 	l->bev = l->svc == SVC_IMAPS ? net_tls_accept(g.tls, fd) :
 	    bufferevent_socket_new(child_base(), fd, BEV_OPT_CLOSE_ON_FREE);
 	if (l->bev == NULL) {
 		close(fd);
 		imap_parser_free(l->parser);
+		if (l->msv != NULL)
+			msv_parser_free(l->msv);
+		free(l->msv);
 		event_free(l->reaper);
 		free(l);
 		return;
@@ -499,10 +533,12 @@ static void on_accept(struct evconnlistener *lis, evutil_socket_t fd,
 	g.list = l;
 	g.n++;
 	l->waiting = l->svc == SVC_IMAPS;     /* until the handshake */
-	if (l->svc != SVC_IMAPS)
+	if (l->msv != NULL)
+		msv_login_greet(l);
+	else if (l->svc != SVC_IMAPS)
 		greet(l);
 	watch(l);
-	flush(l);
+	login_flush(l);
 }
 
 static void message(enum proc_role from, const struct ipc_msg *m)
@@ -554,9 +590,12 @@ static void shutdown_login(void)
 	for (struct login *l = g.list; l; l = l->next) {
 		if (l->closing || l->peer != NULL)
 			continue;
-		buf_addstr(&l->out, "* BYE Server shutting down\r\n");
-		flush(l);
-		end_login(l, true);
+		if (l->msv != NULL)
+			msv_login_bye(l, "Server shutting down");
+		else
+			buf_addstr(&l->out, "* BYE Server shutting down\r\n");
+		login_flush(l);
+		login_end(l, true);
 	}
 	maybe_exit();
 }

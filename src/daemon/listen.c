@@ -16,7 +16,7 @@
 #include "common/xmalloc.h"
 
 static const char *const names[SVC_COUNT] = { "smtp", "submission",
-	"submissions", "imap", "imaps", "acme-tls", "acme-http" };
+	"submissions", "imap", "imaps", "acme-tls", "acme-http", "managesieve" };
 
 const char *service_name(enum service svc)
 {

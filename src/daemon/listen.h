@@ -8,7 +8,7 @@
 struct config;
 
 enum service { SVC_SMTP, SVC_SUBMISSION, SVC_SUBMISSIONS, SVC_IMAP, SVC_IMAPS,
-	SVC_ACME_TLS, SVC_ACME_HTTP, SVC_COUNT };
+	SVC_ACME_TLS, SVC_ACME_HTTP, SVC_MANAGESIEVE, SVC_COUNT };
 
 struct listener {
 	enum service svc;

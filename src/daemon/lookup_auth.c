@@ -217,7 +217,7 @@ void lookup_on_auth(const struct ipc_msg *m)
 /* After an IMAP login: unlocks the user's key and asks the master for a
  * session process, handing it the proxy socket. */
 static enum auth_result start_session(const char *user, const char *pw,
-    const char *client, int fd)
+    const char *client, uint8_t proto, int fd)
 {
 	struct userdb_user u;
 	struct buf err = BUF_INIT, p = BUF_INIT;
@@ -235,6 +235,7 @@ static enum auth_result start_session(const char *user, const char *pw,
 		ipc_w_bytes(&p, sk, u.encrypt ? sizeof sk : 0);
 		ipc_w_u64(&p, u.quota);
 		ipc_w_str(&p, client);
+		ipc_w_u8(&p, proto);
 		ok = ipc_send_buf(child_peer(PROC_MASTER), MSG_SESSION_SPAWN, 0, fd, &p);
 		fd = -1;
 	} else {
@@ -250,14 +251,15 @@ static enum auth_result start_session(const char *user, const char *pw,
 	return ok ? AUTH_OK : AUTH_TEMPFAIL;
 }
 
-/* MSG_IMAP_LOGIN: str user, str password, str client; fd. */
+/* MSG_IMAP_LOGIN: str user, str password, str client, u8 protocol; fd. */
 void lookup_on_imap_login(const struct ipc_msg *m)
 {
 	struct ipc_reader r;
 	const char *user, *pw, *client;
+	uint8_t proto;
 	ipc_reader_init(&r, m);
 	if (m->fd < 0 || !ipc_r_str(&r, &user) || !ipc_r_str(&r, &pw) ||
-	    !ipc_r_str(&r, &client) || !ipc_r_done(&r)) {
+	    !ipc_r_str(&r, &client) || !ipc_r_u8(&r, &proto) || !ipc_r_done(&r)) {
 		log_err("lookup: malformed IMAP_LOGIN");
 		if (m->fd >= 0)
 			close(m->fd);
@@ -267,7 +269,7 @@ void lookup_on_imap_login(const struct ipc_msg *m)
 	struct penalty *pen = NULL;
 	enum auth_result a = check_login(user, pw, client, &canon, &pen);
 	if (a == AUTH_OK)
-		a = start_session(canon.data, pw, client, m->fd);
+		a = start_session(canon.data, pw, client, proto, m->fd);
 	else
 		close(m->fd);
 	if (a == AUTH_BAD)

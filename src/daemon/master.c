@@ -95,7 +95,7 @@ static void send_tls(struct child *k)
 
 static enum proc_role service_role(enum service svc)
 {
-	if (svc == SVC_IMAP || svc == SVC_IMAPS)
+	if (svc == SVC_IMAP || svc == SVC_IMAPS || svc == SVC_MANAGESIEVE)
 		return PROC_IMAPLOGIN;
 	if (svc == SVC_ACME_TLS || svc == SVC_ACME_HTTP)
 		return PROC_ACME;
@@ -399,7 +399,7 @@ static void cleanup(void)
 int master_run(const char *conf_path, const char *self, bool foreground)
 {
 	static const enum service served[] = { SVC_SMTP, SVC_SUBMISSION,
-		SVC_SUBMISSIONS, SVC_IMAP, SVC_IMAPS };
+		SVC_SUBMISSIONS, SVC_IMAP, SVC_IMAPS, SVC_MANAGESIEVE };
 	struct buf err = BUF_INIT;
 	m.conf_path = conf_path;
 	m.self = self;

@@ -71,12 +71,14 @@ enum msg_type {
 	MSG_USER_INFO_RESULT,    /* u8 found, bytes pk, u8 encrypt, u64 quota */
 
 	/* imap-login <-> lookup; lookup -> master -> a new imap process */
-	MSG_IMAP_LOGIN = 130,    /* str user, str password, str client;
+	MSG_IMAP_LOGIN = 130,    /* str user, str password, str client,
+	                          * u8 protocol (0 IMAP, 1 ManageSieve);
 	                          * fd: the session's end of the proxy socket */
 	MSG_IMAP_LOGIN_RESULT,   /* u8 auth_result, str canonical user */
 	MSG_SESSION_SPAWN = 600, /* lookup -> master, master -> imap: str user,
 	                          * bytes pk, bytes sk (empty: no encryption),
-	                          * u64 quota, str client; fd: proxy socket */
+	                          * u64 quota, str client, u8 protocol;
+	                          * fd: proxy socket */
 
 	/* bans after authentication failures (master_ban.c) */
 	MSG_BAN = 610,           /* lookup -> master: str address, u32 seconds;

@@ -1,6 +1,7 @@
 /* RFC 2047 encoded words and RFC 2231 parameter values. */
 #include "mail/encwords.h"
 
+#include <sodium.h>
 #include <string.h>
 #include <strings.h>
 
@@ -162,4 +163,25 @@ void rfc2231_join(const struct rfc2231_seg *segs, size_t nsegs,
 	if (cs == NULL || !charset_to_utf8(cs, cslen, data, bytes.len, out))
 		utf8_append_valid(data, bytes.len, out);
 	buf_free(&bytes);
+}
+
+void ew_encode(const char *s, struct buf *out)
+{
+	size_t n = strlen(s);
+	bool first = true;
+	while (n > 0) {
+		/* 45 bytes make 60 base64 characters: 72 with the framing. */
+		size_t k = n < 45 ? n : 45;
+		while (k < n && k > 0 && ((unsigned char)s[k] & 0xc0) == 0x80)
+			k--;
+		if (k == 0)
+			k = n < 45 ? n : 45;
+		char b64[64];
+		sodium_bin2base64(b64, sizeof b64, (const unsigned char *)s, k,
+		    sodium_base64_VARIANT_ORIGINAL);
+		buf_printf(out, "%s=?utf-8?b?%s?=", first ? "" : " ", b64);
+		first = false;
+		s += k;
+		n -= k;
+	}
 }

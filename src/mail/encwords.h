@@ -25,6 +25,11 @@ void utf8_append_valid(const char *s, size_t n, struct buf *out);
  * written. Raw 8-bit text is taken as UTF-8. NUL, CR and LF become spaces. */
 void ew_decode(const char *s, size_t n, struct buf *out);
 
+/* Appends UTF-8 text s as RFC 2047 B-encoded words of at most 75
+ * characters, split on character boundaries and separated by
+ * spaces, for header values we write (hdr_append_folded folds them). */
+void ew_encode(const char *s, struct buf *out);
+
 /* One segment of an RFC 2231 parameter value, in continuation order. */
 struct rfc2231_seg {
 	const char *s;

@@ -3,6 +3,7 @@
 
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "mail/rfc822tok.h"
 
@@ -158,4 +159,13 @@ bool mail_date_parse(const char *s, size_t n, time_t *t, int *tz_min)
 	*t = (time_t)secs;
 	*tz_min = d.tz;
 	return true;
+}
+
+void mail_date_format(time_t t, struct buf *out)
+{
+	char s[64];
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(s, sizeof s, "%a, %d %b %Y %H:%M:%S +0000", &tm);
+	buf_addstr(out, s);
 }

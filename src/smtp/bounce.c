@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "mail/maildate.h"
 #include "mail/msgid.h"
 
 static bool reports(const struct envelope *e, const struct rcpt *r,
@@ -27,16 +28,6 @@ bool bounce_needed(const struct envelope *env, enum bounce_kind kind)
 		if (reports(env, &env->rcpts[i], kind))
 			return true;
 	return false;
-}
-
-static void rfc5322_date(uint64_t when, struct buf *out)
-{
-	char s[64];
-	time_t t = (time_t)when;
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	strftime(s, sizeof s, "%a, %d %b %Y %H:%M:%S +0000", &tm);
-	buf_addstr(out, s);
 }
 
 /* The enhanced status code in a reply text ("550 5.1.1 ..."), else the
@@ -99,7 +90,7 @@ static void status_part(const struct bounce_params *p, struct buf *out)
 	const struct envelope *e = p->env;
 	buf_printf(out, "Reporting-MTA: dns; %s\r\nX-Queue-ID: %s\r\n"
 	    "Arrival-Date: ", p->hostname, e->id);
-	rfc5322_date(e->arrival, out);
+	mail_date_format((time_t)e->arrival, out);
 	buf_addstr(out, "\r\n");
 	for (size_t i = 0; i < e->nrcpts; i++) {
 		const struct rcpt *r = &e->rcpts[i];
@@ -117,7 +108,7 @@ static void status_part(const struct bounce_params *p, struct buf *out)
 			buf_printf(out, "Diagnostic-Code: smtp; %s\r\n", r->error);
 		if (p->kind == BOUNCE_DELAYED && r->next_attempt > 0) {
 			buf_addstr(out, "Will-Retry-Until: ");
-			rfc5322_date(r->next_attempt, out);
+			mail_date_format((time_t)r->next_attempt, out);
 			buf_addstr(out, "\r\n");
 		}
 	}
@@ -134,7 +125,7 @@ void bounce_build(const struct bounce_params *p, struct buf *out)
 	buf_printf(out, "To: <%s>\r\nSubject: %s\r\nDate: ", e->sender,
 	    p->kind == BOUNCE_FAILED ? "Undelivered Mail Returned to Sender" :
 	    "Delayed Mail (still being retried)");
-	rfc5322_date(p->now, out);
+	mail_date_format((time_t)p->now, out);
 	buf_addstr(out, "\r\nMessage-ID: ");
 	msgid_generate(p->hostname, out);
 	buf_printf(out, "\r\nAuto-Submitted: auto-replied\r\nMIME-Version: 1.0\r\n"
