@@ -12,6 +12,7 @@
 #include "store/userdb.h"
 #include "daemon/logincache.h"
 #include "daemon/lookup_int.h"
+#include "daemon/lookup_verdict.h"
 
 #include <event2/event.h>
 
@@ -27,7 +28,7 @@ static bool setup(const struct config *cfg, struct buf *err)
 		buf_addstr(err, "cannot allocate the login cache");
 		return false;
 	}
-	return lookup_db != NULL;
+	return lookup_db != NULL && lookup_verdict_setup(cfg, err);
 }
 
 static struct event *expiry;
@@ -186,6 +187,10 @@ static void message(enum proc_role from, const struct ipc_msg *m)
 		lookup_on_imap_login(m);    /* takes the fd */
 		return;
 	}
+	if (from == PROC_SMTP && m->type == MSG_VERDICT) {
+		lookup_on_verdict(m);       /* takes the fd */
+		return;
+	}
 	if (m->fd >= 0)
 		close(m->fd);
 	if (from == PROC_SMTP && m->type == MSG_RCPT_CHECK)
@@ -205,6 +210,7 @@ static void shutdown_lookup(void)
 	if (expiry)
 		event_free(expiry);
 	logincache_free();      /* wipes cached keys */
+	lookup_verdict_shutdown();
 	userdb_close(lookup_db);
 	child_exit(0);
 }

@@ -238,3 +238,21 @@ void authcheck_finish(struct authcheck *c, unsigned sample,
 	authres_finish(&ar, header);
 	authres_free(&ar);
 }
+
+int authcheck_score(const struct authcheck_verdict *v)
+{
+	int score = 0;
+	if (v->spf == SPF_RESULT_FAIL)
+		score += 1500;
+	else if (v->spf == SPF_RESULT_SOFTFAIL)
+		score += 700;
+	else if (v->spf == SPF_RESULT_PERMERROR)
+		score += 300;
+	if (v->dkim_fail && !v->dkim_pass)
+		score += 1000;
+	if (v->dmarc.result == DMARC_RESULT_FAIL)
+		score += 2500;
+	if (!v->from_ok)
+		score += 1000;
+	return score;
+}

@@ -81,7 +81,9 @@ def test_delivery_is_encrypted_and_reads_back(instance, user, server, tmp_path):
     assert plain.endswith(msg.encode())
     assert head.startswith(b"Return-Path: <a@sender.test>\r\nDelivered-To: "
                            + user.encode() + b"\r\nX-Original-To: "
-                           + user.encode() + b"\r\nReceived: from client.test")
+                           + user.encode() + b"\r\nAuthentication-Results: "
+                           b"mail.example.test;")
+    assert b"\r\nReceived: from client.test" in head
     assert b"by mail.example.test (archmailbox) with ESMTP id" in head
     assert f"for <{user}>".encode() in head
     # Stored size in the name is the size IMAP will report.

@@ -66,6 +66,7 @@ TEST(authcheck_aligned_spf_passes_dmarc)
 	CHECK(strstr(ar.data, "dkim=none") != NULL);
 	CHECK(strstr(ar.data, "dmarc=pass") != NULL);
 	CHECK(strstr(ar.data, "header.from=example.com") != NULL);
+	CHECK(authcheck_score(&v) == 0);
 	CHECK(ar.len > 2 && memcmp(ar.data + ar.len - 2, "\r\n", 2) == 0);
 	buf_free(&ar);
 }
@@ -85,6 +86,7 @@ TEST(authcheck_forged_from_fails_dmarc)
 	    true, &v, &ar);
 	CHECK(v.spf == SPF_RESULT_FAIL);
 	CHECK(v.dmarc.disposition == DMARC_POLICY_QUARANTINE);
+	CHECK(authcheck_score(&v) == 1500 + 2500);
 	buf_free(&ar);
 }
 
