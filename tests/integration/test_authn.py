@@ -1,0 +1,222 @@
+"""Inbound authentication through the real mailboxd: a local DNS server
+(dnslib) serves SPF, DKIM and DMARC records of test domains; messages
+signed with dkimpy (and, when opendkim is installed, by a private Postfix
+signing with OpenDKIM) land with spf=pass dkim=pass dmarc=pass in the
+stored Authentication-Results; a changed body gives dkim=fail; a forged
+From of a p=reject domain is refused with 550 5.7.1; every SPF result
+appears for a matching record."""
+import os
+import re
+import smtplib
+import subprocess
+import time
+
+import dkim
+import pytest
+from dnslib import QTYPE, RCODE, RR, A, TXT
+from dnslib.server import BaseResolver, DNSLogger, DNSServer
+
+from conftest import Instance, Server, free_port, run
+from test_inbound import add_user, read_message, stored
+
+USER = "demo@example.test"
+HOST = "mail.example.test"
+
+
+class Zone(BaseResolver):
+    """Answers from {name: [(QTYPE name, rdata)]}: NXDOMAIN for other
+    names, SERVFAIL for those in servfail."""
+
+    def __init__(self, records, servfail=()):
+        self.records = records
+        self.servfail = set(servfail)
+
+    def resolve(self, request, handler):
+        reply = request.reply()
+        name = str(request.q.qname).lower()
+        if name in self.servfail:
+            reply.header.rcode = RCODE.SERVFAIL
+        elif name not in self.records:
+            reply.header.rcode = RCODE.NXDOMAIN
+        else:
+            for qtype, rdata in self.records[name]:
+                if QTYPE[request.q.qtype] == qtype:
+                    reply.add_answer(RR(request.q.qname,
+                                        getattr(QTYPE, qtype),
+                                        rdata=rdata, ttl=60))
+        return reply
+
+
+def txt(s):
+    """A TXT record of one long text, split into 255-octet strings."""
+    return ("TXT", TXT([s[i:i + 255].encode() for i in range(0, len(s), 255)]))
+
+
+def genkey(directory, domain, selector):
+    """(private key PEM, public key record) from opendkim-genkey."""
+    subprocess.run(["opendkim-genkey", "-D", directory, "-d", domain,
+                    "-s", selector, "-b", "2048"], check=True)
+    with open(os.path.join(directory, selector + ".private"), "rb") as f:
+        private = f.read()
+    with open(os.path.join(directory, selector + ".txt")) as f:
+        record = "".join(re.findall(r'"([^"]*)"', f.read()))
+    return private, record
+
+
+SPF_RESULTS = {
+    "pass": "v=spf1 ip4:127.0.0.0/8 -all",
+    "fail": "v=spf1 ip4:192.0.2.1 -all",
+    "softfail": "v=spf1 ~all",
+    "neutral": "v=spf1 ?all",
+    "permerror": "v=spf1 ip4:127.0.0.1 bogus:mechanism -all",
+}
+
+
+@pytest.fixture(scope="module")
+def zone(tmp_path_factory):
+    keydir = str(tmp_path_factory.mktemp("keys"))
+    private, record = genkey(keydir, "signed.test", "sel")
+    records = {
+        "signed.test.": [txt("v=spf1 ip4:127.0.0.1 -all")],
+        "sel._domainkey.signed.test.": [txt(record)],
+        "_dmarc.signed.test.": [txt("v=DMARC1; p=reject")],
+        "reject.test.": [txt("v=spf1 ip4:192.0.2.1 -all")],
+        "_dmarc.reject.test.": [txt("v=DMARC1; p=reject")],
+        "quarantine.test.": [txt("v=spf1 ip4:192.0.2.1 -all")],
+        "_dmarc.quarantine.test.": [txt("v=DMARC1; p=quarantine")],
+        "none.test.": [("A", A("192.0.2.9"))],
+    }
+    for result, spf in SPF_RESULTS.items():
+        records[f"{result}.test."] = [txt(spf)]
+    z = Zone(records, servfail={"temperror.test."})
+    z.keydir, z.private = keydir, private
+    port = free_port()
+    srv = DNSServer(z, port=port, address="127.0.0.1",
+                    logger=DNSLogger(logf=lambda s: None))
+    srv.start_thread()
+    z.port = port
+    yield z
+    srv.stop()
+
+
+@pytest.fixture
+def mx(tmp_path, zone):
+    inst = Instance(tmp_path / "inst")
+    add_user(inst, USER)
+    for key, value in (("resolver", f"127.0.0.1:{zone.port}"),
+                       ("hostname", HOST)):
+        inst.ctl("config", "set", key, value, check=0)
+    srv = Server(inst).start()
+    yield srv
+    srv.stop()
+
+
+def message(sender, subject, body="Hello there.\r\n", extra=""):
+    return (f"From: <{sender}>\r\nTo: <{USER}>\r\nSubject: {subject}\r\n"
+            f"Message-ID: <{subject.replace(' ', '.')}@x.test>\r\n"
+            f"Date: Mon, 23 Nov 2026 12:00:00 +0000\r\n{extra}\r\n{body}"
+            ).encode()
+
+
+def sign(zone, msg):
+    return dkim.sign(msg, b"sel", b"signed.test", zone.private,
+                     include_headers=[b"from", b"to", b"subject",
+                                      b"message-id", b"date"]) + msg
+
+
+def send(server, mailfrom, msg, helo="client.test"):
+    """(code, text) of the end of DATA (or of the first refusal)."""
+    with server.smtp() as s:
+        s.ehlo(helo)
+        assert s.docmd(f"MAIL FROM:<{mailfrom}>")[0] == 250
+        assert s.docmd(f"RCPT TO:<{USER}>")[0] == 250
+        code, text = s.docmd("DATA")
+        assert code == 354
+        s.send(msg.replace(b"\r\n.", b"\r\n..") + b"\r\n.\r\n")
+        code, text = s.getreply()
+        return code, text.decode()
+
+
+def auth_results(server, subject, tmp_path, timeout=20):
+    """The Authentication-Results (unfolded) and the whole stored message
+    with this subject."""
+    inst = server.inst
+    seen = server.__dict__.setdefault("plain", {})
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        for path in stored(inst, USER):
+            if path not in seen:
+                seen[path] = read_message(inst, USER, path, tmp_path)
+        for plain in seen.values():
+            head = plain.partition(b"\r\n\r\n")[0].decode()
+            head = re.sub(r"\r\n[ \t]+", " ", head)
+            if f"\r\nSubject: {subject}\r\n" in head:
+                return [line for line in head.split("\r\n") if line.lower()
+                        .startswith("authentication-results:")], plain
+        time.sleep(0.05)
+    raise AssertionError(f"{subject!r} was not stored")
+
+
+def test_dkimpy_signed_mail_passes(mx, zone, tmp_path):
+    msg = sign(zone, message("alice@signed.test", "signed"))
+    assert send(mx, "alice@signed.test", msg)[0] == 250
+    [ar], plain = auth_results(mx, "signed", tmp_path)
+    assert ar.startswith(f"Authentication-Results: {HOST};")
+    assert "spf=pass smtp.mailfrom=alice@signed.test" in ar
+    assert "dkim=pass header.d=signed.test header.s=sel" in ar
+    assert "dmarc=pass" in ar and "header.from=signed.test" in ar
+
+    # the same signature over a changed body
+    bad = msg.replace(b"Hello there.", b"Hello t here.").replace(
+        b"Subject: signed", b"Subject: changed")
+    assert send(mx, "alice@signed.test", bad)[0] == 250
+    [ar], _ = auth_results(mx, "changed", tmp_path)
+    assert "dkim=fail" in ar
+    assert "dmarc=pass" in ar      # SPF still aligns
+
+
+def test_forged_from_of_reject_domain_is_refused(mx, zone, tmp_path):
+    code, text = send(mx, "someone@pass.test",
+                      message("ceo@reject.test", "forged"))
+    assert code == 550 and text.startswith("5.7.1"), text
+    assert "DMARC" in text
+    # p=quarantine: accepted, but marked as Junk
+    code, _ = send(mx, "ceo@quarantine.test",
+                   message("ceo@quarantine.test", "quarantined"))
+    assert code == 250
+    auth_results(mx, "quarantined", tmp_path)
+    log = mx.read_log()
+    assert re.search(r"verdict .*dmarc=fail .*junk -> 250", log), log
+    assert re.search(r"verdict .*dmarc=fail .* -> 550", log), log
+    # nothing of the refused message is left in the queue
+    out = mx.inst.ctl("queue", "list", check=0).out
+    assert "forged" not in out and "reject.test" not in out
+
+
+def test_every_spf_result(mx, zone, tmp_path):
+    results = list(SPF_RESULTS) + ["none", "temperror"]
+    for result in results:
+        sender = f"x@{result}.test"
+        code, text = send(mx, sender, message(sender, f"spf {result}"))
+        assert code == 250, (result, text)
+        [ar], _ = auth_results(mx, f"spf {result}", tmp_path)
+        assert f"spf={result} " in ar, (result, ar)
+    # the null sender: the HELO identity
+    code, _ = send(mx, "", message("x@pass.test", "bounce"), helo="pass.test")
+    assert code == 250
+    [ar], _ = auth_results(mx, "bounce", tmp_path)
+    assert "spf=pass smtp.helo=pass.test" in ar, ar
+
+
+def test_forged_results_are_dropped(mx, zone, tmp_path):
+    forged = (f"Authentication-Results: {HOST}; dkim=pass header.d=bank.test\r\n"
+              f"Authentication-Results: other.test; spf=pass\r\n")
+    code, _ = send(mx, "x@fail.test", message("x@fail.test", "forged ar",
+                                              extra=forged))
+    assert code == 250
+    found, _ = auth_results(mx, "forged ar", tmp_path)
+    ours = [a for a in found if a.startswith(f"Authentication-Results: {HOST};")]
+    assert len(ours) == 1 and "spf=fail" in ours[0], found
+    assert "Authentication-Results: other.test; spf=pass" in found
+    assert "bank.test" not in " ".join(found)
+    assert "dropped 1 Authentication-Results field" in mx.read_log()
