@@ -220,3 +220,170 @@ def test_forged_results_are_dropped(mx, zone, tmp_path):
     assert "Authentication-Results: other.test; spf=pass" in found
     assert "bank.test" not in " ".join(found)
     assert "dropped 1 Authentication-Results field" in mx.read_log()
+
+
+# ---- the optional filters: clamd and rspamd ----
+
+EICAR = (b"X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!"
+         b"$H+H*")
+GTUBE = b"XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X"
+CLAMD = "/usr/sbin/clamd"
+RSPAMD = "/usr/bin/rspamd"
+
+
+def wait_for(check, what, proc, timeout):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if check():
+            return
+        assert proc.poll() is None, f"{what} exited"
+        time.sleep(0.2)
+    raise AssertionError(f"{what} did not start in {timeout} s")
+
+
+@pytest.fixture
+def clamd(tmp_path):
+    """clamd on a socket in tmp, with one signature: EICAR anywhere."""
+    if not os.access(CLAMD, os.X_OK):
+        pytest.skip("clamd is not installed")
+    d = tmp_path / "clamd"
+    (d / "db").mkdir(parents=True)
+    (d / "db" / "amb-eicar.ndb").write_text(f"Amb-Eicar-Test:0:*:{EICAR.hex()}\n")
+    sock = str(d / "clamd.sock")
+    (d / "clamd.conf").write_text(
+        f"LocalSocket {sock}\nDatabaseDirectory {d}/db\nForeground yes\n"
+        f"LogFile {d}/clamd.log\nPidFile {d}/clamd.pid\n"
+        f"User {pwd_name()}\n")
+    proc = subprocess.Popen([CLAMD, "-c", str(d / "clamd.conf")],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_for(lambda: os.path.exists(sock), "clamd", proc, 60)
+    proc.sock = sock
+    yield proc
+    stop(proc)
+
+
+def pwd_name():
+    import pwd
+    return pwd.getpwuid(os.getuid()).pw_name
+
+
+def stop(proc):
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+RSPAMD_CONF = """\
+.include "$CONFDIR/common.conf"
+options {{
+    .include "$CONFDIR/options.inc"
+    dns {{ nameserver = ["127.0.0.1:{dns}"]; timeout = 1s; retransmits = 1; }}
+}}
+logging {{ type = "file"; filename = "{dir}/rspamd.log"; level = "notice"; }}
+worker "normal" {{
+    .include "$CONFDIR/worker-normal.inc"
+    bind_socket = "127.0.0.1:{port}";
+    count = 1;
+}}
+"""
+
+
+@pytest.fixture(scope="module")
+def rspamd(tmp_path_factory, zone):
+    """rspamd's normal worker alone on a free loopback port, its DNS our
+    zone server (so its lookups end at once)."""
+    if not os.access(RSPAMD, os.X_OK):
+        pytest.skip("rspamd is not installed")
+    import urllib.request
+    d = tmp_path_factory.mktemp("rspamd")
+    for sub in ("local", "db", "run"):
+        (d / sub).mkdir()
+    port = free_port()
+    (d / "rspamd.conf").write_text(RSPAMD_CONF.format(dns=zone.port, dir=d,
+                                                      port=port))
+    user = pwd_name()
+    proc = subprocess.Popen(
+        [RSPAMD, "-f", "-i", "-u", user, "-g", user, "-c", str(d / "rspamd.conf"),
+         "-p", str(d / "run" / "rspamd.pid"), f"--var=LOCAL_CONFDIR={d}/local",
+         f"--var=DBDIR={d}/db", f"--var=RUNDIR={d}/run"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def pong():
+        try:
+            url = f"http://127.0.0.1:{port}/ping"
+            return urllib.request.urlopen(url, timeout=2).read().startswith(b"pong")
+        except OSError:
+            return False
+    wait_for(pong, "rspamd", proc, 90)
+    proc.url = f"http://127.0.0.1:{port}"
+    yield proc
+    stop(proc)
+
+
+def filtered_mx(tmp_path, zone, name="inst", **settings):
+    inst = Instance(tmp_path / name)
+    add_user(inst, USER)
+    for key, value in {"resolver": f"127.0.0.1:{zone.port}", "hostname": HOST,
+                       **settings}.items():
+        inst.ctl("config", "set", key, value, check=0)
+    return Server(inst).start()
+
+
+def test_clamd_refuses_viruses(tmp_path, zone, clamd):
+    mx = filtered_mx(tmp_path, zone, clamd_socket=clamd.sock)
+    try:
+        code, text = send(mx, "x@pass.test", message(
+            "x@pass.test", "virus", body=EICAR.decode() + "\r\n"))
+        assert code == 554 and text.startswith("5.7.1"), text
+        assert "Amb-Eicar-Test" in text
+        assert send(mx, "x@pass.test", message("x@pass.test", "clean"))[0] == 250
+        found, plain = auth_results(mx, "clean", tmp_path)
+        assert b"X-Archmailbox-Filter" not in plain
+        # clamd stopped: mail flows, with a header saying so (filter_fail=open)
+        stop(clamd)
+        assert send(mx, "x@pass.test", message("x@pass.test", "unscanned"))[0] == 250
+        _, plain = auth_results(mx, "unscanned", tmp_path)
+        assert b"\r\nX-Archmailbox-Filter: clamd unavailable\r\n" in plain
+    finally:
+        mx.stop()
+
+
+def test_rspamd_verdict_applies(tmp_path, zone, rspamd):
+    mx = filtered_mx(tmp_path, zone, rspamd_url=rspamd.url)
+    try:
+        code, text = send(mx, "x@pass.test", message(
+            "x@pass.test", "gtube", body=GTUBE.decode() + "\r\n"))
+        assert code == 550 and text.startswith("5.7.1"), text
+        assert send(mx, "x@pass.test", message("x@pass.test", "ham"))[0] == 250
+        _, plain = auth_results(mx, "ham", tmp_path)
+        assert b"X-Archmailbox-Filter" not in plain
+        assert re.search(r"rspamd: (no action|add header|greylist), score",
+                         mx.read_log()), mx.read_log()
+    finally:
+        mx.stop()
+
+
+def test_filter_down_fail_closed_and_gtube_without_rspamd(tmp_path, zone):
+    dead = free_port()       # nothing listens there
+    mx = filtered_mx(tmp_path, zone, rspamd_url=f"http://127.0.0.1:{dead}",
+                     filter_fail="closed")
+    try:
+        code, text = send(mx, "x@pass.test", message("x@pass.test", "deferred"))
+        assert code == 451 and text.startswith("4.7.0"), text
+        assert "rspamd unavailable" in mx.read_log()
+    finally:
+        mx.stop()
+    # our own GTUBE check: over the Junk mark, under the refusal mark
+    mx = filtered_mx(tmp_path, zone, name="inst2")
+    try:
+        code, _ = send(mx, "x@pass.test", message(
+            "x@pass.test", "gtube here", body=GTUBE.decode() + "\r\n"))
+        assert code == 250
+        auth_results(mx, "gtube here", tmp_path)
+        assert re.search(r"verdict .*score=6\.0 junk -> 250", mx.read_log())
+    finally:
+        mx.stop()
