@@ -41,6 +41,11 @@ bool lookup_verdict_setup(const struct config *cfg, struct buf *err)
 	return vdns != NULL;
 }
 
+struct dns *lookup_dns(void)
+{
+	return vdns;
+}
+
 void lookup_verdict_shutdown(void)
 {
 	dns_free(vdns);        /* no callback runs after this */

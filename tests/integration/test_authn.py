@@ -85,6 +85,9 @@ def zone(tmp_path_factory):
         "quarantine.test.": [txt("v=spf1 ip4:192.0.2.1 -all")],
         "_dmarc.quarantine.test.": [txt("v=DMARC1; p=quarantine")],
         "none.test.": [("A", A("192.0.2.9"))],
+        # 127.0.0.1 is on one block list, and not on the other
+        "1.0.0.127.bl.test.": [("A", A("127.0.0.2")), txt("listed")],
+        "2.0.0.127.bl.test.": [("A", A("127.0.0.2"))],
     }
     for result, spf in SPF_RESULTS.items():
         records[f"{result}.test."] = [txt(spf)]
@@ -385,5 +388,36 @@ def test_filter_down_fail_closed_and_gtube_without_rspamd(tmp_path, zone):
         assert code == 250
         auth_results(mx, "gtube here", tmp_path)
         assert re.search(r"verdict .*score=6\.0 junk -> 250", mx.read_log())
+    finally:
+        mx.stop()
+
+
+def rcpt_reply(server, mailfrom="x@pass.test"):
+    with server.smtp() as s:
+        s.ehlo("client.test")
+        assert s.docmd(f"MAIL FROM:<{mailfrom}>")[0] == 250
+        code, text = s.docmd(f"RCPT TO:<{USER}>")
+        return code, text.decode()
+
+
+def test_dnsbl_and_greylisting(tmp_path, zone):
+    mx = filtered_mx(tmp_path, zone, dnsbl_zones="clean.test bl.test")
+    try:
+        code, text = rcpt_reply(mx)
+        assert code == 554 and text.startswith("5.7.1"), text
+        assert "blocked using bl.test" in text
+    finally:
+        mx.stop()
+    mx = filtered_mx(tmp_path, zone, name="inst2", dnsbl_zones="clean.test",
+                     greylisting="on", greylist_delay="1")
+    try:
+        code, text = rcpt_reply(mx)
+        assert code == 451 and text.startswith("4.7.1"), text
+        assert rcpt_reply(mx)[0] == 451          # too soon
+        time.sleep(1.2)
+        assert rcpt_reply(mx)[0] == 250
+        # another sender is a new triplet
+        assert rcpt_reply(mx, "y@pass.test")[0] == 451
+        assert os.path.exists(mx.inst.path("greylist", "greylist.db"))
     finally:
         mx.stop()
