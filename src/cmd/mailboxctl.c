@@ -23,6 +23,8 @@ static const struct {
 	{ "dkim",   ctl_dkim,   "dkim keygen DOMAIN [--selector S] | list | dns DOMAIN\n"
 	                        "  dkim rotate DOMAIN [--selector S] | sign DOMAIN [FILE]\n"
 	                        "  dkim verify [FILE] [--key NAME=RECORD]..." },
+	{ "spf",    ctl_spf,    "spf IP HELO MAILFROM" },
+	{ "dmarc",  ctl_dmarc,  "dmarc FILE IP HELO MAILFROM" },
 };
 
 static int usage(FILE *out)

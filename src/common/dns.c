@@ -192,7 +192,7 @@ static void deliver_answer(int err, struct ub_result *res, dns_cb *cb,
 	struct dns_answer a = { .status = DNS_TEMPFAIL };
 	size_t n = 0;
 	if (err == 0 && res != NULL && !res->bogus) {
-		while (res->data[n] != NULL)
+		while (res->data != NULL && res->data[n] != NULL)
 			n++;
 		a.secure = res->secure != 0;
 		if (res->rcode == RCODE_NXDOMAIN)

@@ -14,7 +14,7 @@ typedef int ctl_cmd_fn(struct ctl *ctl, int argc, char **argv);
 
 /* argv[0] is the subcommand's own name ("user", "init", ...). */
 ctl_cmd_fn ctl_init, ctl_config, ctl_domain, ctl_user, ctl_alias, ctl_resolve,
-    ctl_dkim, ctl_queue;
+    ctl_dkim, ctl_queue, ctl_spf, ctl_dmarc;
 
 /* Prints "mailboxctl: <msg>" on stderr; returns 1 (ctl_fail) or 2 (ctl_usage). */
 int ctl_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

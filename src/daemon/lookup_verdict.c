@@ -153,17 +153,6 @@ struct vq {
 	int type;
 };
 
-static int dns_type(enum spf_qtype t)
-{
-	switch (t) {
-	case SPF_QTYPE_A: return DNS_T_A;
-	case SPF_QTYPE_AAAA: return DNS_T_AAAA;
-	case SPF_QTYPE_MX: return DNS_T_MX;
-	case SPF_QTYPE_PTR: return DNS_T_PTR;
-	default: return DNS_T_TXT;
-	}
-}
-
 static void maybe_done(struct vjob *j);
 
 static void on_dns(void *arg, const struct dns_answer *a);
@@ -173,7 +162,7 @@ static void ask_all(struct vjob *j)
 	struct authcheck_query q;
 	while (authcheck_next_query(j->ac, &q)) {
 		struct vq *x = xcalloc(1, sizeof *x);
-		*x = (struct vq){ j, q.token, dns_type(q.type) };
+		*x = (struct vq){ j, q.token, authcheck_dns_type(q.type) };
 		if (dns_query(vdns, q.name, x->type, on_dns, x)) {
 			j->dns_out++;
 		} else {

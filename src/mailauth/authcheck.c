@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/dns.h"
 #include "common/xmalloc.h"
 #include "mail/addrlist.h"
 #include "mail/header.h"
@@ -255,4 +256,15 @@ int authcheck_score(const struct authcheck_verdict *v)
 	if (!v->from_ok)
 		score += 1000;
 	return score;
+}
+
+int authcheck_dns_type(enum spf_qtype t)
+{
+	switch (t) {
+	case SPF_QTYPE_A: return DNS_T_A;
+	case SPF_QTYPE_AAAA: return DNS_T_AAAA;
+	case SPF_QTYPE_MX: return DNS_T_MX;
+	case SPF_QTYPE_PTR: return DNS_T_PTR;
+	default: return DNS_T_TXT;
+	}
 }

@@ -66,6 +66,9 @@ void authcheck_body(struct authcheck *c, const void *p, size_t n);
 void authcheck_finish(struct authcheck *c, unsigned sample,
     struct authcheck_verdict *v, struct buf *header);
 
+/* The DNS_T_* (common/dns.h) type of a question. */
+int authcheck_dns_type(enum spf_qtype t);
+
 /* What the verdict adds to a message's spam score, in thousandths of a
  * point: failed SPF, DKIM and DMARC and a missing or multiple From raise
  * it; passes add nothing (spammers authenticate their own domains). */

@@ -421,3 +421,37 @@ def test_dnsbl_and_greylisting(tmp_path, zone):
         assert os.path.exists(mx.inst.path("greylist", "greylist.db"))
     finally:
         mx.stop()
+
+
+def test_admin_tools(tmp_path, zone):
+    inst = Instance(tmp_path / "inst")
+    inst.ctl("config", "set", "resolver", f"127.0.0.1:{zone.port}", check=0)
+    inst.ctl("config", "set", "hostname", HOST, check=0)
+    for result in list(SPF_RESULTS) + ["none", "temperror"]:
+        out = inst.ctl("spf", "127.0.0.1", "client.test", f"x@{result}.test",
+                       check=0).out.splitlines()
+        assert out[0] == result, (result, out)
+        assert out[2].startswith(f"Received-SPF: {result} ({HOST}: ")
+        assert "client-ip=127.0.0.1;" in out[2]
+    assert inst.ctl("spf", "nonsense", "h", "x@pass.test").returncode == 2
+    # the null sender checks the HELO name
+    out = inst.ctl("spf", "127.0.0.1", "pass.test", "", check=0).out
+    assert out.startswith("pass\n") and "postmaster@pass.test" in out
+
+    signed = tmp_path / "signed.eml"
+    signed.write_bytes(sign(zone, message("alice@signed.test", "tool")))
+    out = inst.ctl("dmarc", str(signed), "127.0.0.1", "client.test",
+                   "alice@signed.test", check=0).out
+    assert "spf=pass\n" in out and "dkim=pass (1 signature)\n" in out
+    assert "dmarc=pass from=signed.test policy=reject" in out
+    assert "action=accept" in out
+    assert f"Authentication-Results: {HOST};" in out
+    forged = tmp_path / "forged.eml"
+    forged.write_bytes(message("ceo@reject.test", "tool forged"))
+    out = inst.ctl("dmarc", str(forged), "127.0.0.1", "client.test",
+                   "x@pass.test", check=0).out
+    assert "dmarc=fail from=reject.test policy=reject disposition=reject" in out
+    assert "action=reject (550 5.7.1)" in out
+    # dkim verify looks the key up through the same resolver
+    out = inst.ctl("dkim", "verify", str(signed), check=0).out
+    assert out.startswith("dkim=pass header.d=signed.test header.s=sel")
