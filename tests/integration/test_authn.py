@@ -91,6 +91,11 @@ def zone(tmp_path_factory):
     }
     for result, spf in SPF_RESULTS.items():
         records[f"{result}.test."] = [txt(spf)]
+    # the Postfix peer's domain, signed by OpenDKIM
+    _, peer_record = genkey(keydir, "dkim.peer.test", "pf")
+    records["dkim.peer.test."] = [txt("v=spf1 ip4:127.0.0.1 -all")]
+    records["pf._domainkey.dkim.peer.test."] = [txt(peer_record)]
+    records["_dmarc.dkim.peer.test."] = [txt("v=DMARC1; p=reject; adkim=s")]
     z = Zone(records, servfail={"temperror.test."})
     z.keydir, z.private = keydir, private
     port = free_port()
@@ -455,3 +460,82 @@ def test_admin_tools(tmp_path, zone):
     # dkim verify looks the key up through the same resolver
     out = inst.ctl("dkim", "verify", str(signed), check=0).out
     assert out.startswith("dkim=pass header.d=signed.test header.s=sel")
+
+
+# ---- a real peer: Postfix signing with OpenDKIM ----
+
+OPENDKIM = "/usr/sbin/opendkim"
+
+OPENDKIM_CONF = """\
+Mode s
+Domain dkim.peer.test
+Selector pf
+KeyFile {keydir}/pf.private
+Socket inet:{port}@127.0.0.1
+Background no
+Syslog no
+Canonicalization relaxed/relaxed
+RequireSafeKeys false
+PidFile {dir}/opendkim.pid
+"""
+
+PEER_MAIN_CF = """\
+compatibility_level = 3.6
+meta_directory = /etc/postfix
+queue_directory = {dir}/spool
+data_directory = {dir}/data
+mail_owner = postfix
+setgid_group = postdrop
+myhostname = mx.dkim.peer.test
+mydestination =
+inet_interfaces = 127.0.0.1
+inet_protocols = ipv4
+mynetworks = 127.0.0.0/8
+smtpd_relay_restrictions = permit_mynetworks, reject
+relayhost = [127.0.0.1]:{relay_port}
+smtp_host_lookup = native
+smtpd_peername_lookup = no
+smtpd_milters = inet:127.0.0.1:{milter_port}
+milter_default_action = tempfail
+biff = no
+maillog_file = {dir}/maillog
+maillog_file_prefixes = {dir}
+"""
+
+
+def test_postfix_with_opendkim_passes(tmp_path, zone, mx):
+    from test_relay import POSTFIX, Postfix
+    if not (os.access(POSTFIX, os.X_OK) and os.access(OPENDKIM, os.X_OK)):
+        pytest.skip("postfix or opendkim is not installed")
+    milter_port = free_port()
+    conf = tmp_path / "opendkim.conf"
+    conf.write_text(OPENDKIM_CONF.format(keydir=zone.keydir, port=milter_port,
+                                         dir=tmp_path))
+    os.chmod(os.path.join(zone.keydir, "pf.private"), 0o600)
+    milter = subprocess.Popen([OPENDKIM, "-f", "-x", str(conf)],
+                              stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    peer = None
+    try:
+        def listening():
+            import socket
+            try:
+                socket.create_connection(("127.0.0.1", milter_port), 1).close()
+                return True
+            except OSError:
+                return False
+        wait_for(listening, "opendkim", milter, 30)
+        peer = Postfix(PEER_MAIN_CF, relay_port=mx.smtp_port,
+                       milter_port=milter_port)
+        with smtplib.SMTP("127.0.0.1", peer.port, timeout=30) as s:
+            s.sendmail("alice@dkim.peer.test", [USER],
+                       message("alice@dkim.peer.test", "via postfix"))
+        [ar], plain = auth_results(mx, "via postfix", tmp_path, timeout=60)
+        assert b"DKIM-Signature:" in plain, plain
+        assert "spf=pass smtp.mailfrom=alice@dkim.peer.test" in ar, ar
+        assert "dkim=pass header.d=dkim.peer.test header.s=pf" in ar, ar
+        assert "dmarc=pass" in ar, ar
+    finally:
+        if peer is not None:
+            peer.stop()
+        stop(milter)
