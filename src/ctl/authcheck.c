@@ -102,6 +102,8 @@ static void print_verdict(const struct authcheck_verdict *v)
 {
 	const struct dmarc_verdict *d = &v->dmarc;
 	printf("spf=%s\n", spf_result_name(v->spf));
+	if (v->helo_checked)
+		printf("spf_helo=%s\n", spf_result_name(v->spf_helo));
 	printf("dkim=%s (%zu signature%s)\n", v->dkim_pass ? "pass" :
 	    v->ndkim == 0 ? "none" : "fail", v->ndkim, v->ndkim == 1 ? "" : "s");
 	printf("dmarc=%s from=%s policy=%s disposition=%s spf_aligned=%s "

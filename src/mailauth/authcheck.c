@@ -14,7 +14,7 @@
 #include "mailauth/authres.h"
 #include "mailauth/dkim_verify.h"
 
-enum { TOKEN_SPF, TOKEN_DMARC, TOKEN_DKIM };
+enum { TOKEN_SPF, TOKEN_DMARC, TOKEN_HELO, TOKEN_DKIM };
 
 /* A stepper's state between questions. */
 struct engine {
@@ -24,13 +24,14 @@ struct engine {
 
 struct authcheck {
 	struct spf *spf;
+	struct spf *helo;        /* the HELO identity too (RFC 7208 2.3), or NULL */
 	struct dmarc *dmarc;
-	struct engine spf_e, dmarc_e;
+	struct engine spf_e, dmarc_e, helo_e;
 	struct dkim_verifier *dkim;
 	size_t dkim_next;        /* key questions handed out */
 	bool *dkim_answered;
 	bool from_ok;
-	char *mailfrom, *helo, *authserv_id;
+	char *mailfrom, *helo_name, *authserv_id;
 	bool finished;
 };
 
@@ -57,13 +58,24 @@ struct authcheck *authcheck_new(const struct authcheck_params *p)
 {
 	struct authcheck *c = xcalloc(1, sizeof *c);
 	c->mailfrom = xstrdup(p->mailfrom);
-	c->helo = xstrdup(p->helo);
+	c->helo_name = xstrdup(p->helo);
 	c->authserv_id = xstrdup(p->authserv_id);
 	c->spf = spf_new();
 	spf_set_receiver(c->spf, p->authserv_id);
 	spf_set_time(c->spf, p->now);
 	if (!spf_start(c->spf, p->ip, p->mailfrom, p->helo))
 		(void)spf_start(c->spf, "0.0.0.0", "", "");
+	/* For the null sender the check above is the HELO check already. */
+	if (p->mailfrom[0] != '\0' && authdns_host_ok(p->helo, 253)) {
+		c->helo = spf_new();
+		spf_set_receiver(c->helo, p->authserv_id);
+		spf_set_time(c->helo, p->now);
+		if (!spf_start_helo(c->helo, p->ip, p->helo)) {
+			spf_free(c->helo);
+			c->helo = NULL;
+		}
+	}
+	c->helo_e.done = c->helo == NULL;
 	struct buf dom = BUF_INIT;
 	c->from_ok = from_domain(p->hdr, p->hdr_len, &dom);
 	c->dmarc = dmarc_new();
@@ -80,27 +92,38 @@ void authcheck_free(struct authcheck *c)
 	if (c == NULL)
 		return;
 	spf_free(c->spf);
+	spf_free(c->helo);
 	dmarc_free(c->dmarc);
 	dkim_verifier_free(c->dkim);
 	free(c->dkim_answered);
 	free(c->mailfrom);
-	free(c->helo);
+	free(c->helo_name);
 	free(c->authserv_id);
 	free(c);
 }
 
-static bool next_spf(struct authcheck *c, struct authcheck_query *q)
+static bool next_dmarc(struct authcheck *c, struct authcheck_query *q);
+
+static bool next_spf(struct spf *spf, struct engine *e, unsigned token,
+    struct authcheck_query *q)
 {
 	struct spf_query sq;
-	if (c->spf_e.asked || c->spf_e.done)
+	if (e->asked || e->done)
 		return false;
-	if (spf_step(c->spf, &sq) == SPF_DONE) {
-		c->spf_e.done = true;
+	if (spf_step(spf, &sq) == SPF_DONE) {
+		e->done = true;
 		return false;
 	}
-	c->spf_e.asked = true;
-	*q = (struct authcheck_query){ TOKEN_SPF, sq.type, sq.name };
+	e->asked = true;
+	*q = (struct authcheck_query){ token, sq.type, sq.name };
 	return true;
+}
+
+/* The next question of one of the steppers. */
+static bool next_step(struct authcheck *c, struct authcheck_query *q)
+{
+	return next_spf(c->spf, &c->spf_e, TOKEN_SPF, q) ||
+	    next_spf(c->helo, &c->helo_e, TOKEN_HELO, q) || next_dmarc(c, q);
 }
 
 static bool next_dmarc(struct authcheck *c, struct authcheck_query *q)
@@ -121,7 +144,7 @@ bool authcheck_next_query(struct authcheck *c, struct authcheck_query *q)
 {
 	if (c->finished)
 		return false;
-	if (next_spf(c, q) || next_dmarc(c, q))
+	if (next_step(c, q))
 		return true;
 	if (c->dkim_next < dkim_verifier_nqueries(c->dkim)) {
 		size_t i = c->dkim_next++;
@@ -157,6 +180,9 @@ void authcheck_answer(struct authcheck *c, unsigned token,
 	if (token == TOKEN_SPF && c->spf_e.asked) {
 		c->spf_e.asked = false;
 		spf_answer(c->spf, rc, rr, n);
+	} else if (token == TOKEN_HELO && c->helo_e.asked) {
+		c->helo_e.asked = false;
+		spf_answer(c->helo, rc, rr, n);
 	} else if (token == TOKEN_DMARC && c->dmarc_e.asked) {
 		c->dmarc_e.asked = false;
 		dmarc_answer(c->dmarc, rc, rr, n);
@@ -168,7 +194,7 @@ void authcheck_answer(struct authcheck *c, unsigned token,
 
 bool authcheck_busy(const struct authcheck *c)
 {
-	if (c->spf_e.asked || c->dmarc_e.asked)
+	if (c->spf_e.asked || c->dmarc_e.asked || c->helo_e.asked)
 		return true;
 	for (size_t i = 0; i < c->dkim_next; i++)
 		if (!c->dkim_answered[i])
@@ -191,7 +217,9 @@ static void drain(struct authcheck *c)
 			authcheck_answer(c, TOKEN_SPF, AUTHDNS_TEMPFAIL, NULL, 0);
 		if (c->dmarc_e.asked)
 			authcheck_answer(c, TOKEN_DMARC, AUTHDNS_TEMPFAIL, NULL, 0);
-		if (!next_spf(c, &q) && !next_dmarc(c, &q))
+		if (c->helo_e.asked)
+			authcheck_answer(c, TOKEN_HELO, AUTHDNS_TEMPFAIL, NULL, 0);
+		if (!next_step(c, &q))
 			break;
 	}
 }
@@ -225,6 +253,8 @@ void authcheck_finish(struct authcheck *c, unsigned sample,
 		    r[i].result == DKIM_PERMERROR || r[i].result == DKIM_POLICY;
 	}
 	v->spf = spf_result(c->spf);
+	v->helo_checked = c->helo != NULL;
+	v->spf_helo = c->helo ? spf_result(c->helo) : SPF_RESULT_NONE;
 	v->ndkim = n;
 	v->dkim_pass = npassed > 0;
 	v->from_ok = c->from_ok;
@@ -233,7 +263,10 @@ void authcheck_finish(struct authcheck *c, unsigned sample,
 
 	struct authres ar;
 	authres_init(&ar, c->authserv_id);
-	authres_add_spf(&ar, v->spf, spf_problem(c->spf), c->mailfrom, c->helo);
+	authres_add_spf(&ar, v->spf, spf_problem(c->spf), c->mailfrom, c->helo_name);
+	if (c->helo != NULL)
+		authres_add_spf(&ar, v->spf_helo, spf_problem(c->helo), "",
+		    c->helo_name);
 	add_dkim(&ar, r, n);
 	authres_add_dmarc(&ar, &v->dmarc);
 	authres_finish(&ar, header);

@@ -1,5 +1,6 @@
 /* The authentication of one inbound message, sans I/O: SPF for the MAIL
- * FROM identity (postmaster@HELO for the null sender), every DKIM
+ * FROM identity (postmaster@HELO for the null sender) and for the HELO
+ * name when it is a domain name, every DKIM
  * signature, and DMARC for the From domain, run side by side; then the
  * Authentication-Results field (RFC 8601) that says what was found.
  *
@@ -39,7 +40,9 @@ struct authcheck_query {
 };
 
 struct authcheck_verdict {
-	enum spf_result spf;
+	enum spf_result spf;     /* MAIL FROM, or HELO for the null sender */
+	bool helo_checked;       /* also the HELO name (a domain name) */
+	enum spf_result spf_helo;
 	size_t ndkim;            /* signatures evaluated */
 	bool dkim_pass, dkim_fail;   /* some passed; some failed or broke */
 	struct dmarc_verdict dmarc;  /* strings live as long as the check */

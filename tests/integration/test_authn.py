@@ -208,8 +208,16 @@ def test_every_spf_result(mx, zone, tmp_path):
         code, text = send(mx, sender, message(sender, f"spf {result}"))
         assert code == 250, (result, text)
         [ar], _ = auth_results(mx, f"spf {result}", tmp_path)
-        assert f"spf={result} " in ar, (result, ar)
-    # the null sender: the HELO identity
+        assert re.search(rf"spf={result}( \([^)]*\))? smtp.mailfrom={sender};",
+                         ar), (result, ar)
+        assert re.search(r"spf=none( \([^)]*\))? smtp.helo=client.test", ar), ar
+    # the HELO identity is checked too
+    code, _ = send(mx, "x@fail.test", message("x@fail.test", "helo"),
+                   helo="pass.test")
+    assert code == 250
+    [ar], _ = auth_results(mx, "helo", tmp_path)
+    assert "spf=fail smtp.mailfrom=x@fail.test; spf=pass smtp.helo=pass.test" in ar
+    # the null sender: only the HELO identity
     code, _ = send(mx, "", message("x@pass.test", "bounce"), helo="pass.test")
     assert code == 250
     [ar], _ = auth_results(mx, "bounce", tmp_path)
@@ -447,7 +455,8 @@ def test_admin_tools(tmp_path, zone):
     signed.write_bytes(sign(zone, message("alice@signed.test", "tool")))
     out = inst.ctl("dmarc", str(signed), "127.0.0.1", "client.test",
                    "alice@signed.test", check=0).out
-    assert "spf=pass\n" in out and "dkim=pass (1 signature)\n" in out
+    assert "spf=pass\nspf_helo=none\n" in out
+    assert "dkim=pass (1 signature)\n" in out
     assert "dmarc=pass from=signed.test policy=reject" in out
     assert "action=accept" in out
     assert f"Authentication-Results: {HOST};" in out

@@ -14,6 +14,7 @@ static const struct zrr zone_rr[] = {
 	{ "example.org", "TXT", "v=spf1 -all", 0 },
 	{ "_dmarc.example.org", "TXT", "v=DMARC1; p=quarantine; pct=100", 0 },
 	{ "slow.example", "TIMEOUT", "", 0 },
+	{ "mx.example.net", "TXT", "v=spf1 ip4:192.0.2.7 -all", 0 },
 };
 
 /* Runs the check, answering every question from the zone unless
@@ -67,6 +68,8 @@ TEST(authcheck_aligned_spf_passes_dmarc)
 	CHECK(strstr(ar.data, "dmarc=pass") != NULL);
 	CHECK(strstr(ar.data, "header.from=example.com") != NULL);
 	CHECK(authcheck_score(&v) == 0);
+	CHECK(v.helo_checked && v.spf_helo == SPF_RESULT_PASS);
+	CHECK(strstr(ar.data, "spf=pass smtp.helo=mx.example.net") != NULL);
 	CHECK(ar.len > 2 && memcmp(ar.data + ar.len - 2, "\r\n", 2) == 0);
 	buf_free(&ar);
 }
@@ -85,6 +88,7 @@ TEST(authcheck_forged_from_fails_dmarc)
 	run("From: boss@example.org\r\n\r\n", "198.51.100.1", "boss@example.org",
 	    true, &v, &ar);
 	CHECK(v.spf == SPF_RESULT_FAIL);
+	CHECK(v.spf_helo == SPF_RESULT_FAIL);
 	CHECK(v.dmarc.disposition == DMARC_POLICY_QUARANTINE);
 	CHECK(authcheck_score(&v) == 1500 + 2500);
 	buf_free(&ar);
@@ -138,7 +142,7 @@ TEST(authcheck_bad_inputs)
 	CHECK(strstr(buf_cstr(&ar), "dkim=permerror") != NULL);
 	buf_reset(&ar);
 	run("", "192.0.2.7", "", true, &v, &ar);
-	CHECK(!v.from_ok);
+	CHECK(!v.from_ok && !v.helo_checked);
 	CHECK(strstr(buf_cstr(&ar), "smtp.helo=mx.example.net") != NULL);
 	buf_free(&ar);
 }
