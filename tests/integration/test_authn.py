@@ -182,6 +182,12 @@ def test_dkimpy_signed_mail_passes(mx, zone, tmp_path):
     assert "dkim=fail" in ar
     assert "dmarc=pass" in ar      # SPF still aligns
 
+    # SPF fails for a forwarder's envelope; the aligned signature carries DMARC
+    fwd = sign(zone, message("alice@signed.test", "forwarded"))
+    assert send(mx, "list@fail.test", fwd)[0] == 250
+    [ar], _ = auth_results(mx, "forwarded", tmp_path)
+    assert "spf=fail" in ar and "dkim=pass" in ar and "dmarc=pass" in ar, ar
+
 
 def test_forged_from_of_reject_domain_is_refused(mx, zone, tmp_path):
     code, text = send(mx, "someone@pass.test",
