@@ -111,7 +111,8 @@ static void rspamd_result(struct vjob *j, const struct buf *reply)
 	buf_free(&tmp);
 	log_info("%s: rspamd: %s, score %.2f", j->qid, rspamd_action_name(r.action),
 	    r.score / 1000.0);
-	j->filter_score += r.score;
+	j->filter_score = r.score;
+	j->filter_scored = true;
 	switch (r.action) {
 	case RSPAMD_REJECT:
 		refuse(j, 550, "5.7.1", "Message refused as spam");

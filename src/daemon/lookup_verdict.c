@@ -123,7 +123,9 @@ void vjob_decide(struct vjob *j)
 	int junk_at = (int)config_int(cfg, "spam_junk_score") * 1000;
 	int reject_at = (int)config_int(cfg, "spam_reject_score") * 1000;
 	const struct dmarc_verdict *d = &j->auth.dmarc;
-	j->score += authcheck_score(&j->auth) + j->filter_score;
+	/* rspamd checks SPF, DKIM and DMARC itself: its score replaces
+	 * ours rather than counting them twice. */
+	j->score += j->filter_scored ? j->filter_score : authcheck_score(&j->auth);
 	if (j->gtube.found)
 		j->score += junk_at + 1000;    /* always over the Junk mark */
 	j->junk = j->score >= junk_at || j->filter_junk ||

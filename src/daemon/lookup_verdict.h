@@ -38,7 +38,8 @@ struct vjob {
 	uint32_t filter_code;       /* 0, or the SMTP reply they ask for */
 	char filter_enh[8];
 	char filter_text[200];
-	int filter_score;           /* thousandths */
+	int filter_score;           /* rspamd's, thousandths */
+	bool filter_scored;         /* rspamd answered */
 	bool filter_junk;
 	struct buf filter_headers;  /* "X-Archmailbox-Filter: ..." */
 
