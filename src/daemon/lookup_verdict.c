@@ -24,6 +24,7 @@
 #include "mail/header.h"
 #include "daemon/lookup_int.h"
 #include "daemon/lookup_verdict.h"
+#include "daemon/verdict_policy.h"
 
 #define VERDICT_DNS_SECONDS 20
 /* smtp refuses inbound header sections over 1 MiB; a little slack for
@@ -120,31 +121,15 @@ static void reply(struct vjob *j, uint32_t code, const char *enh,
 void vjob_decide(struct vjob *j)
 {
 	const struct config *cfg = child_config();
-	int junk_at = (int)config_int(cfg, "spam_junk_score") * 1000;
-	int reject_at = (int)config_int(cfg, "spam_reject_score") * 1000;
-	const struct dmarc_verdict *d = &j->auth.dmarc;
-	/* rspamd checks SPF, DKIM and DMARC itself: its score replaces
-	 * ours rather than counting them twice. */
-	j->score += j->filter_scored ? j->filter_score : authcheck_score(&j->auth);
-	if (j->gtube.found)
-		j->score += junk_at + 1000;    /* always over the Junk mark */
-	j->junk = j->score >= junk_at || j->filter_junk ||
-	    (d->result == DMARC_RESULT_FAIL &&
-	    d->disposition == DMARC_POLICY_QUARANTINE);
-	char text[300];
-	if (d->result == DMARC_RESULT_FAIL && d->disposition == DMARC_POLICY_REJECT) {
-		snprintf(text, sizeof text, "Message refused: DMARC policy of %s "
-		    "says reject", d->policy_domain ? d->policy_domain : "the sender");
-		reply(j, 550, "5.7.1", text);
-	} else if (j->filter_code != 0) {
-		reply(j, j->filter_code, j->filter_enh, j->filter_text);
-	} else if (j->score >= reject_at) {
-		snprintf(text, sizeof text, "Message refused as spam (score %.1f)",
-		    j->score / 1000.0);
-		reply(j, 550, "5.7.1", text);
-	} else {
-		reply(j, 250, "2.0.0", "Ok");
-	}
+	struct verdict_in in = { &j->auth, j->gtube.found, j->filter_scored,
+		j->filter_score, j->filter_junk, j->filter_code, j->filter_enh,
+		j->filter_text, (int)config_int(cfg, "spam_junk_score") * 1000,
+		(int)config_int(cfg, "spam_reject_score") * 1000 };
+	struct verdict_out out;
+	verdict_policy(&in, &out);
+	j->score = out.score;
+	j->junk = out.junk;
+	reply(j, out.code, out.enh, out.text);
 }
 
 /* ---- SPF, DKIM, DMARC ---- */
