@@ -155,20 +155,18 @@ bool authcheck_next_query(struct authcheck *c, struct authcheck_query *q)
 	return false;
 }
 
-static void answer_dkim(struct authcheck *c, size_t i, enum authdns_rcode rc,
-    const struct authdns_rr *rr, size_t n)
+void authcheck_dkim_key(struct dkim_verifier *v, const char *name,
+    enum authdns_rcode rc, const struct authdns_rr *rr, size_t n)
 {
-	const char *name = dkim_verifier_query(c->dkim, i);
-	c->dkim_answered[i] = true;
 	if (rc != AUTHDNS_OK || n == 0) {
-		dkim_verifier_dns_fail(c->dkim, name, rc == AUTHDNS_TEMPFAIL ?
+		dkim_verifier_dns_fail(v, name, rc == AUTHDNS_TEMPFAIL ?
 		    DKIM_DNS_TEMPFAIL : DKIM_DNS_NXDOMAIN);
 		return;
 	}
 	for (size_t k = 0; k < n; k++) {
 		const char *s = rr[k].data;
 		size_t len = rr[k].len;
-		dkim_verifier_txt(c->dkim, name, &s, &len, 1);
+		dkim_verifier_txt(v, name, &s, &len, 1);
 	}
 }
 
@@ -188,7 +186,10 @@ void authcheck_answer(struct authcheck *c, unsigned token,
 		dmarc_answer(c->dmarc, rc, rr, n);
 	} else if (token >= TOKEN_DKIM && token - TOKEN_DKIM < c->dkim_next &&
 	    !c->dkim_answered[token - TOKEN_DKIM]) {
-		answer_dkim(c, token - TOKEN_DKIM, rc, rr, n);
+		size_t i = token - TOKEN_DKIM;
+		c->dkim_answered[i] = true;
+		authcheck_dkim_key(c->dkim, dkim_verifier_query(c->dkim, i), rc,
+		    rr, n);
 	}
 }
 

@@ -69,6 +69,12 @@ void authcheck_body(struct authcheck *c, const void *p, size_t n);
 void authcheck_finish(struct authcheck *c, unsigned sample,
     struct authcheck_verdict *v, struct buf *header);
 
+/* Hands a DKIM verifier the TXT answer for a key name (shared with
+ * tools that verify DKIM alone). */
+struct dkim_verifier;
+void authcheck_dkim_key(struct dkim_verifier *v, const char *name,
+    enum authdns_rcode rc, const struct authdns_rr *rr, size_t n);
+
 /* The DNS_T_* (common/dns.h) type of a question. */
 int authcheck_dns_type(enum spf_qtype t);
 
