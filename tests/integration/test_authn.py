@@ -85,6 +85,8 @@ def zone(tmp_path_factory):
         "quarantine.test.": [txt("v=spf1 ip4:192.0.2.1 -all")],
         "_dmarc.quarantine.test.": [txt("v=DMARC1; p=quarantine")],
         "none.test.": [("A", A("192.0.2.9"))],
+        "exp.test.": [txt("v=spf1 -all exp=why.exp.test")],
+        "why.exp.test.": [txt("%{i} may not send for %{d}")],
         # 127.0.0.1 is on one block list, and not on the other
         "1.0.0.127.bl.test.": [("A", A("127.0.0.2")), txt("listed")],
         "2.0.0.127.bl.test.": [("A", A("127.0.0.2"))],
@@ -453,6 +455,8 @@ def test_admin_tools(tmp_path, zone):
         assert out[2].startswith(f"Received-SPF: {result} ({HOST}: ")
         assert "client-ip=127.0.0.1;" in out[2]
     assert inst.ctl("spf", "nonsense", "h", "x@pass.test").returncode == 2
+    out = inst.ctl("spf", "127.0.0.1", "h.test", "x@exp.test", check=0).out
+    assert out.startswith("fail\n127.0.0.1 may not send for exp.test\n"), out
     # the null sender checks the HELO name
     out = inst.ctl("spf", "127.0.0.1", "pass.test", "", check=0).out
     assert out.startswith("pass\n") and "postmaster@pass.test" in out
