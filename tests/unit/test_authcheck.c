@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "common/buf.h"
+#include "common/dns.h"
 #include "mailauth/authcheck.h"
 #include "spf_fakedns.h"
 #include "t.h"
@@ -145,4 +146,59 @@ TEST(authcheck_bad_inputs)
 	CHECK(!v.from_ok && !v.helo_checked);
 	CHECK(strstr(buf_cstr(&ar), "smtp.helo=mx.example.net") != NULL);
 	buf_free(&ar);
+}
+
+/* libunbound's wire-format answers as the engines take them. */
+static struct authdns_answer conv(int type, enum dns_status st,
+    const unsigned char *const *rdata, const size_t *len, size_t n)
+{
+	struct dns_answer a = { st, false, n, rdata, len };
+	struct authdns_answer out;
+	authdns_answer_from(&out, type, &a);
+	return out;
+}
+
+TEST(authdns_from_wire)
+{
+	static const unsigned char txt[] = "\x05v=spf\x02" "1 \x00";
+	static const unsigned char badtxt[] = "\x09short";
+	static const unsigned char mx[] = "\x00\x0a\x02mx\x07" "example\x00";
+	static const unsigned char ptr[] = "\x04host\x04test\x00";
+	static const unsigned char a4[] = { 192, 0, 2, 1 };
+	const unsigned char *rd[] = { txt, badtxt };
+	size_t len[] = { sizeof txt - 1, sizeof badtxt - 1 };
+	struct authdns_answer x = conv(DNS_T_TXT, DNS_OK, rd, len, 2);
+	CHECK(x.rc == AUTHDNS_OK && x.n == 1);   /* the bad one is left out */
+	CHECK_MEM(x.rr[0].data, x.rr[0].len, "v=spf1 ", 7);
+	authdns_answer_free(&x);
+	rd[0] = mx;
+	len[0] = sizeof mx - 1;
+	x = conv(DNS_T_MX, DNS_OK, rd, len, 1);
+	CHECK(x.n == 1);
+	CHECK_MEM(x.rr[0].data, x.rr[0].len, "mx.example", 10);
+	authdns_answer_free(&x);
+	rd[0] = ptr;
+	len[0] = sizeof ptr - 1;
+	x = conv(DNS_T_PTR, DNS_OK, rd, len, 1);
+	CHECK(x.n == 1);
+	CHECK_MEM(x.rr[0].data, x.rr[0].len, "host.test", 9);
+	authdns_answer_free(&x);
+	len[0] = sizeof ptr;         /* trailing junk */
+	x = conv(DNS_T_PTR, DNS_OK, rd, len, 1);
+	CHECK(x.n == 0);
+	authdns_answer_free(&x);
+	rd[0] = a4;
+	len[0] = 4;
+	x = conv(DNS_T_A, DNS_OK, rd, len, 1);
+	CHECK(x.n == 1 && x.rr[0].len == 4);
+	authdns_answer_free(&x);
+	x = conv(DNS_T_AAAA, DNS_OK, rd, len, 1);     /* wrong length */
+	CHECK(x.n == 0);
+	authdns_answer_free(&x);
+	x = conv(DNS_T_TXT, DNS_NODATA, NULL, NULL, 0);
+	CHECK(x.rc == AUTHDNS_OK && x.n == 0);
+	x = conv(DNS_T_TXT, DNS_NXDOMAIN, NULL, NULL, 0);
+	CHECK(x.rc == AUTHDNS_NXDOMAIN);
+	x = conv(DNS_T_TXT, DNS_TEMPFAIL, NULL, NULL, 0);
+	CHECK(x.rc == AUTHDNS_TEMPFAIL);
 }
