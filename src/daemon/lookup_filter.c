@@ -86,6 +86,12 @@ static void clamd_result(struct vjob *j, const struct buf *reply)
 	    name, sizeof name)) {
 	case CLAMD_CLEAN:
 		break;
+	case CLAMD_TOO_LARGE:
+		/* Deferring would not help: it will never be smaller. */
+		log_info("%s: clamd: too large to scan", j->qid);
+		buf_addstr(&j->filter_headers,
+		    "X-Archmailbox-Filter: clamd skipped (message too large)\r\n");
+		break;
 	case CLAMD_VIRUS:
 		log_info("%s: clamd: %s", j->qid, name);
 		snprintf(text, sizeof text, "Message refused: virus %s found", name);
@@ -192,10 +198,19 @@ static void on_read(struct bufferevent *bev, void *arg)
 
 static void on_event(struct bufferevent *bev, short what, void *arg)
 {
-	(void)bev;
 	struct filter_conn *c = arg;
 	if (what & BEV_EVENT_CONNECTED)
 		return;
+	if ((what & BEV_EVENT_ERROR) && (what & BEV_EVENT_WRITING) &&
+	    !(what & BEV_EVENT_TIMEOUT)) {
+		/* The filter stopped reading (clamd past its size limit) and
+		 * may have said why: stop sending, read what it said. */
+		c->sent_all = true;
+		bufferevent_disable(bev, EV_WRITE);
+		evbuffer_drain(bufferevent_get_output(bev),
+		    evbuffer_get_length(bufferevent_get_output(bev)));
+		return;
+	}
 	if (what & BEV_EVENT_EOF)
 		conn_done(c, c->reply.len > 0 ? NULL : "closed without a reply");
 	else if (what & BEV_EVENT_TIMEOUT)

@@ -29,6 +29,9 @@ enum clamd_reply clamd_parse_reply(const char *p, size_t n, char *name,
 		name[0] = '\0';
 	/* "stream: " is what clamd names an INSTREAM; a numbered id
 	 * ("1: stream: ...") comes only with IDSESSION, which we do not use. */
+	static const char too_large[] = "INSTREAM size limit exceeded. ERROR";
+	if (n == sizeof too_large - 1 && memcmp(p, too_large, n) == 0)
+		return CLAMD_TOO_LARGE;
 	static const char prefix[] = "stream: ";
 	if (n < sizeof prefix - 1 || memcmp(p, prefix, sizeof prefix - 1) != 0)
 		return CLAMD_ERROR;

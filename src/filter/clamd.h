@@ -17,6 +17,7 @@ void clamd_chunk_len(uint32_t len, unsigned char out[4]);
 enum clamd_reply {
 	CLAMD_CLEAN,      /* "stream: OK" */
 	CLAMD_VIRUS,      /* "stream: NAME FOUND" */
+	CLAMD_TOO_LARGE,  /* "INSTREAM size limit exceeded. ERROR" */
 	CLAMD_ERROR,      /* "... ERROR", or anything else */
 };
 

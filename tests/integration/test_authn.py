@@ -276,7 +276,7 @@ def clamd(tmp_path):
     sock = str(d / "clamd.sock")
     (d / "clamd.conf").write_text(
         f"LocalSocket {sock}\nDatabaseDirectory {d}/db\nForeground yes\n"
-        f"LogFile {d}/clamd.log\nPidFile {d}/clamd.pid\n"
+        f"LogFile {d}/clamd.log\nPidFile {d}/clamd.pid\nStreamMaxLength 64K\n"
         f"User {pwd_name()}\n")
     proc = subprocess.Popen([CLAMD, "-c", str(d / "clamd.conf")],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -367,6 +367,12 @@ def test_clamd_refuses_viruses(tmp_path, zone, clamd):
         assert send(mx, "x@pass.test", message("x@pass.test", "clean"))[0] == 250
         found, plain = auth_results(mx, "clean", tmp_path)
         assert b"X-Archmailbox-Filter" not in plain
+        # over clamd's StreamMaxLength: accepted unscanned, whatever
+        # filter_fail says, as it would never get smaller
+        big = message("x@pass.test", "big", body=("y" * 78 + "\r\n") * 1000)
+        assert send(mx, "x@pass.test", big)[0] == 250
+        _, plain = auth_results(mx, "big", tmp_path)
+        assert b"X-Archmailbox-Filter: clamd skipped (message too large)" in plain
         # clamd stopped: mail flows, with a header saying so (filter_fail=open)
         stop(clamd)
         assert send(mx, "x@pass.test", message("x@pass.test", "unscanned"))[0] == 250

@@ -24,7 +24,9 @@ TEST(clamd_replies)
 	CHECK_STR(name, "Eicar-Signature");
 	CHECK(clamd("stream: Win.Test.EICAR_HDB-1 FOUND\0junk", 39, name) == CLAMD_VIRUS);
 	CHECK_STR(name, "Win.Test.EICAR_HDB-1");
-	CHECK(clamd("INSTREAM size limit exceeded. ERROR", 35, name) == CLAMD_ERROR);
+	CHECK(clamd("INSTREAM size limit exceeded. ERROR", 35, name) == CLAMD_TOO_LARGE);
+	CHECK(clamd("INSTREAM size limit exceeded. ERROR\n", 36, name) == CLAMD_TOO_LARGE);
+	CHECK(clamd("stream: lstat() failed. ERROR", 29, name) == CLAMD_ERROR);
 	CHECK(clamd("stream: FOUND", 13, name) == CLAMD_ERROR);
 	CHECK(clamd("stream:  FOUND", 14, name) == CLAMD_ERROR);
 	CHECK(clamd("", 0, name) == CLAMD_ERROR);
