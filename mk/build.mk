@@ -7,7 +7,7 @@ OUT     := $(BUILD)/$(VARIANT)
 PKGS := libsodium sqlite3 liblzma libzstd libevent libevent_openssl openssl \
         libidn2 libunbound libcurl jansson libpsl
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS)) -lunistring -pthread
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS)) -lunistring -lm -pthread
 
 WARN    := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wvla -Wstrict-prototypes
 BASE    := -std=c17 -D_GNU_SOURCE -pthread -Isrc -g $(WARN) $(PKG_CFLAGS)
@@ -25,8 +25,12 @@ LAYERS   := common mail mailauth filter store smtp imap acme daemon ctl
 LIB_SRCS := $(foreach d,$(LAYERS),$(wildcard src/$(d)/*.c))
 LIB_OBJS := $(LIB_SRCS:%.c=$(OUT)/obj/%.o)
 LIB      := $(OUT)/libarchmailbox.a
-CMDS     := mailboxd mailboxctl treesutil
-BINS     := $(CMDS:%=$(OUT)/bin/%)
+CMDS     := mailboxd mailboxctl treesutil mailboxd-renew
+# One executable per process role (src/cmd/mailboxd_role.c), named
+# mailboxd-<role> as proc_name() spells it; its role_ops symbol drops the
+# hyphen. --as-needed keeps out the libraries the role never calls.
+ROLES    := lookup queue deliver smtp imap-login imap signer relay acme
+BINS     := $(CMDS:%=$(OUT)/bin/%) $(ROLES:%=$(OUT)/bin/mailboxd-%)
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 UNIT_OBJS := $(UNIT_SRCS:%.c=$(OUT)/obj/%.o)
 
@@ -47,7 +51,19 @@ $(LIB): $(LIB_OBJS)
 $(OUT)/bin/%: $(OUT)/obj/src/cmd/%.o $(LIB)
 	@mkdir -p $(dir $@)
 	@echo "  LD $@"
-	@$(CC) $(VFLAGS) $(LDV) -o $@ $< $(LIB) $(PKG_LIBS)
+	@$(CC) $(VFLAGS) $(LDV) -Wl,--as-needed -o $@ $< $(LIB) $(PKG_LIBS)
+
+$(OUT)/obj/roles/%.o: src/cmd/mailboxd_role.c
+	@mkdir -p $(dir $@)
+	@echo "  CC $(VARIANT) $< ($*)"
+	@$(CC) $(BASE) $(VFLAGS) -DROLE_OPS=$(subst -,,$*)_role -MMD -MP -MT $@ \
+	    -c $< -o $@
+
+# A static pattern: mailboxd-renew is a command, not a role.
+$(ROLES:%=$(OUT)/bin/mailboxd-%): $(OUT)/bin/mailboxd-%: $(OUT)/obj/roles/%.o $(LIB)
+	@mkdir -p $(dir $@)
+	@echo "  LD $@"
+	@$(CC) $(VFLAGS) $(LDV) -Wl,--as-needed -o $@ $< $(LIB) $(PKG_LIBS)
 
 $(OUT)/bin/unit-tests: $(UNIT_OBJS) $(LIB)
 	@mkdir -p $(dir $@)
@@ -76,4 +92,5 @@ $(FUZZ_OUT)/bin/%: tests/fuzz/%.c $(FUZZ_OUT)/lib.a
 	@echo "  LD $@"
 	@clang $(BASE) -O1 -g -fsanitize=fuzzer,address,undefined -o $@ $< $(FUZZ_OUT)/lib.a $(PKG_LIBS)
 
--include $(LIB_OBJS:.o=.d) $(UNIT_OBJS:.o=.d) $(FUZZ_OBJS:.o=.d)
+-include $(LIB_OBJS:.o=.d) $(UNIT_OBJS:.o=.d) $(FUZZ_OBJS:.o=.d) \
+    $(wildcard $(OUT)/obj/roles/*.d)

@@ -20,6 +20,9 @@ static const struct {
 	{ "alias",  ctl_alias,  "alias add SRC DST | del SRC [DST] | list" },
 	{ "resolve", ctl_resolve, "resolve ADDRESS" },
 	{ "queue",  ctl_queue,  "queue list | flush" },
+	{ "spam",   ctl_spam,   "spam train ADDR --spam|--ham FILE... | status ADDR" },
+	{ "cert",   ctl_cert,   "cert issue [--staging] [--directory URL] [--directory-ca FILE]\n"
+	                        "  cert renew [--force] | deploy FULLCHAIN KEY | status" },
 	{ "dkim",   ctl_dkim,   "dkim keygen DOMAIN [--selector S] | list | dns DOMAIN\n"
 	                        "  dkim rotate DOMAIN [--selector S] | sign DOMAIN [FILE]\n"
 	                        "  dkim verify [FILE] [--key NAME=RECORD]..." },

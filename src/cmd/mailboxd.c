@@ -1,4 +1,5 @@
-/* mailboxd: the archmailbox server. */
+/* mailboxd: the archmailbox server's master. It starts each process role
+ * from its own executable, mailboxd-<role>, in the same directory. */
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
@@ -12,30 +13,11 @@
 #include "common/config.h"
 #include "common/log.h"
 #include "daemon/master.h"
-#include "daemon/roles.h"
-
-static const struct role_ops *const child_roles[] = { &lookup_role,
-	&queue_role, &deliver_role, &smtp_role, &imaplogin_role, &imap_role,
-	&signer_role, &relay_role };
 
 static int usage(void)
 {
 	fprintf(stderr, "usage: mailboxd [-f] [-c CONF]\n");
 	return 2;
-}
-
-static _Noreturn void run_child(const char *name, bool foreground)
-{
-	for (size_t i = 0; i < sizeof child_roles / sizeof child_roles[0]; i++) {
-		if (strcmp(proc_name(child_roles[i]->role), name) == 0) {
-			static char ident[64];
-			snprintf(ident, sizeof ident, "mailboxd/%s", name);
-			log_open(ident, foreground);
-			child_run(child_roles[i], 3);
-		}
-	}
-	fprintf(stderr, "mailboxd: unknown role %s\n", name);
-	exit(2);
 }
 
 static bool daemonize(void)
@@ -59,14 +41,13 @@ static bool daemonize(void)
 
 int main(int argc, char **argv)
 {
-	const char *conf = NULL, *role = NULL;
+	const char *conf = NULL;
 	bool foreground = false;
 	int c;
-	while ((c = getopt(argc, argv, "c:fR:h")) != -1) {
+	while ((c = getopt(argc, argv, "c:fh")) != -1) {
 		switch (c) {
 		case 'c': conf = optarg; break;
 		case 'f': foreground = true; break;
-		case 'R': role = optarg; break;
 		default: return usage();
 		}
 	}
@@ -74,8 +55,6 @@ int main(int argc, char **argv)
 		return usage();
 	if (sodium_init() < 0)
 		return 1;
-	if (role != NULL)
-		run_child(role, foreground);
 	char self[PATH_MAX];
 	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
 	if (n <= 0) {

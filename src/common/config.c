@@ -180,6 +180,13 @@ bool config_bool(const struct config *cfg, const char *key)
 	return v;
 }
 
+long long config_score(const struct config *cfg, const char *key)
+{
+	long long v = 0;
+	config_parse_score(config_str(cfg, key), &v);
+	return v;
+}
+
 void config_state_path(const struct config *cfg, const char *rel, struct buf *out)
 {
 	if (rel[0] == '/') {

@@ -29,6 +29,8 @@ const char *config_str(const struct config *cfg, const char *key);
 unsigned long long config_size(const struct config *cfg, const char *key);
 long long config_int(const struct config *cfg, const char *key);
 bool config_bool(const struct config *cfg, const char *key);
+/* A score setting in thousandths of a point. */
+long long config_score(const struct config *cfg, const char *key);
 
 /* Appends state_dir "/" rel to out. */
 void config_state_path(const struct config *cfg, const char *rel, struct buf *out);

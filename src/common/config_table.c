@@ -36,6 +36,14 @@ const struct config_setting config_settings[] = {
 	  "certificate chain in PEM (relative paths are under state_dir)" },
 	{ "tls_key", CT_PATH, "tls/private.key", NORANGE,
 	  "private key of the certificate in PEM" },
+	{ "acme_directory", CT_STRING, "https://acme-v02.api.letsencrypt.org/directory",
+	  NORANGE, "ACME server directory URL for `mailboxctl cert issue`" },
+	{ "acme_extra_names", CT_HOSTLIST, "", NORANGE,
+	  "names the certificate covers besides hostname (space-separated)" },
+	{ "acme_tls_port", CT_INT, "443", INTRANGE(0, 65535),
+	  "port where mailboxd answers TLS-ALPN-01 challenges (0: none)" },
+	{ "acme_http_port", CT_INT, "80", INTRANGE(0, 65535),
+	  "port where mailboxd answers HTTP-01 challenges (0: none)" },
 	{ "max_message_size", CT_SIZE, "100M", NORANGE,
 	  "largest message accepted, announced with SIZE" },
 	{ "max_recipients", CT_INT, "100", INTRANGE(1, 100000),
@@ -62,7 +70,7 @@ const struct config_setting config_settings[] = {
 	  "smarthost HOST[:PORT] for all outbound mail, if set" },
 	{ "mask_src", CT_BOOL, "no", NORANGE,
 	  "hide the client's address in Received headers of submitted mail" },
-	{ "dnsbl_zones", CT_STRING, "", NORANGE,
+	{ "dnsbl_zones", CT_HOSTLIST, "", NORANGE,
 	  "DNS block lists (space-separated zones) whose listed clients are refused" },
 	{ "greylisting", CT_BOOL, "no", NORANGE,
 	  "defer mail from an unknown client/sender/recipient triplet once" },
@@ -70,10 +78,10 @@ const struct config_setting config_settings[] = {
 	  "seconds a new triplet is deferred" },
 	{ "greylist_expiry", CT_INT, "35", INTRANGE(1, 3650),
 	  "days a triplet not seen again is remembered" },
-	{ "spam_junk_score", CT_INT, "5", INTRANGE(1, 10000),
-	  "spam score (points) from which mail goes to Junk" },
-	{ "spam_reject_score", CT_INT, "15", INTRANGE(1, 10000),
-	  "spam score (points) from which mail is refused at the end of DATA" },
+	{ "spam_junk_score", CT_SCORE, "5.0", INTRANGE(-1000000, 1000000),
+	  "spam score from which a message is filed into Junk" },
+	{ "spam_reject_score", CT_SCORE, "15.0", INTRANGE(-1000000, 1000000),
+	  "spam score from which mail is refused at the end of DATA" },
 	{ "rspamd_url", CT_STRING, "", NORANGE,
 	  "rspamd's normal worker, e.g. http://127.0.0.1:11333, to ask about inbound mail" },
 	{ "clamd_socket", CT_STRING, "", NORANGE,
@@ -103,6 +111,33 @@ bool config_parse_bool(const char *v, bool *out)
 		if (strcasecmp(v, no[i]) == 0) { *out = false; return true; }
 	}
 	return false;
+}
+
+bool config_parse_score(const char *v, long long *thousandths)
+{
+	bool neg = *v == '-';
+	long long n = 0;
+	int frac = -1;          /* digits after the point; -1: no point yet */
+	v += neg || *v == '+';
+	if (!isdigit((unsigned char)*v))
+		return false;
+	for (; *v; v++) {
+		if (*v == '.' && frac < 0) {
+			frac = 0;
+		} else if (isdigit((unsigned char)*v) && frac < 3 &&
+		    n < 2000000000LL) {
+			n = n * 10 + (*v - '0');
+			frac += frac >= 0;
+		} else {
+			return false;
+		}
+	}
+	for (int i = frac < 0 ? 0 : frac; i < 3; i++)
+		n *= 10;
+	if (n > 2000000000LL)
+		return false;
+	*thousandths = neg ? -n : n;
+	return true;
 }
 
 static bool valid_hostname(const char *h)
@@ -226,6 +261,22 @@ static bool valid_user(const char *v)
 	return n == 0 || v[0] != '-';
 }
 
+static bool valid_hostlist(const char *v)
+{
+	char name[256];
+	while (*v) {
+		size_t n = strcspn(v, " \t");
+		if (n >= sizeof name)
+			return false;
+		memcpy(name, v, n);
+		name[n] = '\0';
+		if (n > 0 && (!valid_hostname(name) || strchr(name, '.') == NULL))
+			return false;
+		v += n + strspn(v + n, " \t");
+	}
+	return true;
+}
+
 static bool printable(const char *v)
 {
 	for (; *v; v++)
@@ -247,6 +298,8 @@ static const char *type_name(const struct config_setting *s)
 	case CT_BOOL:     return "yes or no";
 	case CT_ENUM:     return "one of the listed choices";
 	case CT_USER:     return "a user name";
+	case CT_SCORE:    return "a score such as 5.0 or -1.5";
+	case CT_HOSTLIST: return "space-separated host names";
 	default:          return "printable text";
 	}
 }
@@ -255,6 +308,7 @@ bool config_check_value(const struct config_setting *s, const char *v,
     struct buf *err)
 {
 	unsigned long long size;
+	long long score;
 	bool b;
 	bool ok = printable(v);
 	switch (s->type) {
@@ -270,6 +324,9 @@ bool config_check_value(const struct config_setting *s, const char *v,
 	case CT_BOOL:     ok = ok && config_parse_bool(v, &b); break;
 	case CT_ENUM:     ok = ok && valid_enum(s->choices, v); break;
 	case CT_USER:     ok = ok && valid_user(v); break;
+	case CT_SCORE:    ok = ok && config_parse_score(v, &score) &&
+	    score >= s->min && score <= s->max; break;
+	case CT_HOSTLIST: ok = ok && valid_hostlist(v); break;
 	}
 	if (!ok) {
 		buf_printf(err, "%s: invalid value '%s': expected %s", s->key, v,

@@ -17,6 +17,9 @@ enum config_type {
 	CT_BOOL,        /* yes/no */
 	CT_ENUM,        /* one of a '|'-separated list */
 	CT_USER,        /* a user name, or empty */
+	CT_SCORE,       /* points, up to 3 decimals ("5", "-1.25"), in
+	                 * [min, max] thousandths */
+	CT_HOSTLIST,    /* space-separated host names, may be empty */
 };
 
 struct config_setting {
@@ -35,5 +38,8 @@ const struct config_setting *config_find(const char *key);
 bool config_check_value(const struct config_setting *s, const char *value,
     struct buf *err);
 bool config_parse_bool(const char *v, bool *out);
+/* "5.0", "-1.25" -> thousandths of a point (5000, -1250); false if not
+ * such a number or beyond +-2000000 points. */
+bool config_parse_score(const char *v, long long *thousandths);
 
 #endif

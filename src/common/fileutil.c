@@ -54,8 +54,9 @@ bool file_sync_parent(const char *path, struct buf *err)
 	return ok;
 }
 
-static bool write_full(int fd, const char *p, size_t len)
+bool file_write_full(int fd, const void *data, size_t len)
 {
+	const char *p = data;
 	while (len > 0) {
 		ssize_t n = write(fd, p, len);
 		if (n < 0 && errno == EINTR)
@@ -79,7 +80,7 @@ bool file_write_atomic(const char *path, const void *data, size_t len,
 	int fd = open(tmp.data, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
 	    (mode_t)mode);
 	bool ok = fd >= 0 && fchmod(fd, (mode_t)mode) == 0 &&
-	    write_full(fd, data, len) && fsync(fd) == 0;
+	    file_write_full(fd, data, len) && fsync(fd) == 0;
 	int saved = errno;
 	if (fd >= 0 && close(fd) != 0 && ok) {
 		ok = false;

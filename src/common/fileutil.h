@@ -18,5 +18,7 @@ bool file_sync_parent(const char *path, struct buf *err);
 /* mkdir with mode; an existing directory is fine (its mode is set). */
 bool file_mkdir(const char *path, mode_t mode, struct buf *err);
 bool file_exists(const char *path);
+/* write() until all of data is out (EINTR retried); false with errno. */
+bool file_write_full(int fd, const void *data, size_t len);
 
 #endif

@@ -1,10 +1,13 @@
 #include "ctl/ctl.h"
 
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "common/buf.h"
 #include "common/config.h"
+#include "common/fileutil.h"
 
 __attribute__((format(printf, 1, 0)))
 static void vreport(const char *fmt, va_list ap)
@@ -41,4 +44,18 @@ struct config *ctl_load_config(struct ctl *ctl)
 		ctl_fail("%s", buf_cstr(&err));
 	buf_free(&err);
 	return cfg;
+}
+
+long ctl_daemon_pid(const struct config *cfg)
+{
+	struct buf path = BUF_INIT, text = BUF_INIT, err = BUF_INIT;
+	config_state_path(cfg, "mailboxd.pid", &path);
+	long pid = file_read_all(path.data, 64, &text, &err) ?
+	    strtol(buf_cstr(&text), NULL, 10) : 0;
+	if (pid <= 1 || kill((pid_t)pid, 0) != 0)
+		pid = 0;
+	buf_free(&path);
+	buf_free(&text);
+	buf_free(&err);
+	return pid;
 }

@@ -14,7 +14,7 @@ typedef int ctl_cmd_fn(struct ctl *ctl, int argc, char **argv);
 
 /* argv[0] is the subcommand's own name ("user", "init", ...). */
 ctl_cmd_fn ctl_init, ctl_config, ctl_domain, ctl_user, ctl_alias, ctl_resolve,
-    ctl_dkim, ctl_queue, ctl_spf, ctl_dmarc;
+    ctl_dkim, ctl_queue, ctl_spam, ctl_cert, ctl_spf, ctl_dmarc;
 
 /* Prints "mailboxctl: <msg>" on stderr; returns 1 (ctl_fail) or 2 (ctl_usage). */
 int ctl_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -23,5 +23,8 @@ int ctl_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Loads the config chosen by -c / $MAILBOX_CONF / the default; on error
  * prints the reason and returns NULL. */
 struct config *ctl_load_config(struct ctl *ctl);
+
+/* The pid of the running mailboxd (state_dir/mailboxd.pid, alive), or 0. */
+long ctl_daemon_pid(const struct config *cfg);
 
 #endif

@@ -54,7 +54,18 @@ static const char *local_listen[][2] = {
 	{ "submissions_listen", "127.0.0.1:2465" },
 	{ "imap_listen", "127.0.0.1:2143" },
 	{ "imaps_listen", "127.0.0.1:2993" },
+	/* A local instance answers no ACME challenges unless told a port. */
+	{ "acme_tls_port", "0" },
+	{ "acme_http_port", "0" },
 };
+
+static bool set_by_local(const char *key)
+{
+	for (size_t i = 0; i < sizeof local_listen / sizeof local_listen[0]; i++)
+		if (strcmp(local_listen[i][0], key) == 0)
+			return true;
+	return !strcmp(key, "run_user");
+}
 
 /* The file lists the settings init chose, then every other setting as a
  * comment with its default, so the file documents itself. */
@@ -73,7 +84,7 @@ static void render_conf(const struct init_opts *o, struct buf *out)
 	for (unsigned i = 0; i < config_nsettings; i++) {
 		const struct config_setting *s = &config_settings[i];
 		if (strcmp(s->key, "hostname") == 0 || strcmp(s->key, "state_dir") == 0 ||
-		    (o->local && (strstr(s->key, "_listen") || !strcmp(s->key, "run_user"))))
+		    (o->local && set_by_local(s->key)))
 			continue;
 		buf_printf(out, "# %s: %s\n#%s = %s\n", s->key, s->help, s->key, s->def);
 	}

@@ -13,6 +13,8 @@
 #include "common/config.h"
 #include "common/log.h"
 #include "common/xmalloc.h"
+#include "daemon/deliver_index.h"
+#include "daemon/deliver_spam.h"
 #include "daemon/workers.h"
 #include "smtp/envelope.h"
 #include "store/maildir.h"
@@ -29,10 +31,13 @@ struct job {
 	int fd;
 	struct envelope env;
 	uint32_t rcpt;
-	/* Filled before a worker takes it; the worker touches nothing else. */
+	uint8_t retry;
+	/* Filled before a worker takes it; the worker touches only these
+	 * (the spam step adds to headers and sets junk). */
 	struct msgstore_delivery md;
 	char *mail_dir, *hostname;
-	struct buf headers, reason;
+	int32_t junk_score;     /* config spam_junk_score */
+	struct buf headers, reason, path, junk;
 	enum msgstore_result result;
 };
 
@@ -49,6 +54,7 @@ static struct {
 	struct buf mail_dir;
 	enum compress_algo algo;
 	int level;
+	int32_t junk_score;
 	struct usage usage[USAGE_SLOTS];
 } d;
 
@@ -60,6 +66,7 @@ static void apply_config(const struct config *cfg)
 		d.algo = COMPRESS_XZ;
 	long long level = config_int(cfg, "compression_level");
 	d.level = level < 0 ? COMPRESS_LEVEL_DEFAULT : (int)level;
+	d.junk_score = (int32_t)config_score(cfg, "spam_junk_score");
 }
 
 /* Quota use of a mailbox: scanning a Maildir is costly, so the figure is
@@ -169,7 +176,9 @@ static void job_free(struct job *j)
 	free(j->mail_dir);
 	free(j->hostname);
 	buf_free(&j->headers);
+	buf_free(&j->path);
 	buf_free(&j->reason);
+	buf_free(&j->junk);
 	free(j);
 }
 
@@ -191,7 +200,7 @@ static void job_finish(struct job *j, enum deliver_outcome outcome,
 	job_free(j);
 }
 
-/* MSG_DELIVER: fd; bytes envelope, u32 recipient index. */
+/* MSG_DELIVER: fd; bytes envelope, u32 recipient index, u8 retry. */
 static void on_deliver(const struct ipc_msg *m)
 {
 	struct ipc_reader r;
@@ -204,7 +213,7 @@ static void on_deliver(const struct ipc_msg *m)
 	/* envelope_decode initialises j->env; zeroed, it is safe to free. */
 	ipc_reader_init(&r, m);
 	bool ok = j->fd >= 0 && ipc_r_bytes(&r, &p, &len) &&
-	    ipc_r_u32(&r, &j->rcpt) && ipc_r_done(&r) &&
+	    ipc_r_u32(&r, &j->rcpt) && ipc_r_u8(&r, &j->retry) && ipc_r_done(&r) &&
 	    envelope_decode(p, len, &j->env, &err) && j->rcpt < j->env.nrcpts &&
 	    j->env.rcpts[j->rcpt].kind == RCPT_LOCAL;
 	struct ipc_chan *lookup = child_peer(PROC_LOOKUP);
@@ -225,10 +234,31 @@ static void on_deliver(const struct ipc_msg *m)
 	buf_free(&err);
 }
 
+/* The spam verdict (headers under the inbound ones; spam goes to Junk,
+ * even from user+folder), then the store and the index. */
 static void store_run(struct work *w)
 {
 	struct job *j = (struct job *)w;
+	struct spam_verdict spam;
+	struct buf maildir = BUF_INIT;
+	maildir_user_path(j->mail_dir, j->md.address, &maildir);
+	deliver_spam(maildir.data, j->fd, &j->env, j->junk_score, &j->headers,
+	    &j->junk, &spam);
+	j->md.headers = j->headers.data;
+	j->md.headers_len = j->headers.len;
+	if (spam.spam)
+		j->md.folder = buf_cstr(&j->junk);
 	j->result = msgstore_deliver(&j->md, &j->reason);
+	if (j->result == MSGSTORE_OK && j->path.len > 0) {
+		/* not when an earlier attempt delivered it */
+		struct deliver_index_msg m = {
+			.path = j->path.data, .headers = j->headers.data,
+			.headers_len = j->headers.len, .fd = j->fd,
+			.size = j->env.size, .pk = j->md.encrypt ? j->md.pk : NULL,
+		};
+		deliver_index(maildir.data, &m);
+	}
+	buf_free(&maildir);
 }
 
 static void store_done(struct work *w)
@@ -260,6 +290,7 @@ static void store(struct job *j, const unsigned char *pk, bool encrypt,
 	buf_add(&j->headers, j->env.added_headers, strlen(j->env.added_headers));
 	j->mail_dir = xstrdup(d.mail_dir.data);
 	j->hostname = xstrdup(config_str(child_config(), "hostname"));
+	j->junk_score = d.junk_score;
 	j->md = (struct msgstore_delivery){
 		.mail_dir = j->mail_dir, .address = rc->dest,
 		.folder = rc->folder, .encrypt = encrypt, .algo = d.algo,
@@ -267,7 +298,8 @@ static void store(struct job *j, const unsigned char *pk, bool encrypt,
 		.used = quota ? usage_of(rc->dest) : MSGSTORE_USAGE_UNKNOWN,
 		.headers = j->headers.data, .headers_len = j->headers.len,
 		.fd = j->fd, .size = j->env.size, .queue_id = j->env.id,
-		.rcpt = j->rcpt, .hostname = j->hostname,
+		.rcpt = j->rcpt, .hostname = j->hostname, .path = &j->path,
+		.retry = j->retry != 0,
 	};
 	if (encrypt)
 		memcpy(j->md.pk, pk, TREES_PK_LEN);
@@ -360,6 +392,7 @@ static void start(void)
 static void shutdown_deliver(void)
 {
 	workers_free(d.pool);   /* lets deliveries under way finish */
+	deliver_index_close();
 	drop_jobs(false);
 	for (int i = 0; i < USAGE_SLOTS; i++)
 		free(d.usage[i].address);

@@ -5,8 +5,6 @@
  * over the socket that imap-login relays the client's TLS connection to. */
 #include "daemon/roles.h"
 
-#include <fcntl.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -19,6 +17,7 @@
 #include "common/config.h"
 #include "common/log.h"
 #include "common/xmalloc.h"
+#include "filter/spamverdict.h"
 #include "imap/session.h"
 #include "store/maildir.h"
 #include "store/trees.h"
@@ -26,29 +25,39 @@
 #define AUTOLOGOUT  1800      /* RFC 9051 5.4: at least 30 minutes */
 #define POLL_USEC   300000    /* how often IDLE looks for new mail */
 
-#define TRAINING_FILE "archmailbox-training"
-
 static struct {
 	struct imap_session *s;
-	int training_fd;         /* the Maildir's training log, or -1 */
+	char *spam_db;           /* the user's classifier store */
+	struct bayes_db *spam;   /* opened at the first training signal */
 	struct bufferevent *bev;
 	struct event *poll;
 	char *user;
 	bool closing;
 } im;
 
-/* Moves into and out of Junk are kept for the spam classifier as lines
- * "spam|ham UIDVALIDITY UID MAILBOX" in the Maildir: only the message's
- * place, nothing of its content. */
+/* A move into or out of Junk trains the user's classifier here and now:
+ * only this process can read the message (it holds the key), and a
+ * queue of signals for later would have to find messages that may have
+ * moved again. Relearning a message as the other class moves its counts
+ * (bayes_db.h), so a mistaken move and its undo cancel out. */
 static void on_training(void *arg, const struct imap_training *t)
 {
 	(void)arg;
-	char line[512];
-	int n = snprintf(line, sizeof line, "%s %u %u %s\n",
-	    t->spam ? "spam" : "ham", t->uidvalidity, t->uid, t->mailbox);
-	if (im.training_fd < 0 || n <= 0 || (size_t)n >= sizeof line ||
-	    write(im.training_fd, line, (size_t)n) != n)
-		log_warn("imap: %s: training signal not recorded", im.user);
+	struct buf err = BUF_INIT;
+	enum bayes_learn r;
+	bool missing;
+	if (im.spam == NULL && t->msg != NULL)
+		im.spam = bayes_db_open(im.spam_db, true, &missing, &err);
+	if (t->msg == NULL)
+		log_warn("imap: %s: %s %u/%u unreadable, not learnt", im.user,
+		    t->mailbox, t->uidvalidity, t->uid);
+	else if (im.spam == NULL || !spam_train_db(im.spam, t->msg, t->msg_len,
+	    t->spam, &r, &err))
+		log_warn("imap: %s: spam classifier: %s", im.user, buf_cstr(&err));
+	else if (r != BAYES_ALREADY)
+		log_info("imap: %s: learnt %s %u/%u as %s", im.user, t->mailbox,
+		    t->uidvalidity, t->uid, t->spam ? "spam" : "ham");
+	buf_free(&err);
 }
 
 static void finish(void)
@@ -58,8 +67,8 @@ static void finish(void)
 	if (im.bev)
 		bufferevent_free(im.bev);
 	imap_session_free(im.s);
-	if (im.training_fd >= 0)
-		close(im.training_fd);
+	bayes_db_close(im.spam);
+	free(im.spam_db);
 	free(im.user);
 	child_exit(0);
 }
@@ -177,12 +186,9 @@ static void start_session(const struct ipc_msg *m)
 		log_err("imap: %s: %s", user, buf_cstr(&err));
 		bye("[UNAVAILABLE] Mailbox unavailable, try again later");
 	} else {
-		/* After imap_session_new, which makes the Maildir if needed. */
-		struct buf tf = BUF_INIT;
-		buf_printf(&tf, "%s/" TRAINING_FILE, md.data);
-		im.training_fd = open(tf.data, O_WRONLY | O_APPEND | O_CREAT |
-		    O_CLOEXEC | O_NOFOLLOW, 0600);
-		buf_free(&tf);
+		struct buf db = BUF_INIT;
+		spam_db_path(md.data, &db);
+		im.spam_db = buf_detach(&db);
 		log_info("imap: %s session from %s", user, client);
 		struct timeval tmo = { AUTOLOGOUT, 0 }, tick = { 0, POLL_USEC };
 		bufferevent_set_timeouts(im.bev, &tmo, NULL);
@@ -213,7 +219,6 @@ static bool setup(const struct config *cfg, struct buf *err)
 {
 	(void)cfg;
 	(void)err;
-	im.training_fd = -1;
 	return true;
 }
 

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <netinet/in.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -10,11 +11,12 @@
 #include <arpa/inet.h>
 
 #include "common/config.h"
+#include "common/log.h"
 #include "common/str.h"
 #include "common/xmalloc.h"
 
 static const char *const names[SVC_COUNT] = { "smtp", "submission",
-	"submissions", "imap", "imaps" };
+	"submissions", "imap", "imaps", "acme-tls", "acme-http" };
 
 const char *service_name(enum service svc)
 {
@@ -77,6 +79,16 @@ static int bind_one(const char *addr, struct buf *err)
 	return fd;
 }
 
+static void add_listener(struct listeners *out, enum service svc, int fd,
+    const char *addr)
+{
+	out->v = xreallocarray(out->v, (size_t)out->n + 1, sizeof *out->v);
+	struct listener *l = &out->v[out->n++];
+	l->svc = svc;
+	l->fd = fd;
+	str_copy(l->addr, sizeof l->addr, addr);
+}
+
 static bool bind_service(const struct config *cfg, enum service svc,
     struct listeners *out, struct buf *err)
 {
@@ -92,11 +104,7 @@ static bool bind_service(const struct config *cfg, enum service svc,
 		ok = fd >= 0;
 		if (!ok)
 			break;
-		out->v = xreallocarray(out->v, (size_t)out->n + 1, sizeof *out->v);
-		struct listener *l = &out->v[out->n++];
-		l->svc = svc;
-		l->fd = fd;
-		str_copy(l->addr, sizeof l->addr, t);
+		add_listener(out, svc, fd, t);
 	}
 	free(list);
 	return ok;
@@ -114,6 +122,33 @@ bool listeners_bind(const struct config *cfg, const enum service *svcs,
 		}
 	}
 	return true;
+}
+
+static void bind_port(enum service svc, int port, struct listeners *out,
+    struct buf *err)
+{
+	for (int v6 = 0; port > 0 && v6 < 2; v6++) {
+		char addr[32];
+		snprintf(addr, sizeof addr, v6 ? "[::]:%d" : "0.0.0.0:%d", port);
+		struct buf why = BUF_INIT;
+		int fd = bind_one(addr, &why);
+		if (fd >= 0) {
+			add_listener(out, svc, fd, addr);
+		} else {
+			buf_printf(err, "%s%s", err->len ? "; " : "", why.data);
+		}
+		buf_free(&why);
+	}
+}
+
+void listeners_bind_acme(const struct config *cfg, struct listeners *out)
+{
+	struct buf err = BUF_INIT;
+	bind_port(SVC_ACME_TLS, (int)config_int(cfg, "acme_tls_port"), out, &err);
+	bind_port(SVC_ACME_HTTP, (int)config_int(cfg, "acme_http_port"), out, &err);
+	if (err.len)
+		log_err("ACME challenges will not be answered there: %s", err.data);
+	buf_free(&err);
 }
 
 void listeners_close(struct listeners *ls)

@@ -8,7 +8,7 @@
 struct config;
 
 enum service { SVC_SMTP, SVC_SUBMISSION, SVC_SUBMISSIONS, SVC_IMAP, SVC_IMAPS,
-	SVC_COUNT };
+	SVC_ACME_TLS, SVC_ACME_HTTP, SVC_COUNT };
 
 struct listener {
 	enum service svc;
@@ -25,6 +25,9 @@ const char *service_name(enum service svc);
 /* Binds every address of the listed services' *_listen settings. */
 bool listeners_bind(const struct config *cfg, const enum service *svcs,
     int nsvcs, struct listeners *out, struct buf *err);
+/* Adds 0.0.0.0 and [::] on acme_tls_port and acme_http_port (0: none).
+ * Mail service does not depend on them: what cannot bind is logged. */
+void listeners_bind_acme(const struct config *cfg, struct listeners *out);
 void listeners_close(struct listeners *ls);
 
 #endif

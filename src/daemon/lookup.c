@@ -142,7 +142,9 @@ out:
 	buf_free(&err);
 }
 
-static void on_rcpt_check(const struct ipc_msg *m)
+/* From smtp at RCPT; from queue and deliver for the messages they make
+ * (bounces, vacation replies, redirects). */
+static void on_rcpt_check(enum proc_role from, const struct ipc_msg *m)
 {
 	struct ipc_reader r;
 	const char *rcpt, *sender, *client;
@@ -158,10 +160,10 @@ static void on_rcpt_check(const struct ipc_msg *m)
 	struct rcpt_reply rr = { 0, NULL, NULL, BUF_INIT };
 	rcpt_check(rcpt, authed != 0, &rr);
 	/* Mail for us from the outside: the client's reputation next. */
-	if (rr.code == 250 && !authed)
+	if (rr.code == 250 && !authed && from == PROC_SMTP)
 		lookup_policy_rcpt(m->id, client, sender, rcpt, &rr);
 	else
-		reply_verdict(PROC_SMTP, MSG_RCPT_RESULT, m->id, rr.code, rr.enh,
+		reply_verdict(from, MSG_RCPT_RESULT, m->id, rr.code, rr.enh,
 		    rr.text, rr.code == 250 ? &rr.extra : NULL);
 	buf_free(&rr.extra);
 }
@@ -207,8 +209,9 @@ static void message(enum proc_role from, const struct ipc_msg *m)
 	}
 	if (m->fd >= 0)
 		close(m->fd);
-	if (from == PROC_SMTP && m->type == MSG_RCPT_CHECK)
-		on_rcpt_check(m);
+	if (m->type == MSG_RCPT_CHECK && (from == PROC_SMTP ||
+	    from == PROC_QUEUE || from == PROC_DELIVER))
+		on_rcpt_check(from, m);
 	else if (from == PROC_DELIVER && m->type == MSG_USER_INFO)
 		on_user_info(m);
 	else if (from == PROC_SMTP && m->type == MSG_AUTH)

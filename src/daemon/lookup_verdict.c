@@ -123,8 +123,8 @@ void vjob_decide(struct vjob *j)
 	const struct config *cfg = child_config();
 	struct verdict_in in = { &j->auth, j->gtube.found, j->filter_scored,
 		j->filter_score, j->filter_junk, j->filter_code, j->filter_enh,
-		j->filter_text, (int)config_int(cfg, "spam_junk_score") * 1000,
-		(int)config_int(cfg, "spam_reject_score") * 1000 };
+		j->filter_text, (int)config_score(cfg, "spam_junk_score"),
+		(int)config_score(cfg, "spam_reject_score") };
 	struct verdict_out out;
 	verdict_policy(&in, &out);
 	j->score = out.score;

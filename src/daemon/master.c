@@ -3,6 +3,7 @@
 #include "daemon/master.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -45,7 +46,7 @@ static struct {
 } m;
 
 static const enum proc_role roles[] = { PROC_LOOKUP, PROC_QUEUE, PROC_DELIVER,
-	PROC_SMTP, PROC_IMAPLOGIN, PROC_SIGNER, PROC_RELAY };
+	PROC_SMTP, PROC_IMAPLOGIN, PROC_SIGNER, PROC_RELAY, PROC_ACME };
 #define NROLES_RUN (sizeof roles / sizeof roles[0])
 
 static void spawn(enum proc_role role);
@@ -92,11 +93,19 @@ static void send_tls(struct child *k)
 	buf_free(&payload);
 }
 
+static enum proc_role service_role(enum service svc)
+{
+	if (svc == SVC_IMAP || svc == SVC_IMAPS)
+		return PROC_IMAPLOGIN;
+	if (svc == SVC_ACME_TLS || svc == SVC_ACME_HTTP)
+		return PROC_ACME;
+	return PROC_SMTP;
+}
+
 static void send_listeners(struct child *k)
 {
 	for (int i = 0; i < m.ls.n; i++) {
-		bool imap = m.ls.v[i].svc == SVC_IMAP || m.ls.v[i].svc == SVC_IMAPS;
-		if (imap != (k->role == PROC_IMAPLOGIN))
+		if (service_role(m.ls.v[i].svc) != k->role)
 			continue;
 		struct buf p = BUF_INIT;
 		ipc_w_u32(&p, m.ls.v[i].svc);
@@ -147,14 +156,30 @@ static void on_child_msg(struct ipc_chan *ch, const struct ipc_msg *msg, void *a
 		close(msg->fd);
 }
 
+/* Each role is its own executable, mailboxd-<role> beside mailboxd,
+ * linked with only the libraries that role uses: a process that never
+ * does TLS does not pay for mapping and relocating OpenSSL. */
+bool master_sibling(const char *self, const char *name, char *path,
+    size_t size)
+{
+	const char *slash = strrchr(self, '/');
+	int dirlen = slash != NULL ? (int)(slash - self) : 1;
+	int n = snprintf(path, size, "%.*s/mailboxd-%s", dirlen,
+	    slash != NULL ? self : ".", name);
+	return n >= 0 && (size_t)n < size;
+}
+
 _Noreturn void master_exec_child(enum proc_role role, int fd)
 {
 	if (dup2(fd, 3) < 0)
 		_exit(127);
+	char path[PATH_MAX];
+	if (!master_sibling(m.self, proc_name(role), path, sizeof path))
+		_exit(127);
 	char *argv[] = { (char *)"mailboxd", (char *)"-R", (char *)proc_name(role),
 	    m.foreground ? (char *)"-f" : NULL, NULL };
-	execv(m.self, argv);
-	fprintf(stderr, "mailboxd: cannot run %s: %s\n", m.self, strerror(errno));
+	execv(path, argv);
+	fprintf(stderr, "mailboxd: cannot run %s: %s\n", path, strerror(errno));
 	_exit(127);
 }
 
@@ -181,10 +206,10 @@ static void spawn(enum proc_role role)
 	k->started = time(NULL);
 	k->chan = ipc_chan_new(m.base, sv[0], proc_name(role), on_child_msg, k);
 	ipc_send_buf(k->chan, MSG_CONFIG, 0, -1, &m.conf_text);
-	if (role == PROC_SMTP || role == PROC_IMAPLOGIN) {
+	if (role == PROC_SMTP || role == PROC_IMAPLOGIN)
 		send_tls(k);
+	if (role == PROC_SMTP || role == PROC_IMAPLOGIN || role == PROC_ACME)
 		send_listeners(k);
-	}
 	link_peers(k);
 }
 
@@ -238,7 +263,7 @@ static void on_sigchld(evutil_socket_t sig, short what, void *arg)
 	int status;
 	pid_t pid;
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-		if (sessions_reap(pid, status))
+		if (sessions_reap(pid, status) || renew_reap(pid, status))
 			continue;
 		for (size_t i = 0; i < NROLES_RUN; i++) {
 			struct child *k = &m.kids[roles[i]];
@@ -287,6 +312,15 @@ static void on_sigusr1(evutil_socket_t sig, short what, void *arg)
 		log_info("flushing the queue");
 		ipc_send(k->chan, MSG_FLUSH, 0, -1, NULL, 0);
 	}
+}
+
+/* SIGUSR2: check (and if due, renew) the certificate now. */
+static void on_sigusr2(evutil_socket_t sig, short what, void *arg)
+{
+	(void)sig;
+	(void)what;
+	(void)arg;
+	renew_now();
 }
 
 static void on_stop_timeout(evutil_socket_t fd, short what, void *arg)
@@ -371,16 +405,19 @@ int master_run(const char *conf_path, const char *self, bool foreground)
 		buf_free(&err);
 		return 1;
 	}
+	listeners_bind_acme(m.cfg, &m.ls);
 	buf_free(&err);
 	signal(SIGPIPE, SIG_IGN);
 	m.base = event_base_new();
 	sessions_init(m.base, &m.conf_text);
+	renew_init(m.base, conf_path, self);
 	struct event *sigs[] = {
 		evsignal_new(m.base, SIGCHLD, on_sigchld, NULL),
 		evsignal_new(m.base, SIGHUP, on_sighup, NULL),
 		evsignal_new(m.base, SIGTERM, on_sigterm, NULL),
 		evsignal_new(m.base, SIGINT, on_sigterm, NULL),
 		evsignal_new(m.base, SIGUSR1, on_sigusr1, NULL),
+		evsignal_new(m.base, SIGUSR2, on_sigusr2, NULL),
 	};
 	for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
 		evsignal_add(sigs[i], NULL);
@@ -391,6 +428,7 @@ int master_run(const char *conf_path, const char *self, bool foreground)
 	event_base_dispatch(m.base);
 	cleanup();
 	sessions_free();
+	renew_free();
 	ipc_chan_free_doomed();
 	for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
 		event_free(sigs[i]);

@@ -18,6 +18,7 @@ enum proc_role {
 	PROC_IMAP,            /* one per logged-in IMAP session, not a fixed role */
 	PROC_SIGNER,          /* DKIM signatures: the only reader of the keys */
 	PROC_RELAY,           /* outbound SMTP client */
+	PROC_ACME,            /* answers ACME challenges */
 	PROC_NROLES
 };
 
@@ -45,7 +46,8 @@ enum msg_type {
 	MSG_AUTH_RESULT,      /* u8 auth_result, str canonical user */
 	MSG_SENDER_CHECK,     /* str authenticated user, str sender */
 	MSG_SENDER_RESULT,    /* u32 code, str enhanced, str text */
-	MSG_VERDICT = 110,    /* fd message (read with pread only); str client,
+	MSG_VERDICT = 110,    /* fd message (read with pread only); str queue
+	                       * id, str client,
 	                       * str helo, str sender, u32 n, n * str rcpt */
 	MSG_VERDICT_RESULT,   /* u32 code, str enhanced, str text, str header
 	                       * lines to add, u32 spam score (int32, in
@@ -57,9 +59,17 @@ enum msg_type {
 	MSG_QUEUE_COMMIT,        /* bytes envelope -> QUEUE_RESULT */
 	MSG_QUEUE_ABORT,         /* str id */
 	MSG_QUEUE_RESULT,        /* u32 code, str enhanced, str text */
+	/* deliver -> queue: a message made here (vacation, redirect);
+	 * fd: the message, read with pread from offset 0; str sender,
+	 * u32 ENV_F_* flags, u32 n, n * (str orig, str dest, str folder,
+	 * u8 rcpt_kind): recipients already resolved by the caller */
+	MSG_QUEUE_INJECT = 210,
+	MSG_QUEUE_INJECT_RESULT, /* as QUEUE_RESULT; 250's text is the id */
 
 	/* queue <-> deliver */
-	MSG_DELIVER = 300,       /* fd message; bytes envelope, u32 rcpt index */
+	MSG_DELIVER = 300,       /* fd message; bytes envelope, u32 rcpt index,
+	                          * u8 retry (an earlier attempt may have
+	                          * stored it: msgstore_delivery.retry) */
 	MSG_DELIVER_RESULT,      /* u8 outcome, str reason */
 
 	/* deliver <-> lookup */

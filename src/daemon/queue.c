@@ -20,8 +20,8 @@
 #include "common/log.h"
 #include "common/runas.h"
 #include "common/xmalloc.h"
+#include "daemon/queue_int.h"
 #include "smtp/queue_sched.h"
-#include "smtp/queue_store.h"
 
 #define MAX_INFLIGHT 32
 #define MAX_RELAYS   16      /* relay jobs under way */
@@ -31,6 +31,8 @@ struct qmsg {
 	struct envelope env;
 	bool *busy;             /* per recipient: a delivery is under way */
 	unsigned inflight;
+	bool recovered;         /* loaded at start, or deliver died under it:
+	                         * it may be in the mailbox already */
 };
 
 struct work {
@@ -56,7 +58,7 @@ static struct {
 	struct event *timer;
 	struct queue_policy policy;
 	bool stopping;
-	struct { uint64_t req; struct envelope env; } *pending;
+	struct { uint64_t req; enum proc_role from; struct envelope env; } *pending;
 	size_t npending, cpending;
 	struct event *committer;
 } q;
@@ -140,6 +142,7 @@ static bool send_delivery(struct qmsg *m, uint32_t i)
 	if (ok) {
 		ipc_w_bytes(&p, enc.data, enc.len);
 		ipc_w_u32(&p, i);
+		ipc_w_u8(&p, m->recovered || m->env.rcpts[i].attempts > 0);
 		uint64_t id = ++q.next_req;
 		ok = ipc_send_buf(ch, MSG_DELIVER, id, fd, &p);
 		fd = -1;
@@ -293,16 +296,44 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
 	arm_timer();
 }
 
-static void reply_smtp(uint64_t id, uint32_t code, const char *enh, const char *text)
+/* Answers whoever asked for a commit: smtp (QUEUE_RESULT), deliver
+ * (QUEUE_INJECT_RESULT) or the queue itself (a log line on failure). */
+static void reply_to(enum proc_role from, uint64_t id, uint32_t code,
+    const char *enh, const char *text)
 {
+	struct ipc_chan *ch = from == PROC_QUEUE ? NULL : child_peer(from);
+	if (ch == NULL)
+		return;
 	struct buf p = BUF_INIT;
 	ipc_w_u32(&p, code);
 	ipc_w_str(&p, enh);
 	ipc_w_str(&p, text);
-	struct ipc_chan *ch = child_peer(PROC_SMTP);
-	if (ch)
-		ipc_send_buf(ch, MSG_QUEUE_RESULT, id, -1, &p);
+	ipc_send_buf(ch, from == PROC_SMTP ? MSG_QUEUE_RESULT :
+	    MSG_QUEUE_INJECT_RESULT, id, -1, &p);
 	buf_free(&p);
+}
+
+static void reply_smtp(uint64_t id, uint32_t code, const char *enh, const char *text)
+{
+	reply_to(PROC_SMTP, id, code, enh, text);
+}
+
+struct queue_store *queue_spool(void)
+{
+	return q.stopping ? NULL : q.qs;
+}
+
+void queue_pending_add(uint64_t req, enum proc_role from, struct envelope *e)
+{
+	if (q.npending == q.cpending) {
+		q.cpending = q.cpending ? 2 * q.cpending : 16;
+		q.pending = xreallocarray(q.pending, q.cpending, sizeof *q.pending);
+	}
+	q.pending[q.npending].req = req;
+	q.pending[q.npending].from = from;
+	q.pending[q.npending++].env = *e;    /* owns the strings now */
+	memset(e, 0, sizeof *e);
+	event_active(q.committer, EV_TIMEOUT, 0);
 }
 
 static void on_create(const struct ipc_msg *m)
@@ -348,11 +379,12 @@ static void commit_pending(evutil_socket_t fd, short what, void *arg)
 		struct envelope *e = &q.pending[i].env;
 		if (!ok[i]) {
 			log_err("queue %s: commit failed: %s", e->id, buf_cstr(&errs[i]));
-			reply_smtp(q.pending[i].req, 452, "4.3.1",
+			reply_to(q.pending[i].from, q.pending[i].req, 452, "4.3.1",
 			    "Insufficient system storage");
 			envelope_free(e);
 		} else {
-			reply_smtp(q.pending[i].req, 250, "2.0.0", e->id);
+			reply_to(q.pending[i].from, q.pending[i].req, 250, "2.0.0",
+			    e->id);
 			struct qmsg *qm = qmsg_add(e);
 			enqueue_due(qm, now);
 		}
@@ -380,13 +412,7 @@ static void on_commit(const struct ipc_msg *m)
 		reply_smtp(m->id, 451, "4.3.0", "Error: bad envelope");
 		envelope_free(&e);
 	} else {
-		if (q.npending == q.cpending) {
-			q.cpending = q.cpending ? 2 * q.cpending : 16;
-			q.pending = xreallocarray(q.pending, q.cpending, sizeof *q.pending);
-		}
-		q.pending[q.npending].req = m->id;
-		q.pending[q.npending++].env = e;    /* owns the strings now */
-		event_active(q.committer, EV_TIMEOUT, 0);
+		queue_pending_add(m->id, PROC_SMTP, &e);
 	}
 	buf_free(&err);
 }
@@ -547,6 +573,8 @@ static void message(enum proc_role from, const struct ipc_msg *m)
 		on_abort(m);
 	else if (from == PROC_DELIVER && m->type == MSG_DELIVER_RESULT)
 		on_result(m);
+	else if (from == PROC_DELIVER && m->type == MSG_QUEUE_INJECT)
+		queue_on_inject(m);
 	else if (from == PROC_RELAY && m->type == MSG_RELAY_RESULT)
 		on_relay_result(m);
 	else
@@ -569,6 +597,7 @@ static void peer_down(enum proc_role peer)
 			continue;
 		qm->busy[q.req[k].rcpt] = false;
 		qm->inflight--;
+		qm->recovered = true;
 		q.req[k].msg = NULL;
 	}
 	q.inflight = 0;
@@ -586,7 +615,7 @@ static void load_committed(struct queue_ids *ids)
 		struct envelope e = { .nrcpts = 0 };   /* filled by the load */
 		struct buf err = BUF_INIT;
 		if (queue_store_load(q.qs, ids->ids[i], &e, &err)) {
-			qmsg_add(&e);
+			qmsg_add(&e)->recovered = true;
 			memset(&e, 0, sizeof e);    /* owned by the queue now */
 		} else {
 			log_err("queue %s: %s", ids->ids[i], buf_cstr(&err));

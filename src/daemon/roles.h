@@ -4,6 +4,6 @@
 #include "daemon/child.h"
 
 extern const struct role_ops lookup_role, queue_role, deliver_role, smtp_role,
-    imaplogin_role, imap_role, signer_role, relay_role;
+    imaplogin_role, imap_role, signer_role, relay_role, acme_role;
 
 #endif

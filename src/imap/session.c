@@ -165,8 +165,10 @@ void sess_index_error(struct imap_session *s, const char *tag,
 	sess_tagged(s, tag, "NO", codes[rc], text.data);
 	buf_free(&text);
 	/* A damaged index is rebuilt when the next session opens it. */
-	if (rc == MAILINDEX_CORRUPT)
+	if (rc == MAILINDEX_CORRUPT) {
+		mailindex_mark_damaged(s->ix);
 		sess_bye(s, "The mail index is damaged; reconnect to rebuild it");
+	}
 }
 
 static const struct {

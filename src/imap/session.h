@@ -33,8 +33,9 @@
  * Spam training: a message moved or copied into the \Junk mailbox is a
  * spam signal, one moved out of \Junk into any mailbox but \Trash a ham
  * signal. Each is reported through params.training (if set) with the
- * message's new place, after the command succeeded; the callback must
- * not call back into the session. */
+ * message's new place and its first IMAP_TRAINING_MAX bytes (decrypted:
+ * the classifier learns from the text), after the command succeeded; the
+ * callback must not call back into the session. */
 #ifndef AMB_IMAP_SESSION_H
 #define AMB_IMAP_SESSION_H
 #include <stdbool.h>
@@ -44,11 +45,15 @@
 #include "common/buf.h"
 #include "store/compress.h"
 
+#define IMAP_TRAINING_MAX (256u * 1024)
+
 struct imap_training {
 	const char *mailbox;        /* where the message is now (UTF-8) */
 	uint32_t uidvalidity;
 	uint32_t uid;
 	bool spam;                  /* true: into Junk; false: out of it */
+	const char *msg;            /* the message's head; NULL: unreadable */
+	size_t msg_len;
 };
 typedef void (*imap_training_fn)(void *arg, const struct imap_training *t);
 

@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include "common/xmalloc.h"
+#include "store/msgstore.h"
+#include "store/stream.h"
 
 /* The UIDs of a command's set, ascending. False after answering BAD. */
 static bool set_uids(struct imap_session *s, struct imap_command *c,
@@ -153,6 +155,28 @@ out:
 
 /* --- COPY / MOVE --- */
 
+/* The first IMAP_TRAINING_MAX bytes of a message; false if unreadable. */
+static bool training_text(struct imap_session *s, int64_t mbox, uint32_t uid,
+    struct buf *out)
+{
+	struct buf path = BUF_INIT, err = BUF_INIT;
+	struct istream *is = NULL;
+	ssize_t r = 0;
+	if (mailindex_msg_path(s->ix, mbox, uid, &path, &err) == MAILINDEX_OK)
+		is = msgstore_open(buf_cstr(&path), s->have_pk ? s->pk : NULL,
+		    s->sk, &err);
+	buf_reserve(out, IMAP_TRAINING_MAX + 1);
+	while (is != NULL && out->len < IMAP_TRAINING_MAX &&
+	    (r = istream_read(is, out->data + out->len,
+	    IMAP_TRAINING_MAX - out->len)) > 0)
+		out->len += (size_t)r;
+	bool ok = is != NULL && r >= 0;
+	istream_free(is);
+	buf_free(&path);
+	buf_free(&err);
+	return ok;
+}
+
 static void training_signals(struct imap_session *s,
     const struct mailindex_mailbox *src, const struct mailindex_mailbox *dst,
     const struct mailindex_copyuid *cu, bool move)
@@ -164,11 +188,16 @@ static void training_signals(struct imap_session *s,
 	    !(dst->special & (MAILINDEX_USE_JUNK | MAILINDEX_USE_TRASH));
 	if (s->training == NULL || (!into_junk && !out_of_junk))
 		return;
+	struct buf msg = BUF_INIT;
 	for (size_t i = 0; i < cu->dst.n; i++) {
+		buf_reset(&msg);
+		bool ok = training_text(s, dst->id, cu->dst.v[i], &msg);
 		struct imap_training t = { dst->name, cu->uidvalidity,
-		    cu->dst.v[i], into_junk };
+		    cu->dst.v[i], into_junk, ok ? buf_cstr(&msg) : NULL,
+		    ok ? msg.len : 0 };
 		s->training(s->training_arg, &t);
 	}
+	buf_free(&msg);
 }
 
 static bool copy_quota_ok(struct imap_session *s, const struct mailindex_uids *u)

@@ -124,20 +124,6 @@ void queue_store_abort(struct queue_store *qs, const char *id)
 		(void)unlinkat(qs->msg, id, 0);
 }
 
-static bool write_full(int fd, const unsigned char *p, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return false;
-		p += n;
-		len -= (size_t)n;
-	}
-	return true;
-}
-
 /* env/<id>.tmp, fsync, rename to env/<id> (the caller syncs env/). On
  * failure the temporary file is gone and env/<id> is as before. */
 static bool write_env(struct queue_store *qs, const struct envelope *e,
@@ -152,7 +138,7 @@ static bool write_env(struct queue_store *qs, const struct envelope *e,
 	int fd = openat(qs->env, tmp.data,
 	    O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
 	bool ok = fd >= 0 &&
-	    write_full(fd, (const unsigned char *)data.data, data.len) &&
+	    file_write_full(fd, data.data, data.len) &&
 	    fsync(fd) == 0;
 	int saved = errno;
 	if (fd >= 0 && close(fd) != 0 && ok) {

@@ -149,14 +149,14 @@ void maildir_base_name(const char *queue_id, unsigned rcpt, const char *hostname
 	buf_printf(out, ",S=%llu", (unsigned long long)size);
 }
 
-bool maildir_has(const char *dir, const char *base)
+bool maildir_has(const char *dir, const char *base, bool scan_cur)
 {
 	struct buf p = BUF_INIT;
 	buf_printf(&p, "%s/new/%s", dir, base);
 	bool found = file_exists(p.data);
 	buf_reset(&p);
 	buf_printf(&p, "%s/cur", dir);
-	DIR *d = found ? NULL : opendir(p.data);
+	DIR *d = found || !scan_cur ? NULL : opendir(p.data);
 	size_t blen = strlen(base);
 	struct dirent *e;
 	while (d != NULL && !found && (e = readdir(d)) != NULL)

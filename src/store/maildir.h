@@ -29,9 +29,10 @@ bool maildir_folder_find(const char *maildir, const char *folder, struct buf *ou
  * delivery can find out that it already happened. */
 void maildir_base_name(const char *queue_id, unsigned rcpt, const char *hostname,
     uint64_t size, struct buf *out);
-/* Whether a message with this base name is in new/ or cur/ (also once
- * the mail index renamed it to "<base>,U=<uid>:2,<flags>"). */
-bool maildir_has(const char *dir, const char *base);
+/* Whether a message with this base name is in new/, or with scan_cur
+ * also in cur/ (where the mail index renames it to
+ * "<base>,U=<uid>:2,<flags>"; finding it there reads the directory). */
+bool maildir_has(const char *dir, const char *base, bool scan_cur);
 
 struct maildir_delivery {
 	int fd;              /* write the stored form here */

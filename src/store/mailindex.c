@@ -11,6 +11,7 @@
 
 #include <sodium.h>
 
+#include "common/fileutil.h"
 #include "common/xmalloc.h"
 #include "store/maildir.h"
 
@@ -122,14 +123,33 @@ static enum mailindex_rc try_open(struct mailindex *ix, unsigned flags,
 		rc = populate(ix, err);
 	else if (rc == MAILINDEX_OK)
 		rc = mi_sync_mailboxes_if_changed(ix, err);
-	if (rc == MAILINDEX_OK && (flags & MAILINDEX_OPEN_CHECK))
+	/* The check reads the whole file, caches included (O(size)): only
+	 * when a session found the index damaged (mailindex_mark_damaged). */
+	struct buf mark = BUF_INIT;
+	buf_printf(&mark, "%s.damaged", ix->path);
+	if (rc == MAILINDEX_OK && (flags & MAILINDEX_OPEN_CHECK) &&
+	    file_exists(mark.data)) {
 		rc = quick_check(ix, err);
+		sqlite3_db_release_memory(ix->db);     /* the pages it read */
+		if (rc == MAILINDEX_OK)
+			unlink(mark.data);
+	}
+	buf_free(&mark);
 	int64_t dv = 0;
 	if (rc == MAILINDEX_OK && mi_query_int(ix, "PRAGMA data_version", 0, 0,
 	    0, &dv, err) < 0)
 		rc = mi_fail(ix, NULL);
 	ix->data_version = dv;
 	return rc;
+}
+
+void mailindex_mark_damaged(struct mailindex *ix)
+{
+	struct buf mark = BUF_INIT, err = BUF_INIT;
+	buf_printf(&mark, "%s.damaged", ix->path);
+	(void)file_write_atomic(mark.data, "", 0, 0600, &err);
+	buf_free(&mark);
+	buf_free(&err);
 }
 
 static void move_aside(const char *path)
@@ -145,10 +165,13 @@ static void move_aside(const char *path)
 		buf_free(&from);
 		buf_free(&to);
 	}
-	struct buf shm = BUF_INIT;
-	buf_printf(&shm, "%s-shm", path);
-	unlink(shm.data);
-	buf_free(&shm);
+	static const char *const gone[] = { "-shm", ".damaged" };
+	for (int i = 0; i < 2; i++) {
+		struct buf p = BUF_INIT;
+		buf_printf(&p, "%s%s", path, gone[i]);
+		unlink(p.data);
+		buf_free(&p);
+	}
 }
 
 static struct mailindex *ix_new(const char *maildir)

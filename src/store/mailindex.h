@@ -63,11 +63,15 @@ struct mailindex;
  * A missing Maildir or index is created (an index from what the Maildir
  * holds); an index that is not ours, of another schema version, or that
  * SQLite finds damaged is renamed aside ("index.sqlite.broken-<time>")
- * and rebuilt. With MAILINDEX_OPEN_CHECK the whole file is checked
- * (PRAGMA quick_check, O(size): for a login, not for every delivery). */
+ * and rebuilt. With MAILINDEX_OPEN_CHECK (a login) the whole file is
+ * checked (PRAGMA quick_check, O(size), caches included) if an earlier
+ * handle met damage and said so with mailindex_mark_damaged. */
 #define MAILINDEX_OPEN_CHECK 0x1u
 struct mailindex *mailindex_open(const char *maildir, unsigned flags,
     struct buf *err);
+/* Leaves a mark (index.sqlite.damaged) so the next MAILINDEX_OPEN_CHECK
+ * checks the whole file, and rebuilds it if the check fails. */
+void mailindex_mark_damaged(struct mailindex *ix);
 void mailindex_close(struct mailindex *ix);
 /* Renames the index aside and rebuilds it from the Maildir. Other handles
  * on the old file must be closed and opened again. */
@@ -178,6 +182,7 @@ struct mailindex_new {
 	int64_t internaldate;    /* 0: the file's mtime; else also set as mtime */
 };
 struct mailindex_added {
+	int64_t mbox;            /* the mailbox it went into */
 	uint32_t uidvalidity;
 	uint32_t uid;
 	uint64_t modseq;

@@ -334,6 +334,7 @@ static enum mailindex_rc add_locked(struct mailindex *ix, const char *path,
 	}
 	mi_done(st);
 	out->uidvalidity = mb.uidvalidity;
+	out->mbox = mb.id;
 	if (rc != MAILINDEX_OK || out->uid != 0)
 		goto out;
 	struct stat sb;

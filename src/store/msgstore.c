@@ -238,7 +238,7 @@ enum msgstore_result msgstore_deliver(const struct msgstore_delivery *d,
 	target_dir(d, md.data, &dir);
 	maildir_base_name(d->queue_id, d->rcpt, d->hostname, total, &base);
 	/* Before the quota: a delivered message counts in the usage. */
-	if (maildir_has(dir.data, base.data))
+	if (maildir_has(dir.data, base.data, d->retry))
 		r = MSGSTORE_OK;
 	else if ((r = check_quota(d, md.data, total, err)) == MSGSTORE_OK &&
 	    (r = ensure_maildir(md.data, d->mail_dir, err)) == MSGSTORE_OK &&

@@ -45,6 +45,8 @@ struct msgstore_delivery {
 	const char *queue_id;       /* queue id, recipient index and host name */
 	unsigned rcpt;              /* make the file name, so a retry after a */
 	const char *hostname;       /* crash finds what it already delivered */
+	bool retry;                 /* it may be there already, moved to cur/
+	                             * by the index: look (reads cur/) */
 	struct buf *path;           /* if not NULL: set to the path of the file
 	                             * this call wrote in new/, else emptied */
 };

@@ -78,6 +78,11 @@ class Server:
                           ("imap_listen", self.imap_port),
                           ("imaps_listen", self.imaps_port)):
             inst.ctl("config", "set", key, f"127.0.0.1:{port}", check=0)
+        # Never the real ACME ports (443, 80) of a system instance in a
+        # test; test_acme.py sets free ones.
+        for key, default in (("acme_tls_port", "443"), ("acme_http_port", "80")):
+            if inst.ctl("config", "get", key).out.split()[-1:] == [default]:
+                inst.ctl("config", "set", key, "0", check=0)
         self.log_path = inst.path("mailboxd.log")
         self.proc = None
 

@@ -149,12 +149,12 @@ def send(server, mailfrom, msg, helo="client.test"):
 
 def auth_results(server, subject, tmp_path, timeout=20):
     """The Authentication-Results (unfolded) and the whole stored message
-    with this subject."""
+    with this subject, in the INBOX or in Junk."""
     inst = server.inst
     seen = server.__dict__.setdefault("plain", {})
     deadline = time.time() + timeout
     while time.time() < deadline:
-        for path in stored(inst, USER):
+        for path in stored(inst, USER) + stored(inst, USER, "Junk"):
             if path not in seen:
                 seen[path] = read_message(inst, USER, path, tmp_path)
         for plain in seen.values():
@@ -201,6 +201,7 @@ def test_forged_from_of_reject_domain_is_refused(mx, zone, tmp_path):
                    message("ceo@quarantine.test", "quarantined"))
     assert code == 250
     auth_results(mx, "quarantined", tmp_path)
+    assert len(stored(mx.inst, USER, "Junk")) == 1     # filed into Junk
     log = mx.read_log()
     assert re.search(r"verdict .*dmarc=fail .*junk -> 250", log), log
     assert re.search(r"verdict .*dmarc=fail .* -> 550", log), log
@@ -414,6 +415,7 @@ def test_filter_down_fail_closed_and_gtube_without_rspamd(tmp_path, zone):
             "x@pass.test", "gtube here", body=GTUBE.decode() + "\r\n"))
         assert code == 250
         auth_results(mx, "gtube here", tmp_path)
+        assert len(stored(mx.inst, USER, "Junk")) == 1
         assert re.search(r"verdict .*score=6\.0 junk -> 250", mx.read_log())
     finally:
         mx.stop()

@@ -30,10 +30,11 @@ def test_demo_prints_a_working_swaks_command(tmp_path):
                              timeout=60)
         assert "250 2.0.0 Ok: queued as" in out.stdout, out.stdout
         deadline = time.time() + 20
-        new = str(var / "mail/example.test/demo/Maildir/new/*")
-        while not glob.glob(new) and time.time() < deadline:
+        md = var / "mail/example.test/demo/Maildir"
+        stored = lambda: glob.glob(str(md / "new/*")) + glob.glob(str(md / "cur/*"))
+        while not stored() and time.time() < deadline:
             time.sleep(0.05)
-        assert len(glob.glob(new)) == 1
+        assert len(stored()) == 1
     finally:
         proc.send_signal(signal.SIGTERM)
         rest = proc.communicate(timeout=30)[0]

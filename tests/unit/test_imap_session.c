@@ -73,6 +73,7 @@ struct signals {
 	int spam, ham;
 	char last[64];
 	uint32_t last_uid;
+	char text[256];         /* the start of the last message */
 };
 
 static void on_training(void *arg, const struct imap_training *t)
@@ -84,6 +85,8 @@ static void on_training(void *arg, const struct imap_training *t)
 		sg->ham++;
 	snprintf(sg->last, sizeof sg->last, "%s", t->mailbox);
 	sg->last_uid = t->uid;
+	snprintf(sg->text, sizeof sg->text, "%.*s", t->msg ? (int)t->msg_len : 0,
+	    t->msg ? t->msg : "");
 }
 
 static struct imap_session *open_session(struct fixture *f, uint64_t quota,
@@ -474,6 +477,8 @@ TEST(imap_session_copy_move_expunge_and_junk_training)
 	    "d OK MOVE completed\r\n", junk.uidvalidity);
 	CHECK_STR(talk(s, "d MOVE 2 Junk\r\n"), want.data);
 	CHECK(sg.spam == 1 && !strcmp(sg.last, "Junk") && sg.last_uid == 1);
+	/* the classifier gets the decrypted message */
+	CHECK(strncmp(sg.text, msg2, strlen(sg.text)) == 0 && strlen(sg.text) > 20);
 	/* Out of Junk into the INBOX: ham; into Trash: neither. */
 	talk(s, "e SELECT Junk\r\n");
 	CHECK(has(talk(s, "f MOVE 1 INBOX\r\n"), "f OK MOVE completed"));

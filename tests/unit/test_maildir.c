@@ -37,13 +37,13 @@ TEST(maildir_delivery_is_atomic_and_findable)
 	CHECK(maildir_create(md.data, &err));
 	maildir_base_name("0123456789abcdef", 2, "mail:host/x", 1234, &base);
 	CHECK_STR(base.data, "0123456789abcdef.R2.mail\\072host\\057x,S=1234");
-	CHECK(!maildir_has(md.data, base.data));
+	CHECK(!maildir_has(md.data, base.data, true));
 	struct maildir_delivery d;
 	CHECK(maildir_deliver_begin(md.data, base.data, &d, &err));
 	CHECK(write(d.fd, "hello", 5) == 5);
-	CHECK(!maildir_has(md.data, base.data));   /* still in tmp/ */
+	CHECK(!maildir_has(md.data, base.data, true));   /* still in tmp/ */
 	CHECK(maildir_deliver_commit(&d, &err));
-	CHECK(maildir_has(md.data, base.data));
+	CHECK(maildir_has(md.data, base.data, true));
 	struct buf p = BUF_INIT;
 	buf_printf(&p, "%s/new/%s", md.data, base.data);
 	CHECK(file_read_all(p.data, 100, &got, &err));
@@ -52,7 +52,8 @@ TEST(maildir_delivery_is_atomic_and_findable)
 	struct buf c = BUF_INIT;
 	buf_printf(&c, "%s/cur/%s:2,S", md.data, base.data);
 	CHECK(rename(p.data, c.data) == 0);
-	CHECK(maildir_has(md.data, base.data));
+	CHECK(maildir_has(md.data, base.data, true));
+	CHECK(!maildir_has(md.data, base.data, false));  /* only new/ looked at */
 	CHECK(maildir_usage(md.data) == 1234);
 	CHECK(maildir_deliver_begin(md.data, "other,S=10", &d, &err));
 	maildir_deliver_abort(&d);

@@ -1039,3 +1039,35 @@ TEST(mailindex_cache_is_sealed_to_the_users_key)
 	free(md);
 	buf_free(&err); buf_free(&out); buf_free(&p);
 }
+
+/* The O(size) check at login runs only after a session marked the index
+ * damaged; a healthy index then loses the mark and keeps its data. */
+TEST(mailindex_checks_only_when_marked_damaged)
+{
+	char *md = maildir_path();
+	struct before bf;
+	populate(md, &bf);
+	struct buf err = BUF_INIT, mark = BUF_INIT;
+	index_file(md, ".damaged", &mark);
+	struct mailindex *ix = mailindex_open(md, MAILINDEX_OPEN_CHECK, &err);
+	CHECK(ix != NULL);
+	CHECK(!file_exists(mark.data));
+	mailindex_mark_damaged(ix);
+	CHECK(file_exists(mark.data));
+	mailindex_close(ix);
+	ix = mailindex_open(md, 0, &err);           /* delivery: no check */
+	CHECK(ix != NULL);
+	mailindex_close(ix);
+	CHECK(file_exists(mark.data));
+	ix = mailindex_open(md, MAILINDEX_OPEN_CHECK, &err);  /* a login */
+	CHECK(ix != NULL);
+	CHECK(!file_exists(mark.data));             /* checked: healthy */
+	struct mailindex_mailbox in;
+	CHECK(mbox_id(ix, "INBOX", &in) > 0);
+	CHECK(in.uidvalidity == bf.inbox_uv && in.highestmodseq == bf.modseq);
+	mailindex_mailbox_free(&in);
+	mailindex_close(ix);
+	free(md);
+	buf_free(&err);
+	buf_free(&mark);
+}

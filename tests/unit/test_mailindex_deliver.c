@@ -39,6 +39,7 @@ static enum msgstore_result deliver(const char *root, const unsigned char *pk,
 	d.queue_id = "0000000001abcdef0123";
 	d.hostname = "mx.example.test";
 	d.path = path;
+	d.retry = true;     /* the second call is a retry */
 	d.fd = memfd_create("msg", MFD_CLOEXEC);
 	d.size = sizeof msg - 1;
 	if (d.fd < 0 || write(d.fd, msg, d.size) != (ssize_t)d.size)
