@@ -28,7 +28,7 @@ archmailbox demo instance in $VAR
 MSG
 cat <<MSG
 Deliver a message to it (in another terminal):
-  swaks --server 127.0.0.1:2525 --to demo@example.test --from someone@example.org --header "Subject: hello" --body "Hello from swaks"
+  swaks --server 127.0.0.1:2525 --to demo@example.test --from someone@sender.test --header "Subject: hello" --body "Hello from swaks"
 
 Read it back, decrypted:
   ls $VAR/mail/example.test/demo/Maildir/new/

@@ -6,7 +6,8 @@ PKGS="build-essential clang pkg-config libssl-dev libsodium-dev libsqlite3-dev
 liblzma-dev libzstd-dev libevent-dev libunbound-dev libcurl4-openssl-dev
 libjansson-dev libidn2-dev libunistring-dev libpsl-dev publicsuffix openssl
 sqlite3 mandoc python3 python3-pytest python3-nacl python3-dkim opendkim-tools
-swaks isync python3-dnslib postfix pebble debhelper nftables sieve-connect"
+swaks isync python3-dnslib postfix pebble debhelper nftables sieve-connect opendkim
+clamav-daemon rspamd"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' ||

@@ -41,6 +41,8 @@ static const struct {
 	{ "check",  ctl_check,  "check" },
 	{ "status", ctl_status, "status" },
 	{ "ban",    ctl_ban,    "ban list | del ADDR" },
+	{ "spf",    ctl_spf,    "spf IP HELO MAILFROM" },
+	{ "dmarc",  ctl_dmarc,  "dmarc FILE IP HELO MAILFROM" },
 };
 
 static int usage(FILE *out)

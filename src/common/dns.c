@@ -185,13 +185,14 @@ void dns_free(struct dns *d)
 	free(d);
 }
 
-static void on_result(void *arg, int err, struct ub_result *res)
+/* Calls cb with res as a dns_answer, then frees res. */
+static void deliver_answer(int err, struct ub_result *res, dns_cb *cb,
+    void *arg)
 {
-	struct dns_q *q = arg;
 	struct dns_answer a = { .status = DNS_TEMPFAIL };
 	size_t n = 0;
 	if (err == 0 && res != NULL && !res->bogus) {
-		while (res->data[n] != NULL)
+		while (res->data != NULL && res->data[n] != NULL)
 			n++;
 		a.secure = res->secure != 0;
 		if (res->rcode == RCODE_NXDOMAIN)
@@ -207,11 +208,27 @@ static void on_result(void *arg, int err, struct ub_result *res)
 		a.rdata = (const unsigned char *const *)res->data;
 		a.len = lens;
 	}
-	q_unlink(q);
-	q->cb(q->arg, &a);
+	cb(arg, &a);
 	free(lens);
-	free(q);
 	if (res != NULL)
+		ub_resolve_free(res);
+}
+
+static void on_result(void *arg, int err, struct ub_result *res)
+{
+	struct dns_q *q = arg;
+	q_unlink(q);
+	deliver_answer(err, res, q->cb, q->arg);
+	free(q);
+}
+
+void dns_resolve(struct ub_ctx *ctx, const char *name, int type, dns_cb *cb,
+    void *arg)
+{
+	struct ub_result *res = NULL;
+	int err = ub_resolve(ctx, name, type, 1, &res);
+	deliver_answer(err, err == 0 ? res : NULL, cb, arg);
+	if (err != 0 && res != NULL)
 		ub_resolve_free(res);
 }
 

@@ -50,9 +50,15 @@ struct dns_answer {
 	const size_t *len;
 };
 
+typedef void dns_cb(void *arg, const struct dns_answer *a);
+
+/* A blocking query on a context from dns_ub_ctx_new (for tools): cb runs
+ * before this returns, exactly once. */
+void dns_resolve(struct ub_ctx *ctx, const char *name, int type, dns_cb *cb,
+    void *arg);
+
 /* Asynchronous queries on an event base. */
 struct dns;
-typedef void dns_cb(void *arg, const struct dns_answer *a);
 
 struct dns *dns_new(struct event_base *base, const char *resolver,
     const char *anchors, struct buf *err);

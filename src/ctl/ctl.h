@@ -18,6 +18,8 @@ ctl_cmd_fn ctl_init, ctl_config, ctl_domain, ctl_user, ctl_alias, ctl_resolve,
     ctl_backup, ctl_backup_verify, ctl_restore;
 /* Operations (dns.c, check.c, status.c, ban.c). */
 ctl_cmd_fn ctl_dns, ctl_check, ctl_status, ctl_ban;
+/* Inbound authentication tools (authcheck.c). */
+ctl_cmd_fn ctl_spf, ctl_dmarc;
 
 /* Prints "mailboxctl: <msg>" on stderr; returns 1 (ctl_fail) or 2 (ctl_usage). */
 int ctl_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

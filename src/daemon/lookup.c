@@ -12,6 +12,7 @@
 #include "store/userdb.h"
 #include "daemon/logincache.h"
 #include "daemon/lookup_int.h"
+#include "daemon/lookup_verdict.h"
 
 #include <event2/event.h>
 
@@ -27,7 +28,8 @@ static bool setup(const struct config *cfg, struct buf *err)
 		buf_addstr(err, "cannot allocate the login cache");
 		return false;
 	}
-	return lookup_db != NULL;
+	return lookup_db != NULL && lookup_verdict_setup(cfg, err) &&
+	    lookup_policy_setup(cfg, err);
 }
 
 static struct event *expiry;
@@ -85,47 +87,52 @@ static bool encode_dests(const struct userdb_dests *d, struct buf *out,
 	return true;
 }
 
-static void rcpt_check(enum proc_role to, uint64_t id, const char *rcpt,
-    bool authed)
+static void set_reply(struct rcpt_reply *r, uint32_t code, const char *enh,
+    const char *text)
+{
+	r->code = code;
+	r->enh = enh;
+	r->text = text;
+}
+
+static void rcpt_check(const char *rcpt, bool authed, struct rcpt_reply *out)
 {
 	struct buf canon = BUF_INIT, local = BUF_INIT, domain = BUF_INIT;
-	struct buf err = BUF_INIT, extra = BUF_INIT;
+	struct buf err = BUF_INIT;
 	struct userdb_dests dests = { NULL, 0 };
 	if (!addr_canon(rcpt, &canon, &err) || !addr_split(canon.data, &local, &domain)) {
-		reply_verdict(to, MSG_RCPT_RESULT, id, 553, "5.1.3",
-		    "Recipient address rejected: invalid address", NULL);
+		set_reply(out, 553, "5.1.3",
+		    "Recipient address rejected: invalid address");
 		goto out;
 	}
 	int ours = userdb_domain_exists(lookup_db, domain.data, &err);
 	if (ours < 0) {
 		log_err("lookup: %s", buf_cstr(&err));
-		reply_verdict(to, MSG_RCPT_RESULT, id, 451, "4.3.0",
-		    "Temporary lookup failure", NULL);
+		set_reply(out, 451, "4.3.0", "Temporary lookup failure");
 		goto out;
 	}
 	if (ours == 0 && !authed) {
-		reply_verdict(to, MSG_RCPT_RESULT, id, 554, "5.7.1",
-		    "Relay access denied", NULL);
+		set_reply(out, 554, "5.7.1", "Relay access denied");
 		goto out;
 	}
 	if (ours == 0) {
 		/* An authenticated user's mail to another domain: relay it. */
 		struct userdb_dest one = { USERDB_DEST_EXTERNAL, canon.data, NULL };
 		struct userdb_dests remote = { &one, 1 };
-		encode_dests(&remote, &extra, &err);
-		reply_verdict(to, MSG_RCPT_RESULT, id, 250, "2.1.5", "Ok", &extra);
+		encode_dests(&remote, &out->extra, &err);
+		set_reply(out, 250, "2.1.5", "Ok");
 		goto out;
 	}
 	enum userdb_resolved r = userdb_resolve(lookup_db, canon.data, &dests, &err);
 	if (r == USERDB_UNKNOWN) {
-		reply_verdict(to, MSG_RCPT_RESULT, id, 550, "5.1.1",
-		    "Recipient address rejected: User unknown", NULL);
-	} else if (r != USERDB_RESOLVED || !encode_dests(&dests, &extra, &err)) {
+		set_reply(out, 550, "5.1.1",
+		    "Recipient address rejected: User unknown");
+	} else if (r != USERDB_RESOLVED || !encode_dests(&dests, &out->extra, &err)) {
 		log_err("lookup: %s: %s", canon.data, buf_cstr(&err));
-		reply_verdict(to, MSG_RCPT_RESULT, id, 451, "4.3.0",
-		    "Temporary lookup failure", NULL);
+		buf_reset(&out->extra);
+		set_reply(out, 451, "4.3.0", "Temporary lookup failure");
 	} else {
-		reply_verdict(to, MSG_RCPT_RESULT, id, 250, "2.1.5", "Ok", &extra);
+		set_reply(out, 250, "2.1.5", "Ok");
 	}
 out:
 	userdb_dests_free(&dests);
@@ -133,7 +140,6 @@ out:
 	buf_free(&local);
 	buf_free(&domain);
 	buf_free(&err);
-	buf_free(&extra);
 }
 
 /* From smtp at RCPT; from queue and deliver for the messages they make
@@ -151,7 +157,15 @@ static void on_rcpt_check(enum proc_role from, const struct ipc_msg *m)
 		log_err("lookup: malformed RCPT_CHECK");
 		return;
 	}
-	rcpt_check(from, m->id, rcpt, authed != 0);
+	struct rcpt_reply rr = { 0, NULL, NULL, BUF_INIT };
+	rcpt_check(rcpt, authed != 0, &rr);
+	/* Mail for us from the outside: the client's reputation next. */
+	if (rr.code == 250 && !authed && from == PROC_SMTP)
+		lookup_policy_rcpt(m->id, client, sender, rcpt, &rr);
+	else
+		reply_verdict(from, MSG_RCPT_RESULT, m->id, rr.code, rr.enh,
+		    rr.text, rr.code == 250 ? &rr.extra : NULL);
+	buf_free(&rr.extra);
 }
 
 static void on_user_info(const struct ipc_msg *m)
@@ -189,6 +203,10 @@ static void message(enum proc_role from, const struct ipc_msg *m)
 		lookup_on_imap_login(m);    /* takes the fd */
 		return;
 	}
+	if (from == PROC_SMTP && m->type == MSG_VERDICT) {
+		lookup_on_verdict(m);       /* takes the fd */
+		return;
+	}
 	if (m->fd >= 0)
 		close(m->fd);
 	if (m->type == MSG_RCPT_CHECK && (from == PROC_SMTP ||
@@ -211,6 +229,8 @@ static void shutdown_lookup(void)
 	if (expiry)
 		event_free(expiry);
 	logincache_free();      /* wipes cached keys */
+	lookup_policy_shutdown();
+	lookup_verdict_shutdown();
 	userdb_close(lookup_db);
 	child_exit(0);
 }

@@ -46,6 +46,12 @@ enum msg_type {
 	MSG_AUTH_RESULT,      /* u8 auth_result, str canonical user */
 	MSG_SENDER_CHECK,     /* str authenticated user, str sender */
 	MSG_SENDER_RESULT,    /* u32 code, str enhanced, str text */
+	MSG_VERDICT = 110,    /* fd message (read with pread only); str queue
+	                       * id, str client,
+	                       * str helo, str sender, u32 n, n * str rcpt */
+	MSG_VERDICT_RESULT,   /* u32 code, str enhanced, str text, str header
+	                       * lines to add, u32 spam score (int32, in
+	                       * thousandths), u8 junk */
 
 	/* smtp <-> queue */
 	MSG_QUEUE_CREATE = 200,  /* -> QUEUE_CREATED: str id + write fd */
@@ -106,6 +112,10 @@ enum msg_type {
 };
 
 enum deliver_outcome { DELIVER_OK, DELIVER_TEMPFAIL, DELIVER_PERMFAIL };
+
+/* Recipients named in one MSG_VERDICT (for rspamd; the rest are left
+ * out). */
+#define VERDICT_MAX_RCPTS 100
 
 /* Recipients in one MSG_RELAY: RFC 5321 4.5.3.1.8's minimum a server
  * must take in one transaction, and it keeps the reply under

@@ -27,6 +27,7 @@ enum tx_wait {
 	TX_COMMIT,       /* queue: durable */
 	TX_AUTH,         /* lookup: is the password right */
 	TX_SENDER,       /* lookup: may the user send as this address */
+	TX_VERDICT,      /* lookup: the end-of-DATA checks of inbound mail */
 };
 
 struct session {
@@ -53,11 +54,13 @@ struct session {
 	struct buf rcpt_orig;    /* the pending RCPT's address */
 	int qfd;                 /* the queue file being written, or -1 */
 	struct buf wbuf;         /* body bytes not yet written */
-	struct head_scan {       /* submission: is the header complete? */
+	struct head_scan {       /* the message's header section */
 		bool active;         /* still in the header section */
+		bool submission;     /* add Date and Message-ID if missing */
+		bool too_big;        /* inbound: over HEAD_MAX, refused */
 		bool message_id, date;
-		size_t mark;         /* wbuf offset where the header section
-		                      * of the message starts */
+		size_t start;        /* wbuf offset where it starts */
+		size_t mark;         /* wbuf offset of the next field */
 	} head;
 	uint64_t written;
 	int write_errno;

@@ -17,6 +17,7 @@
 #include "common/xmalloc.h"
 #include "common/config.h"
 #include "mail/msgid.h"
+#include "mailauth/authres.h"
 #include "daemon/smtp_int.h"
 
 #define WBUF_FLUSH (64 * 1024)
@@ -83,20 +84,29 @@ static void finish(struct session *s, int code, const char *enh,
 
 static const char *const try_later = "Temporary local problem, try again later";
 
-/* Sends a request to a peer and waits for its answer; false if the peer
- * is not there (the caller answers). */
-static bool ask(struct session *s, enum proc_role peer, uint32_t type,
-    enum tx_wait wait, const struct buf *p)
+/* Sends a request (with fd, which is closed, unless -1) to a peer and
+ * waits for its answer; false if the peer is not there (the caller
+ * answers). */
+static bool ask_fd(struct session *s, enum proc_role peer, uint32_t type,
+    enum tx_wait wait, const struct buf *p, int fd)
 {
 	struct ipc_chan *ch = child_peer(peer);
 	s->req = ++next_req;
 	s->wait = wait;
-	if (ch == NULL || !ipc_send_buf(ch, type, s->req, -1, p)) {
+	if (ch == NULL && fd >= 0)
+		close(fd);
+	if (ch == NULL || !ipc_send_buf(ch, type, s->req, fd, p)) {
 		log_warn("smtp: %s is not available", proc_name(peer));
 		s->wait = TX_IDLE;
 		return false;
 	}
 	return true;
+}
+
+static bool ask(struct session *s, enum proc_role peer, uint32_t type,
+    enum tx_wait wait, const struct buf *p)
+{
+	return ask_fd(s, peer, type, wait, p, -1);
 }
 
 static void clean_copy(char **field, const char *v)
@@ -199,7 +209,8 @@ static void write_received(struct session *s)
 	if (s->env.nrcpts == 1)
 		buf_printf(&s->wbuf, "\r\n\tfor <%s>", s->env.rcpts[0].orig);
 	buf_printf(&s->wbuf, "; %s\r\n", date);
-	s->head = (struct head_scan){ .active = s->auth_user != NULL,
+	s->head = (struct head_scan){ .active = true,
+		.submission = s->auth_user != NULL, .start = s->wbuf.len,
 		.mark = s->wbuf.len };
 }
 
@@ -241,9 +252,36 @@ static void insert_missing(struct session *s, size_t off)
 	buf_free(&add);
 }
 
-/* Submission: follows the message's header section as it arrives (held
- * in wbuf until its end is seen) and adds Date and Message-ID at its end
- * when the mail program left them out. */
+/* Inbound: drops the Authentication-Results fields claiming our host
+ * name from the header section, wbuf[start, end). */
+static void strip_authres(struct session *s, size_t end)
+{
+	struct buf out = BUF_INIT;
+	size_t start = s->head.start;
+	buf_add(&out, s->wbuf.data, start);
+	size_t n = authres_strip_ours(s->wbuf.data + start, end - start,
+	    smtp_hostname(), &out);
+	buf_add(&out, s->wbuf.data + end, s->wbuf.len - end);
+	buf_free(&s->wbuf);
+	s->wbuf = out;
+	if (n > 0)
+		log_info("%s: dropped %zu Authentication-Results field%s claiming "
+		    "to be ours", s->env.id, n, n == 1 ? "" : "s");
+}
+
+/* The header section is complete at end: for submission add Date and
+ * Message-ID if missing, for inbound mail drop forged results. */
+static void head_complete(struct session *s, size_t end)
+{
+	s->head.active = false;
+	if (s->head.submission)
+		insert_missing(s, end);
+	else
+		strip_authres(s, end);
+}
+
+/* Follows the message's header section as it arrives (held in wbuf
+ * until its end is seen). */
 static void scan_head(struct session *s, bool at_end)
 {
 	while (s->head.active) {
@@ -251,17 +289,20 @@ static void scan_head(struct session *s, bool at_end)
 		size_t left = s->wbuf.len - s->head.mark;
 		const char *eol = memmem(p, left, "\r\n", 2);
 		if (eol == NULL) {
-			if (at_end)
-				insert_missing(s, s->wbuf.len);
-			/* A header section this big is not worth holding. */
-			if (at_end || s->wbuf.len > HEAD_MAX)
+			if (at_end) {
+				head_complete(s, s->wbuf.len);
+			} else if (s->wbuf.len > HEAD_MAX) {
+				/* Not worth holding: submission goes on without
+				 * additions, inbound mail is refused (forged
+				 * results could hide past the limit). */
 				s->head.active = false;
+				s->head.too_big = !s->head.submission;
+			}
 			return;
 		}
 		size_t n = (size_t)(eol - p);
 		if (n == 0) {
-			insert_missing(s, s->head.mark);
-			s->head.active = false;
+			head_complete(s, s->head.mark);
 			return;
 		}
 		if (n >= 11 && strncasecmp(p, "Message-ID:", 11) == 0)
@@ -344,14 +385,48 @@ static void commit(struct session *s)
 	buf_free(&err);
 }
 
+/* Inbound mail: lookup checks the message in the queue file (lent to it
+ * for reading) before it is committed. */
+static void ask_verdict(struct session *s)
+{
+	struct buf p = BUF_INIT;
+	int fd = s->qfd;
+	s->qfd = -1;
+	ipc_w_str(&p, s->env.id);
+	ipc_w_str(&p, s->client);
+	ipc_w_str(&p, s->env.helo);
+	ipc_w_str(&p, s->env.sender);
+	uint32_t n = s->env.nrcpts < VERDICT_MAX_RCPTS ?
+	    (uint32_t)s->env.nrcpts : VERDICT_MAX_RCPTS;
+	ipc_w_u32(&p, n);
+	for (uint32_t i = 0; i < n; i++)
+		ipc_w_str(&p, s->env.rcpts[i].orig);
+	if (!ask_fd(s, PROC_LOOKUP, MSG_VERDICT, TX_VERDICT, &p, fd))
+		finish(s, 451, "4.3.0", try_later, "deferred (lookup unavailable)");
+	buf_free(&p);
+}
+
+/* The message is written and has room: check it, then commit it. */
+static void checked_commit(struct session *s)
+{
+	if (s->auth_user == NULL)
+		ask_verdict(s);
+	else
+		commit(s);
+}
+
 static void on_data_end(struct session *s)
 {
 	scan_head(s, true);
 	flush_body(s);
-	if (s->qfd >= 0)
+	if (s->auth_user != NULL && s->qfd >= 0) {
 		close(s->qfd);
-	s->qfd = -1;
-	if (s->write_errno == ENOSPC || s->write_errno == EDQUOT) {
+		s->qfd = -1;
+	}
+	if (s->head.too_big) {
+		finish(s, 552, "5.3.4", "Message header section too large",
+		    "refused (header too large)");
+	} else if (s->write_errno == ENOSPC || s->write_errno == EDQUOT) {
 		log_err("%s: writing to the queue: %s", s->env.id, strerror(s->write_errno));
 		finish(s, 452, "4.3.1", "Insufficient system storage",
 		    "deferred (disk full)");
@@ -362,7 +437,7 @@ static void on_data_end(struct session *s)
 	} else {
 		enum asked a = ask_quota(s, 0, s->written, TX_DATA_QUOTA);
 		if (a == ASK_NONE)
-			commit(s);
+			checked_commit(s);
 		else if (a == ASK_FAILED)
 			finish(s, 451, "4.3.0", try_later, "deferred (deliver unavailable)");
 	}
@@ -530,7 +605,7 @@ static void on_quota_result(struct session *s, const struct ipc_msg *m)
 			drop_new_rcpts(s);
 		answer(s, (int)v.code, v.code == 250 ? "2.1.5" : v.enhanced, v.text);
 	} else if (v.code == 250) {
-		commit(s);
+		checked_commit(s);
 	} else {
 		char status[64];
 		snprintf(status, sizeof status, "refused (%u %s)", v.code, v.enhanced);
@@ -603,6 +678,33 @@ static void on_sender_result(struct session *s, const struct ipc_msg *m)
 	buf_free(&p);
 }
 
+static void on_verdict_result(struct session *s, const struct ipc_msg *m)
+{
+	struct ipc_reader r;
+	struct smtp_verdict v;
+	const char *headers;
+	uint32_t score;
+	uint8_t junk;
+	ipc_reader_init(&r, m);
+	if (!read_verdict(&r, &v) || (v.code == 250 && (!ipc_r_str(&r, &headers) ||
+	    !ipc_r_u32(&r, &score) || !ipc_r_u8(&r, &junk)))) {
+		log_err("smtp: malformed VERDICT_RESULT");
+		v = (struct smtp_verdict){ 451, "4.3.0", try_later };
+	}
+	if (v.code != 250) {
+		char status[64];
+		snprintf(status, sizeof status, "%s (%u %s)", v.code < 500 ?
+		    "deferred" : "refused", v.code, v.enhanced);
+		finish(s, (int)v.code, v.enhanced, v.text, status);
+		return;
+	}
+	envelope_set(&s->env.added_headers, headers);
+	s->env.spam_score = (int32_t)score;
+	if (junk)
+		s->env.flags |= ENV_F_JUNK;
+	commit(s);
+}
+
 /* A reply for a session that has gone: drop what it would have owned. */
 static void orphan(enum proc_role from, const struct ipc_msg *m)
 {
@@ -640,6 +742,9 @@ void tx_peer_message(struct session *sessions, enum proc_role from,
 	else if (from == PROC_LOOKUP && m->type == MSG_SENDER_RESULT &&
 	    s->wait == TX_SENDER)
 		on_sender_result(s, m);
+	else if (from == PROC_LOOKUP && m->type == MSG_VERDICT_RESULT &&
+	    s->wait == TX_VERDICT)
+		on_verdict_result(s, m);
 	else if (from == PROC_DELIVER && m->type == MSG_QUOTA_RESULT &&
 	    (s->wait == TX_RCPT_QUOTA || s->wait == TX_DATA_QUOTA))
 		on_quota_result(s, m);
@@ -651,7 +756,8 @@ static enum proc_role waits_on(enum tx_wait w)
 {
 	switch (w) {
 	case TX_CREATE: case TX_COMMIT: return PROC_QUEUE;
-	case TX_RCPT: case TX_AUTH: case TX_SENDER: return PROC_LOOKUP;
+	case TX_RCPT: case TX_AUTH: case TX_SENDER: case TX_VERDICT:
+		return PROC_LOOKUP;
 	case TX_RCPT_QUOTA: case TX_DATA_QUOTA: return PROC_DELIVER;
 	default: return PROC_MASTER;
 	}

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "common/buf.h"
+#include "filter/gtube.h"
 
 #define BAYES_KEY_LEN     16             /* crypto_shorthash_KEYBYTES */
 #define BAYES_TEXT_MAX    (256u * 1024)  /* bytes of text tokenized */
@@ -24,7 +25,7 @@
 
 /* The GTUBE test string (SpamAssassin): a message whose text holds it is
  * spam, whatever else it says. */
-#define BAYES_GTUBE "XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X"
+#define BAYES_GTUBE GTUBE_STRING
 
 /* The text classified, UTF-8 and case-folded: "s:"-prefixed words of the
  * Subject and "f:"-prefixed ones of From (so they weigh apart from the

@@ -19,6 +19,22 @@ struct authdns_rr {
 	size_t len;
 };
 
+/* An answer of common/dns.h (wire format) as the engines take it: TXT
+ * strings joined, A and AAAA as they are, MX exchanges and PTR targets as
+ * text; records that do not parse are left out. NODATA is AUTHDNS_OK
+ * without records. */
+struct dns_answer;
+struct authdns_answer {
+	enum authdns_rcode rc;
+	struct authdns_rr *rr;
+	size_t n;
+	char **owned;        /* the texts rr points to */
+};
+/* type: the DNS_T_* asked for. */
+void authdns_answer_from(struct authdns_answer *out, int type,
+    const struct dns_answer *a);
+void authdns_answer_free(struct authdns_answer *a);
+
 /* A plausible host name to check: letter, digit, hyphen or underscore
  * labels of 1..63 octets, at least two of them, at most max octets (one
  * trailing dot allowed). Literals, single labels and UTF-8 are not. */

@@ -103,8 +103,10 @@ bool queue_store_create(struct queue_store *qs, char id[QUEUE_ID_SIZE],
 	 * few times anyway rather than fail a session. */
 	for (int tries = 0; tries < 8; tries++) {
 		queue_id_new((uint64_t)time(NULL), id);
+		/* Read-write: smtp lends lookup a read descriptor for the
+		 * end-of-DATA checks. */
 		*fd = openat(qs->msg, id,
-		    O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+		    O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 		if (*fd >= 0)
 			return true;
 		if (errno != EEXIST)

@@ -183,8 +183,8 @@ def test_mbsync_copies_the_mailbox(instance, server, mailbox, tmp_path):
 
 
 def strip_ours(data):
-    """The message as the sender sent it: our trace, delivery and spam
-    headers and mbsync's X-TUID removed, LF line ends."""
+    """The message as the sender sent it: our trace, delivery, spam and
+    authentication headers and mbsync's X-TUID removed, LF line ends."""
     head, _, body = data.replace(b"\r\n", b"\n").partition(b"\n\n")
     lines, skip = [], False
     for line in head.split(b"\n"):
@@ -194,7 +194,8 @@ def strip_ours(data):
             continue
         name = line.split(b":", 1)[0].lower()
         skip = name in (b"return-path", b"delivered-to", b"x-original-to",
-                        b"received", b"x-tuid", b"x-spam-score", b"x-spam")
+                        b"received", b"x-tuid", b"x-spam-score", b"x-spam",
+                        b"authentication-results")
         if not skip:
             lines.append(line)
     return b"\n".join(lines) + b"\n\n" + body

@@ -85,8 +85,9 @@ def test_delivery_is_encrypted_and_reads_back(instance, user, server, tmp_path):
     assert plain.endswith(msg.encode())
     assert head.startswith(b"Return-Path: <a@sender.test>\r\nDelivered-To: "
                            + user.encode() + b"\r\nX-Original-To: "
-                           + user.encode() + b"\r\n")
-    # the spam verdict, then the message as it came in
+                           + user.encode() + b"\r\nAuthentication-Results: "
+                           b"mail.example.test;")
+    # our checks' results, the spam verdict, then the message as it came in
     assert (b"\r\nX-Spam-Score: 0.0\r\nX-Spam: No\r\n"
             b"Received: from client.test") in head
     assert b"by mail.example.test (archmailbox) with ESMTP id" in head

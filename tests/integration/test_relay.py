@@ -130,9 +130,10 @@ postlog   unix-dgram n  -       n       -       1       postlogd
 
 
 class Postfix:
-    """A private Postfix on a loopback port, delivering to Maildirs."""
+    """A private Postfix on a loopback port, delivering to Maildirs (or
+    as main_cf says: a template given dir, uid, gid and fmt)."""
 
-    def __init__(self):
+    def __init__(self, main_cf=None, **fmt):
         # Postfix's users must walk into it: not under pytest's 0700 tmp.
         self.dir = tempfile.mkdtemp(prefix="amb-relay-postfix-")
         os.chmod(self.dir, 0o755)
@@ -155,8 +156,8 @@ class Postfix:
                         "-out", os.path.join(self.dir, "cert.pem")],
                        check=True, capture_output=True)
         with open(os.path.join(etc, "main.cf"), "w") as f:
-            f.write(MAIN_CF.format(dir=self.dir, uid=nobody.pw_uid,
-                                   gid=nobody.pw_gid))
+            f.write((main_cf or MAIN_CF).format(dir=self.dir, uid=nobody.pw_uid,
+                                                gid=nobody.pw_gid, **fmt))
         with open(os.path.join(etc, "master.cf"), "w") as f:
             f.write(MASTER_CF.format(port=self.port))
         self.cmd = [POSTFIX, "-c", etc]
