@@ -6,9 +6,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include <unicase.h>
-#include <uninorm.h>
 
+#include "mail/casefold.h"
 #include "mail/encwords.h"
 #include "mail/header.h"
 #include "mail/mime.h"
@@ -123,14 +122,7 @@ static void header_words(const char *hdr, size_t len, const char *name,
 
 static void fold(const char *s, size_t n, struct buf *out)
 {
-	struct buf valid = BUF_INIT;
-	size_t len = 0;
-	utf8_append_valid(s, n, &valid);
-	uint8_t *f = u8_casefold((const uint8_t *)buf_cstr(&valid), valid.len,
-	    NULL, UNINORM_NFC, NULL, &len);
-	buf_add(out, f ? (const char *)f : buf_cstr(&valid), f ? len : valid.len);
-	free(f);
-	buf_free(&valid);
+	utf8_casefold(s, n, out);
 }
 
 void bayes_message_text(const char *msg, size_t len, struct buf *out)

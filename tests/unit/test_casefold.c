@@ -1,4 +1,4 @@
-/* msgcache_fold's ASCII fast path must give exactly what folding the
+/* utf8_casefold's ASCII fast path must give exactly what folding the
  * whole string with libunistring gives. */
 #include "t.h"
 
@@ -6,7 +6,7 @@
 #include <unicase.h>
 #include <uninorm.h>
 
-#include "imap/msgcache.h"
+#include "mail/casefold.h"
 
 static void reference(const char *s, size_t n, struct buf *out)
 {
@@ -20,7 +20,7 @@ static void reference(const char *s, size_t n, struct buf *out)
 static bool same_as_reference(const char *s, size_t n)
 {
 	struct buf a = BUF_INIT, b = BUF_INIT;
-	msgcache_fold(s, n, &a);
+	utf8_casefold(s, n, &a);
 	reference(s, n, &b);
 	bool eq = a.len == b.len && memcmp(buf_cstr(&a), buf_cstr(&b), a.len) == 0;
 	buf_free(&a);
@@ -28,7 +28,7 @@ static bool same_as_reference(const char *s, size_t n)
 	return eq;
 }
 
-TEST(msgcache_fold_matches_libunistring)
+TEST(utf8_casefold_matches_libunistring)
 {
 	/* Pieces where a cut in the wrong place would change the result:
 	 * combining marks after ASCII, characters that fold to several,
@@ -59,7 +59,7 @@ TEST(msgcache_fold_matches_libunistring)
 	}
 	/* Invalid UTF-8 is replaced first, then folded the same way. */
 	struct buf out = BUF_INIT;
-	msgcache_fold("AB\xff\xc3(", 5, &out);
+	utf8_casefold("AB\xff\xc3(", 5, &out);
 	CHECK(out.len > 0 && memcmp(out.data, "ab", 2) == 0);
 	buf_free(&out);
 }
