@@ -25,12 +25,21 @@
 
 #define MAX_INFLIGHT 32
 #define MAX_RELAYS   16      /* relay jobs under way */
+#define NOTICE_RETRY 60      /* seconds before a notice that failed is retried */
+
+/* Per recipient: whether its sender still has to hear of its failure. */
+enum notify { NOTIFY_NONE, NOTIFY_OWED, NOTIFY_SENDING };
 
 struct qmsg {
 	struct qmsg *prev, *next;
 	struct envelope env;
 	bool *busy;             /* per recipient: a delivery is under way */
-	unsigned inflight;
+	uint8_t *notify;        /* per recipient: enum notify */
+	unsigned inflight;      /* deliveries, relay jobs and a notice */
+	bool notifying;         /* a notice of notice_kind is under way */
+	enum bounce_kind notice_kind;
+	uint64_t notice_retry;  /* no new notice before this time */
+	bool doomed;            /* `queue delete`: removed when idle */
 };
 
 struct work {
@@ -54,7 +63,6 @@ static struct {
 	bool relay_waiting;         /* due recipients found no free slot */
 	uint64_t next_req;
 	struct event *timer;
-	struct queue_policy policy;
 	bool stopping;
 	struct { uint64_t req; enum proc_role from; struct envelope env; } *pending;
 	size_t npending, cpending;
@@ -68,6 +76,7 @@ static struct qmsg *qmsg_add(struct envelope *e)
 	struct qmsg *m = xcalloc(1, sizeof *m);
 	m->env = *e;
 	m->busy = xcalloc(e->nrcpts ? e->nrcpts : 1, sizeof *m->busy);
+	m->notify = xcalloc(e->nrcpts ? e->nrcpts : 1, sizeof *m->notify);
 	m->next = q.head;
 	if (q.head)
 		q.head->prev = m;
@@ -91,13 +100,14 @@ static void qmsg_free(struct qmsg *m)
 	}
 	envelope_free(&m->env);
 	free(m->busy);
+	free(m->notify);
 	free(m);
 }
 
 static bool rcpt_due(const struct qmsg *m, uint32_t i, uint64_t now)
 {
 	const struct rcpt *r = &m->env.rcpts[i];
-	return !m->busy[i] && (r->state == RCPT_PENDING ||
+	return !m->busy[i] && !m->doomed && (r->state == RCPT_PENDING ||
 	    (r->state == RCPT_DEFERRED && r->next_attempt <= now));
 }
 
@@ -126,6 +136,114 @@ static void save_or_remove(struct qmsg *m)
 	buf_free(&err);
 	if (envelope_all_final(&m->env))
 		qmsg_free(m);
+}
+
+/* The retry schedule as configured now (SIGHUP may change it). */
+static struct queue_policy policy(void)
+{
+	const struct config *c = child_config();
+	return (struct queue_policy){
+		(uint64_t)config_int(c, "queue_retry_min"),
+		(uint64_t)config_int(c, "queue_retry_max"),
+		(uint64_t)config_int(c, "delay_notice_after"),
+		(uint64_t)config_int(c, "queue_lifetime"),
+	};
+}
+
+static bool owes_failure(const struct qmsg *m)
+{
+	for (uint32_t i = 0; i < m->env.nrcpts; i++)
+		if (m->notify[i] == NOTIFY_OWED)
+			return true;
+	return false;
+}
+
+static bool delay_due(const struct qmsg *m, uint64_t now)
+{
+	struct queue_policy p = policy();
+	return queue_delay_notice_due(&p, m->env.arrival, m->env.flags, now) &&
+	    bounce_needed(&m->env, BOUNCE_DELAYED);
+}
+
+static void settle(struct qmsg *m);
+
+static void notice_done(void *arg, bool sent)
+{
+	struct qmsg *m = arg;
+	for (uint32_t i = 0; i < m->env.nrcpts; i++)
+		if (m->notify[i] == NOTIFY_SENDING)
+			m->notify[i] = sent ? NOTIFY_NONE : NOTIFY_OWED;
+	if (sent && m->notice_kind == BOUNCE_DELAYED)
+		m->env.flags |= ENV_F_DELAY_SENT;
+	if (!sent)
+		m->notice_retry = (uint64_t)time(NULL) + NOTICE_RETRY;
+	m->notifying = false;
+	if (--m->inflight == 0)
+		settle(m);
+}
+
+static bool start_notice(struct qmsg *m, enum bounce_kind kind)
+{
+	bool *pick = NULL;
+	if (kind == BOUNCE_FAILED) {
+		pick = xcalloc(m->env.nrcpts, sizeof *pick);
+		for (uint32_t i = 0; i < m->env.nrcpts; i++)
+			pick[i] = m->notify[i] == NOTIFY_OWED;
+	}
+	bool ok = queue_notice_start(&m->env, kind, pick, notice_done, m);
+	for (uint32_t i = 0; ok && pick != NULL && i < m->env.nrcpts; i++)
+		if (pick[i])
+			m->notify[i] = NOTIFY_SENDING;
+	free(pick);
+	if (ok) {
+		m->notifying = true;
+		m->notice_kind = kind;
+		m->inflight++;
+	}
+	return ok;
+}
+
+/* Runs when nothing is under way for m: the sender hears of failures
+ * (one bounce for all recipients that failed since the last), then of a
+ * long delay; then m is saved or removed. A bounce is committed before
+ * the envelope that records the failures, so a crash in between makes
+ * the queue try those recipients again (and bounce again), never lose
+ * the bounce: FAILED on disk means the sender was told. */
+static void settle(struct qmsg *m)
+{
+	struct buf err = BUF_INIT;
+	uint64_t now = (uint64_t)time(NULL);
+	if (m->doomed) {
+		log_info("%s: removed by the administrator; no bounce", m->env.id);
+		if (!queue_store_remove(q.qs, m->env.id, &err))
+			log_err("queue %s: %s", m->env.id, buf_cstr(&err));
+		buf_free(&err);
+		qmsg_free(m);
+		return;
+	}
+	bool owed = owes_failure(m);
+	if (owed || delay_due(m, now)) {
+		if (now >= m->notice_retry &&
+		    start_notice(m, owed ? BOUNCE_FAILED : BOUNCE_DELAYED))
+			return;
+		if (now >= m->notice_retry)
+			m->notice_retry = now + NOTICE_RETRY;
+		if (owed)
+			return;     /* the failures are saved with their bounce */
+	}
+	save_or_remove(m);
+}
+
+/* Messages idle with a notice to (re)try. */
+static void settle_idle(uint64_t now)
+{
+	struct qmsg *m = q.head, *next;
+	for (; m != NULL; m = next) {
+		next = m->next;
+		if (m->inflight == 0 && now >= m->notice_retry &&
+		    (owes_failure(m) || delay_due(m, now)))
+			settle(m);
+	}
 }
 
 static void apply_result(struct qmsg *m, uint32_t i, uint8_t outcome,
@@ -270,11 +388,20 @@ static void kick(void)
 static void arm_timer(void)
 {
 	uint64_t now = (uint64_t)time(NULL), due = UINT64_MAX;
-	for (struct qmsg *m = q.head; m; m = m->next)
+	uint64_t notice_age = policy().delay_notice;
+	for (struct qmsg *m = q.head; m; m = m->next) {
 		for (uint32_t i = 0; i < m->env.nrcpts; i++)
 			if (!m->busy[i] && m->env.rcpts[i].state == RCPT_DEFERRED &&
 			    m->env.rcpts[i].next_attempt < due)
 				due = m->env.rcpts[i].next_attempt;
+		/* Notices to retry or fall due; those due already are done. */
+		uint64_t notice = m->env.arrival + notice_age;
+		if (notice_age > 0 && !(m->env.flags & ENV_F_DELAY_SENT) &&
+		    notice > now && notice < due)
+			due = notice;
+		if (m->notice_retry > now && m->notice_retry < due)
+			due = m->notice_retry;
+	}
 	uint64_t wait = due == UINT64_MAX ? 300 : due > now ? due - now : 0;
 	struct timeval tv = { (time_t)(wait < 300 ? wait : 300), 0 };
 	evtimer_add(q.timer, &tv);
@@ -286,6 +413,7 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	(void)arg;
 	uint64_t now = (uint64_t)time(NULL);
+	settle_idle(now);
 	for (struct qmsg *m = q.head; m; m = m->next)
 		if (!enqueue_due(m, now))
 			break;
@@ -298,7 +426,11 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
 static void reply_to(enum proc_role from, uint64_t id, uint32_t code,
     const char *enh, const char *text)
 {
-	struct ipc_chan *ch = from == PROC_QUEUE ? NULL : child_peer(from);
+	if (from == PROC_QUEUE) {
+		queue_notice_committed(id, code == 250, text);
+		return;
+	}
+	struct ipc_chan *ch = child_peer(from);
 	if (ch == NULL)
 		return;
 	struct buf p = BUF_INIT;
@@ -429,15 +561,18 @@ static void apply_result(struct qmsg *m, uint32_t i, uint8_t outcome,
 	struct rcpt *rc = &m->env.rcpts[i];
 	uint64_t now = (uint64_t)time(NULL);
 	const char *how = "sent";
+	struct queue_policy p = policy();
 	if (outcome == DELIVER_OK) {
 		queue_rcpt_delivered(rc);
 	} else if (outcome == DELIVER_PERMFAIL) {
 		queue_rcpt_failed(rc, reason);
 		how = "bounced";
 	} else {
-		how = queue_rcpt_deferred(&q.policy, rc, m->env.arrival, now, reason) ?
+		how = queue_rcpt_deferred(&p, rc, m->env.arrival, now, reason) ?
 		    "expired" : "deferred";
 	}
+	if (rc->state == RCPT_FAILED && m->env.sender[0] != '\0')
+		m->notify[i] = NOTIFY_OWED;
 	bool aliased = strcmp(rc->dest, rc->orig) != 0;
 	if (relay != NULL) {
 		log_info("%s: to=<%s>%s%s%s relay=%s status=%s (%s)", m->env.id,
@@ -473,7 +608,7 @@ static void on_result(const struct ipc_msg *m)
 		qm->busy[i] = false;
 		apply_result(qm, i, outcome, reason, NULL);
 		if (qm->inflight == 0)
-			save_or_remove(qm);
+			settle(qm);
 		kick();
 		return;
 	}
@@ -525,7 +660,7 @@ static void on_relay_result(const struct ipc_msg *m)
 		}
 	relay_req_free(rq);
 	if (--qm->inflight == 0)
-		save_or_remove(qm);
+		settle(qm);
 	if (q.relay_waiting) {
 		q.relay_waiting = false;
 		on_timer(-1, 0, NULL);      /* queues what waited, kicks */
@@ -574,6 +709,8 @@ static void message(enum proc_role from, const struct ipc_msg *m)
 		queue_on_inject(m);
 	else if (from == PROC_RELAY && m->type == MSG_RELAY_RESULT)
 		on_relay_result(m);
+	else if (from == PROC_LOOKUP && m->type == MSG_RCPT_RESULT)
+		queue_notice_on_rcpt_result(m);
 	else
 		log_warn("queue: unexpected message %u from %s", m->type, proc_name(from));
 	if (m->fd >= 0)
@@ -586,6 +723,8 @@ static void peer_down(enum proc_role peer)
 {
 	if (peer == PROC_RELAY)
 		relays_forget();
+	if (peer == PROC_LOOKUP)
+		queue_notice_lookup_down();
 	if (peer != PROC_DELIVER)
 		return;
 	for (unsigned k = 0; k < MAX_INFLIGHT; k++) {
@@ -601,7 +740,7 @@ static void peer_down(enum proc_role peer)
 
 static void peer_up(enum proc_role peer)
 {
-	if (peer == PROC_DELIVER || peer == PROC_RELAY)
+	if (peer == PROC_DELIVER || peer == PROC_RELAY || peer == PROC_LOOKUP)
 		on_timer(-1, 0, NULL);
 }
 
@@ -669,7 +808,6 @@ static bool setup(const struct config *cfg, struct buf *err)
 		queue_ids_free(&ids);
 		return false;
 	}
-	q.policy = QUEUE_POLICY_DEFAULT;
 	load_committed(&ids);
 	queue_ids_free(&ids);
 	return true;
@@ -688,6 +826,7 @@ static void shutdown_queue(void)
 	q.stopping = true;
 	if (q.npending > 0)
 		commit_pending(-1, 0, NULL);   /* smtp waits for these answers */
+	queue_notice_free_all();
 	while (q.head)
 		qmsg_free(q.head);
 	free(q.pending);

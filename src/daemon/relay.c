@@ -136,7 +136,13 @@ static void ask_signer(struct rjob *j)
 	char domain[MX_HOST_MAX];
 	struct ipc_chan *ch = child_peer(PROC_SIGNER);
 	int fd = dup(j->fd);
-	if (ch == NULL || fd < 0 || !domain_of(j->sender, domain, sizeof domain)) {
+	/* The notices of the null sender come from MAILER-DAEMON@hostname. */
+	struct buf from = BUF_INIT;
+	buf_printf(&from, "@%s", config_str(child_config(), "hostname"));
+	bool named = domain_of(j->sender[0] ? j->sender : from.data, domain,
+	    sizeof domain);
+	buf_free(&from);
+	if (ch == NULL || fd < 0 || !named) {
 		if (fd >= 0)
 			close(fd);
 		relay_finish_all(j, DELIVER_TEMPFAIL,
@@ -161,7 +167,7 @@ static void on_relay(const struct ipc_msg *m)
 		log_err("relay: malformed RELAY request");
 		relay_finish_all(j, DELIVER_TEMPFAIL,
 		    "451 4.3.0 malformed relay request", "");
-	} else if ((j->flags & ENV_F_SUBMISSION) && j->sender[0] != '\0') {
+	} else if (j->flags & ENV_F_SUBMISSION) {
 		ask_signer(j);
 	} else {
 		relay_route_start(j);

@@ -1,0 +1,150 @@
+"""Bounces, delay notices and retries through the real mailboxd, relaying
+to the private Postfix of test_relay.py: a permanent 550 and a recipient
+given up on come back to the local sender's INBOX as RFC 3464 reports
+(read over IMAP), a long delay is reported once, and mail for a peer that
+is down waits in the queue until it is back."""
+import email
+import imaplib
+import subprocess
+import time
+
+from test_inbound import PASSWORD, wait_stored
+from test_relay import (USER, Postfix, dns_server, make_server,  # noqa: F401
+                        postfix, submit, wait_log)
+from test_submission import tls_context
+
+
+def inbox(server):
+    """The messages in USER's INBOX, parsed, in UID order."""
+    m = imaplib.IMAP4_SSL("127.0.0.1", server.imaps_port,
+                          ssl_context=tls_context(), timeout=30)
+    try:
+        m.login(USER, PASSWORD)
+        m.select("INBOX")
+        _, data = m.uid("SEARCH", None, "ALL")
+        out = []
+        for uid in data[0].split():
+            _, parts = m.uid("FETCH", uid, "(RFC822)")
+            out.append(email.message_from_bytes(parts[0][1]))
+        return out
+    finally:
+        m.logout()
+
+
+def report(msg):
+    """(the delivery-status groups, the quoted headers) of a DSN."""
+    assert msg.get_content_type() == "multipart/report", msg
+    assert msg.get_param("report-type") == "delivery-status"
+    parts = msg.get_payload()
+    assert [p.get_content_type() for p in parts] == [
+        "text/plain", "message/delivery-status", "text/rfc822-headers"]
+    # Python parses message/delivery-status into one Message per group.
+    groups = parts[1].get_payload()
+    return groups, parts[2].get_payload()
+
+
+def test_permanent_failure_bounces_into_inbox(tmp_path, dns_server, postfix):
+    _, dns_port = dns_server
+    inst, server = make_server(tmp_path, dns_port, postfix)
+    try:
+        submit(server, ["bob@peer.test", "bounce@peer.test"], "to bounce")
+        wait_log(server, "bounce to <demo@example.test> queued as")
+        wait_stored(inst, USER)
+        [dsn] = inbox(server)
+        assert dsn["From"].startswith("Mail Delivery System <MAILER-DAEMON@")
+        assert dsn["Auto-Submitted"] == "auto-replied"
+        assert "Undelivered" in dsn["Subject"]
+        groups, headers = report(dsn)
+        assert groups[0]["Reporting-MTA"].startswith("dns; ")
+        [rcpt] = groups[1:]       # bob@ was delivered: not reported
+        assert rcpt["Final-Recipient"] == "rfc822; bounce@peer.test"
+        assert rcpt["Action"] == "failed"
+        assert rcpt["Status"] == "5.1.1"
+        assert "no such user here" in rcpt["Diagnostic-Code"]
+        assert "Subject: to bounce" in headers
+        assert f"From: Demo <{USER}>" in headers
+        assert "Hello from the relay test" not in dsn.as_string()
+        # Delivered with the null sender: nothing answers a bounce.
+        assert dsn["Return-Path"] == "<>", dsn["Return-Path"]
+        # The message is gone from the queue: every recipient is final.
+        assert wait_listed(inst, "Mail queue is empty\n")
+    finally:
+        server.stop()
+
+
+def test_delay_notice_then_expiry(tmp_path, dns_server, postfix):
+    """A peer that never answers: one delay notice, then, after the
+    lifetime, a bounce saying the queue gave up; `queue list` shows the
+    deferred state in between."""
+    _, dns_port = dns_server
+    inst, server = make_server(tmp_path, dns_port, postfix,
+                               delay_notice_after="1", queue_lifetime="4")
+    try:
+        submit(server, ["x@down.test"], "slow one")
+        wait_log(server, "to=<x@down.test>")
+        assert wait_listed(inst, "deferred  <x@down.test>")
+        time.sleep(1.2)
+        inst.ctl("queue", "flush", check=0)
+        wait_log(server, "delay notice to <demo@example.test> queued as")
+        [notice] = wait_inbox(server, 1)
+        groups, headers = report(notice)
+        assert groups[1]["Action"] == "delayed"
+        assert groups[1]["Status"].startswith("4.")
+        assert "Subject: slow one" in headers
+        time.sleep(3)
+        inst.ctl("queue", "flush", check=0)
+        wait_log(server, "bounce to <demo@example.test> queued as")
+        msgs = wait_inbox(server, 2)
+        assert len(msgs) == 2, [m["Subject"] for m in msgs]
+        groups, _ = report(msgs[1])
+        assert groups[1]["Action"] == "failed"
+        assert "gave up after" in str(msgs[1])
+        assert server.read_log().count("delay notice to") == 1
+    finally:
+        server.stop()
+
+
+def wait_listed(inst, text, timeout=10):
+    """Whether `queue list` shows text (the envelope is saved just after
+    the log line)."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if text in inst.ctl("queue", "list", check=0).out:
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def wait_inbox(server, n, timeout=20):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        msgs = inbox(server)
+        if len(msgs) >= n:
+            return msgs
+        time.sleep(0.2)
+    raise AssertionError(f"{len(msgs)} of {n} messages in the INBOX")
+
+
+def test_mail_waits_for_a_stopped_peer(tmp_path, dns_server):
+    _, dns_port = dns_server
+    peer = Postfix()
+    try:
+        subprocess.run(peer.cmd + ["stop"], check=True, capture_output=True)
+        inst, server = make_server(tmp_path, dns_port, peer)
+        try:
+            submit(server, ["bob@peer.test"], "patience")
+            wait_log(server, "to=<bob@peer.test> relay=")
+            assert "status=deferred" in server.read_log()
+            assert wait_listed(inst, "deferred  <bob@peer.test>")
+            subprocess.run(peer.cmd + ["start"], check=True,
+                           capture_output=True)
+            time.sleep(1)
+            inst.ctl("queue", "flush", check=0)
+            [msg] = peer.messages("bob")
+            assert b"Subject: patience" in msg
+            wait_log(server, "status=sent")
+            assert inbox(server) == []        # no bounce, no notice
+        finally:
+            server.stop()
+    finally:
+        peer.stop()
