@@ -17,6 +17,7 @@
 #include <event2/event.h>
 
 #include "common/config.h"
+#include "common/fileutil.h"
 #include "common/log.h"
 #include "common/runas.h"
 #include "common/xmalloc.h"
@@ -376,6 +377,10 @@ static void kick(void)
 		q.rcount--;
 		if (w.msg == NULL)
 			continue;
+		if (w.msg->doomed) {
+			w.msg->busy[w.rcpt] = false;
+			continue;
+		}
 		if (w.msg->env.rcpts[w.rcpt].kind == RCPT_REMOTE) {
 			relay_batch(w.msg, w.rcpt);
 		} else if (!send_delivery(w.msg, w.rcpt)) {
@@ -683,6 +688,35 @@ static void relays_forget(void)
 	}
 }
 
+/* `mailboxctl queue delete`: each queue/delete/<id> names a message to
+ * remove, without a bounce, once nothing of it is under way. */
+static void take_deletions(const struct config *cfg)
+{
+	struct buf dir = BUF_INIT;
+	config_state_path(cfg, "queue/delete", &dir);
+	DIR *d = opendir(dir.data);
+	struct dirent *de;
+	while (d != NULL && (de = readdir(d)) != NULL) {
+		if (!queue_id_valid(de->d_name))
+			continue;
+		struct qmsg *m = q.head;
+		while (m != NULL && strcmp(m->env.id, de->d_name) != 0)
+			m = m->next;
+		if (m == NULL)
+			log_warn("queue: delete %s: no such message", de->d_name);
+		else if (!m->doomed) {
+			m->doomed = true;
+			if (m->inflight == 0)
+				settle(m);
+		}
+		if (unlinkat(dirfd(d), de->d_name, 0) != 0)
+			log_err("queue: %s/%s: %s", dir.data, de->d_name, strerror(errno));
+	}
+	if (d != NULL)
+		closedir(d);
+	buf_free(&dir);
+}
+
 /* Every deferred recipient becomes due now. */
 static void flush_all(void)
 {
@@ -697,6 +731,8 @@ static void message(enum proc_role from, const struct ipc_msg *m)
 {
 	if (from == PROC_MASTER && m->type == MSG_FLUSH)
 		flush_all();
+	else if (from == PROC_MASTER && m->type == MSG_QUEUE_DELETE)
+		take_deletions(child_config());
 	else if (from == PROC_SMTP && m->type == MSG_QUEUE_CREATE)
 		on_create(m);
 	else if (from == PROC_SMTP && m->type == MSG_QUEUE_COMMIT)
@@ -772,7 +808,7 @@ static bool give_spool(const char *dir, const char *user, struct buf *err)
 		return false;
 	}
 	static const char *const subdirs[] = { "", "/incoming", "/msg", "/env",
-		"/corrupt" };
+		"/corrupt", "/delete" };
 	for (size_t i = 0; i < sizeof subdirs / sizeof subdirs[0]; i++) {
 		struct buf p = BUF_INIT;
 		buf_printf(&p, "%s%s", dir, subdirs[i]);
@@ -797,19 +833,22 @@ static bool give_spool(const char *dir, const char *user, struct buf *err)
 
 static bool setup(const struct config *cfg, struct buf *err)
 {
-	struct buf dir = BUF_INIT;
+	struct buf dir = BUF_INIT, requests = BUF_INIT;
 	struct queue_ids ids = { NULL, 0 };
 	config_state_path(cfg, "queue", &dir);
+	config_state_path(cfg, "queue/delete", &requests);
 	q.qs = queue_store_open(dir.data, &ids, err);
-	bool ok = q.qs != NULL && (geteuid() != 0 ||
-	    give_spool(dir.data, runas_user(cfg, ROLE_QUEUE), err));
+	bool ok = q.qs != NULL && file_mkdir(requests.data, 0700, err) &&
+	    (geteuid() != 0 || give_spool(dir.data, runas_user(cfg, ROLE_QUEUE), err));
 	buf_free(&dir);
+	buf_free(&requests);
 	if (!ok) {
 		queue_ids_free(&ids);
 		return false;
 	}
 	load_committed(&ids);
 	queue_ids_free(&ids);
+	take_deletions(cfg);      /* left while the queue was down */
 	return true;
 }
 
