@@ -57,6 +57,7 @@ static void job_free(struct rjob *j)
 	free(j->sender);
 	buf_free(&j->sig);
 	buf_free(&j->last_error);
+	free(j->sts);
 	free(j);
 }
 
@@ -233,7 +234,7 @@ static const char *chroot_dir(const struct config *cfg)
 }
 
 /* Everything that reads files (resolv.conf, the trust anchor, OpenSSL's
- * configuration) happens here, before the chroot. */
+ * configuration, the CA certificates) happens here, before the chroot. */
 static bool setup(const struct config *cfg, struct buf *err)
 {
 	config_state_path(cfg, "empty", &r.chroot);
@@ -255,7 +256,7 @@ static bool setup(const struct config *cfg, struct buf *err)
 		buf_printf(err, "DANE: %s", tls_last_error());
 		return false;
 	}
-	return true;
+	return relay_sts_setup(cfg, err);
 }
 
 static void start(void) {}
@@ -268,6 +269,7 @@ static void shutdown_relay(void)
 	relay_conn_free_all();
 	while (r.jobs != NULL)
 		job_free(r.jobs);
+	relay_sts_free();
 	SSL_CTX_free(relay_g.tls);
 	buf_free(&r.chroot);
 	child_exit(0);
