@@ -144,8 +144,12 @@ static void done(struct rconn *c, const struct smtp_cevent *ev)
 	for (size_t i = 0; i < j->n; i++) {
 		if (ev->status == SMTP_MSG_NEED_7BIT) {
 			outcome[i] = DELIVER_PERMFAIL;
-			reply[i] = "554 5.6.3 8-bit message and the receiving "
-			    "server lacks 8BITMIME";
+			/* RFC 6152 3 lets us bounce rather than convert to
+			 * 7 bit (which would also break the DKIM signatures
+			 * made over the 8-bit form). */
+			reply[i] = "554 5.6.3 Conversion required but not "
+			    "supported: 8-bit message, and the receiving server "
+			    "lacks 8BITMIME";
 		} else {
 			outcome[i] = outcome_of(ev->rcpts[i].code);
 			reply[i] = ev->rcpts[i].text;

@@ -148,3 +148,38 @@ def test_mail_waits_for_a_stopped_peer(tmp_path, dns_server):
             server.stop()
     finally:
         peer.stop()
+
+
+def test_8bit_to_a_peer_without_8bitmime_bounces(tmp_path, dns_server):
+    """RFC 6152 3: no conversion to 7 bit; the sender gets 5.6.3."""
+    _, dns_port = dns_server
+    peer = Postfix()
+    try:
+        subprocess.run(["postconf", "-c", peer.dir + "/etc", "-e",
+                        "smtpd_discard_ehlo_keywords=8bitmime"],
+                       check=True, capture_output=True)
+        subprocess.run(peer.cmd + ["reload"], check=True, capture_output=True)
+        inst, server = make_server(tmp_path, dns_port, peer)
+        try:
+            import smtplib
+            with smtplib.SMTP("127.0.0.1", server.submission_port,
+                              timeout=30) as s:
+                s.starttls(context=tls_context())
+                s.login(USER, PASSWORD)
+                s.sendmail(USER, ["bob@peer.test"],
+                           f"From: <{USER}>\r\nSubject: eight\r\n"
+                           "Content-Type: text/plain; charset=utf-8\r\n"
+                           "Content-Transfer-Encoding: 8bit\r\n\r\n"
+                           "Gr\u00fc\u00dfe\r\n".encode(),
+                           mail_options=["BODY=8BITMIME"])
+            wait_log(server, "bounce to <demo@example.test> queued as")
+            [dsn] = wait_inbox(server, 1)
+            groups, headers = report(dsn)
+            assert groups[1]["Status"] == "5.6.3"
+            assert "lacks 8BITMIME" in str(dsn)
+            assert "Subject: eight" in headers
+            assert "bob@peer.test" not in peer.log()
+        finally:
+            server.stop()
+    finally:
+        peer.stop()
