@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <openssl/ssl.h>
+#include <sodium.h>
 
 #include "common/config.h"
 #include "common/dns.h"
@@ -227,6 +228,39 @@ static void peer_down(enum proc_role peer)
 	}
 }
 
+/* The smarthost's credentials, read as root before the chroot: the
+ * password file's first line. */
+static bool read_credentials(const struct config *cfg, struct buf *err)
+{
+	const char *user = config_str(cfg, "relay_auth_user");
+	const char *file = config_str(cfg, "relay_auth_password_file");
+	struct buf pass = BUF_INIT;
+	if (user[0] == '\0')
+		return true;
+	if (file[0] == '\0') {
+		buf_printf(err, "relay_auth_user needs relay_auth_password_file");
+		return false;
+	}
+	bool ok = file_read_all(file, 1024, &pass, err);
+	if (ok) {
+		pass.len = strcspn(buf_cstr(&pass), "\r\n");
+		pass.data[pass.len] = '\0';
+		relay_g.auth_user = xstrdup(user);
+		relay_g.auth_pass = xstrdup(pass.data);
+	}
+	buf_free(&pass);    /* wipes */
+	return ok;
+}
+
+static void free_credentials(void)
+{
+	if (relay_g.auth_pass != NULL)
+		sodium_memzero(relay_g.auth_pass, strlen(relay_g.auth_pass));
+	free(relay_g.auth_pass);
+	free(relay_g.auth_user);
+	relay_g.auth_user = relay_g.auth_pass = NULL;
+}
+
 static const char *chroot_dir(const struct config *cfg)
 {
 	(void)cfg;
@@ -256,7 +290,7 @@ static bool setup(const struct config *cfg, struct buf *err)
 		buf_printf(err, "DANE: %s", tls_last_error());
 		return false;
 	}
-	return relay_sts_setup(cfg, err);
+	return read_credentials(cfg, err) && relay_sts_setup(cfg, err);
 }
 
 static void start(void) {}
@@ -270,6 +304,7 @@ static void shutdown_relay(void)
 	while (r.jobs != NULL)
 		job_free(r.jobs);
 	relay_sts_free();
+	free_credentials();
 	SSL_CTX_free(relay_g.tls);
 	buf_free(&r.chroot);
 	child_exit(0);

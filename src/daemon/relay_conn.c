@@ -351,9 +351,13 @@ static bool on_event(struct rconn *c, const struct smtp_cevent *ev)
 static void connected(struct rconn *c)
 {
 	const struct config *cfg = child_config();
+	/* Credentials only for relay_host, and only ever under TLS. */
+	bool auth = relay_g.auth_user != NULL && c->route[0] == '[';
 	struct smtp_client_params p = {
 		.helo_name = config_str(cfg, "hostname"), .peer = c->relay,
-		.flags = c->job->tls_required || relay_sts_enforced(c->job) ?
+		.auth_user = auth ? relay_g.auth_user : NULL,
+		.auth_pass = auth ? relay_g.auth_pass : NULL,
+		.flags = c->job->tls_required || relay_sts_enforced(c->job) || auth ?
 		    SMTP_CLI_F_TLS_REQUIRED : 0,
 	};
 	c->connected = true;

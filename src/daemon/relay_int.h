@@ -95,6 +95,7 @@ struct relay_globals {
 	struct dns *dns;
 	SSL_CTX *tls;                /* client context: opportunistic TLS */
 	X509_STORE *ca;              /* CAs for MTA-STS (relay_sts.c) */
+	char *auth_user, *auth_pass; /* for relay_host, or NULL */
 };
 extern struct relay_globals relay_g;
 struct rjob *relay_jobs(void);   /* every job under way */
