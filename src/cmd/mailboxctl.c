@@ -19,7 +19,7 @@ static const struct {
 	                        "  user list [DOMAIN]" },
 	{ "alias",  ctl_alias,  "alias add SRC DST | del SRC [DST] | list" },
 	{ "resolve", ctl_resolve, "resolve ADDRESS" },
-	{ "queue",  ctl_queue,  "queue list | flush" },
+	{ "queue",  ctl_queue,  "queue list | flush | delete ID" },
 	{ "dkim",   ctl_dkim,   "dkim keygen DOMAIN [--selector S] | list | dns DOMAIN\n"
 	                        "  dkim rotate DOMAIN [--selector S] | sign DOMAIN [FILE]\n"
 	                        "  dkim verify [FILE] [--key NAME=RECORD]..." },
