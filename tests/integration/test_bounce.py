@@ -5,10 +5,13 @@ given up on come back to the local sender's INBOX as RFC 3464 reports
 is down waits in the queue until it is back."""
 import email
 import imaplib
+import os
+import signal
 import subprocess
 import time
 
-from test_inbound import PASSWORD, wait_stored
+from test_durability import kill_all
+from test_inbound import PASSWORD, children, wait_stored
 from test_relay import (USER, Postfix, dns_server, make_server,  # noqa: F401
                         postfix, submit, wait_log)
 from test_submission import tls_context
@@ -179,6 +182,46 @@ def test_8bit_to_a_peer_without_8bitmime_bounces(tmp_path, dns_server):
             assert "lacks 8BITMIME" in str(dsn)
             assert "Subject: eight" in headers
             assert "bob@peer.test" not in peer.log()
+        finally:
+            server.stop()
+    finally:
+        peer.stop()
+
+
+def test_bounce_survives_a_crash(tmp_path, dns_server):
+    """A failure is saved only once its bounce is queued. With lookup
+    frozen the bounce cannot be made, so the spool still says deferred;
+    after SIGKILL to every process and a restart the recipient is tried
+    again and this time bounced."""
+    _, dns_port = dns_server
+    peer = Postfix()
+    try:
+        subprocess.run(peer.cmd + ["stop"], check=True, capture_output=True)
+        inst, server = make_server(tmp_path, dns_port, peer)
+        try:
+            submit(server, ["bounce@peer.test"], "crash")
+            wait_log(server, "to=<bounce@peer.test> relay=")
+            assert wait_listed(inst, "deferred  <bounce@peer.test>")
+            [lookup] = children(server, "lookup")
+            os.kill(lookup, signal.SIGSTOP)
+            subprocess.run(peer.cmd + ["start"], check=True,
+                           capture_output=True)
+            time.sleep(1)
+            inst.ctl("queue", "flush", check=0)
+            wait_log(server, "status=bounced")
+            time.sleep(0.5)
+            out = inst.ctl("queue", "list", check=0).out
+            assert "deferred  <bounce@peer.test>" in out, out
+            assert "bounce to" not in server.read_log()
+            kill_all(server)
+            server.start()
+            inst.ctl("queue", "flush", check=0)
+            wait_log(server, "bounce to <demo@example.test> queued as")
+            [dsn] = wait_inbox(server, 1)
+            groups, headers = report(dsn)
+            assert groups[1]["Status"] == "5.1.1"
+            assert "Subject: crash" in headers
+            assert wait_listed(inst, "Mail queue is empty\n")
         finally:
             server.stop()
     finally:
