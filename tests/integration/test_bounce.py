@@ -128,21 +128,31 @@ def wait_inbox(server, n, timeout=20):
     raise AssertionError(f"{len(msgs)} of {n} messages in the INBOX")
 
 
+def deferred_at_stopped_peer(tmp_path, dns_port, peer, rcpt, subject):
+    """mailboxd with one message for rcpt deferred: the peer is down."""
+    subprocess.run(peer.cmd + ["stop"], check=True, capture_output=True)
+    inst, server = make_server(tmp_path, dns_port, peer)
+    submit(server, [rcpt], subject)
+    wait_log(server, f"to=<{rcpt}> relay=")
+    assert "status=deferred" in server.read_log()
+    assert wait_listed(inst, f"deferred  <{rcpt}>")
+    return inst, server
+
+
+def restart_peer_and_flush(inst, peer):
+    subprocess.run(peer.cmd + ["start"], check=True, capture_output=True)
+    time.sleep(1)
+    inst.ctl("queue", "flush", check=0)
+
+
 def test_mail_waits_for_a_stopped_peer(tmp_path, dns_server):
     _, dns_port = dns_server
     peer = Postfix()
     try:
-        subprocess.run(peer.cmd + ["stop"], check=True, capture_output=True)
-        inst, server = make_server(tmp_path, dns_port, peer)
+        inst, server = deferred_at_stopped_peer(tmp_path, dns_port, peer,
+                                                "bob@peer.test", "patience")
         try:
-            submit(server, ["bob@peer.test"], "patience")
-            wait_log(server, "to=<bob@peer.test> relay=")
-            assert "status=deferred" in server.read_log()
-            assert wait_listed(inst, "deferred  <bob@peer.test>")
-            subprocess.run(peer.cmd + ["start"], check=True,
-                           capture_output=True)
-            time.sleep(1)
-            inst.ctl("queue", "flush", check=0)
+            restart_peer_and_flush(inst, peer)
             [msg] = peer.messages("bob")
             assert b"Subject: patience" in msg
             wait_log(server, "status=sent")
@@ -196,18 +206,12 @@ def test_bounce_survives_a_crash(tmp_path, dns_server):
     _, dns_port = dns_server
     peer = Postfix()
     try:
-        subprocess.run(peer.cmd + ["stop"], check=True, capture_output=True)
-        inst, server = make_server(tmp_path, dns_port, peer)
+        inst, server = deferred_at_stopped_peer(tmp_path, dns_port, peer,
+                                                "bounce@peer.test", "crash")
         try:
-            submit(server, ["bounce@peer.test"], "crash")
-            wait_log(server, "to=<bounce@peer.test> relay=")
-            assert wait_listed(inst, "deferred  <bounce@peer.test>")
             [lookup] = children(server, "lookup")
             os.kill(lookup, signal.SIGSTOP)
-            subprocess.run(peer.cmd + ["start"], check=True,
-                           capture_output=True)
-            time.sleep(1)
-            inst.ctl("queue", "flush", check=0)
+            restart_peer_and_flush(inst, peer)
             wait_log(server, "status=bounced")
             time.sleep(0.5)
             out = inst.ctl("queue", "list", check=0).out
@@ -215,7 +219,17 @@ def test_bounce_survives_a_crash(tmp_path, dns_server):
             assert "bounce to" not in server.read_log()
             kill_all(server)
             server.start()
-            inst.ctl("queue", "flush", check=0)
+            # The old log already says "listening": wait for the new pid.
+            pidfile = inst.path("mailboxd.pid")
+            deadline = time.time() + 20
+            while time.time() < deadline and open(pidfile).read().strip() \
+                    != str(server.proc.pid):
+                time.sleep(0.05)
+            # Until the new queue process is up to take the flush.
+            while time.time() < deadline and "bounce to <" not in \
+                    server.read_log():
+                inst.ctl("queue", "flush", check=0)
+                time.sleep(1)
             wait_log(server, "bounce to <demo@example.test> queued as")
             [dsn] = wait_inbox(server, 1)
             groups, headers = report(dsn)
