@@ -133,18 +133,35 @@ static bool parse_job(const struct ipc_msg *m, struct rjob *j)
 	    sizeof j->domain);
 }
 
-static void ask_signer(struct rjob *j)
+/* The domain whose keys sign j: the sender's; for the notices of the null
+ * sender (from MAILER-DAEMON@hostname) the host name's. */
+static bool sign_domain(struct rjob *j)
 {
-	char domain[MX_HOST_MAX];
-	struct ipc_chan *ch = child_peer(PROC_SIGNER);
-	int fd = dup(j->fd);
-	/* The notices of the null sender come from MAILER-DAEMON@hostname. */
 	struct buf from = BUF_INIT;
 	buf_printf(&from, "@%s", config_str(child_config(), "hostname"));
-	bool named = domain_of(j->sender[0] ? j->sender : from.data, domain,
-	    sizeof domain);
+	bool named = domain_of(j->sender[0] ? j->sender : from.data,
+	    j->sign_domain, sizeof j->sign_domain);
 	buf_free(&from);
-	if (ch == NULL || fd < 0 || !named) {
+	return named;
+}
+
+/* A notice of the null sender whose host name has no keys tries its
+ * parent domains (mx.example.com, then example.com: aligned with the
+ * From for DMARC), down to two labels. */
+static bool sign_with_parent(struct rjob *j)
+{
+	const char *dot = strchr(j->sign_domain, '.');
+	if (j->sender[0] != '\0' || dot == NULL || strchr(dot + 1, '.') == NULL)
+		return false;
+	memmove(j->sign_domain, dot + 1, strlen(dot + 1) + 1);
+	return true;
+}
+
+static void ask_signer(struct rjob *j)
+{
+	struct ipc_chan *ch = child_peer(PROC_SIGNER);
+	int fd = dup(j->fd);
+	if (ch == NULL || fd < 0 || j->sign_domain[0] == '\0') {
 		if (fd >= 0)
 			close(fd);
 		relay_finish_all(j, DELIVER_TEMPFAIL,
@@ -152,7 +169,7 @@ static void ask_signer(struct rjob *j)
 		return;
 	}
 	struct buf p = BUF_INIT;
-	ipc_w_str(&p, domain);
+	ipc_w_str(&p, j->sign_domain);
 	j->sign_req = ++r.next_req;
 	ipc_send_buf(ch, MSG_SIGN, j->sign_req, fd, &p);
 	buf_free(&p);
@@ -170,6 +187,8 @@ static void on_relay(const struct ipc_msg *m)
 		relay_finish_all(j, DELIVER_TEMPFAIL,
 		    "451 4.3.0 malformed relay request", "");
 	} else if (j->flags & ENV_F_SUBMISSION) {
+		if (!sign_domain(j))
+			j->sign_domain[0] = '\0';    /* ask_signer fails the job */
 		ask_signer(j);
 	} else {
 		relay_route_start(j);
@@ -193,6 +212,10 @@ static void on_signed(const struct ipc_msg *m)
 	    !ok) {
 		relay_finish_all(j, DELIVER_TEMPFAIL,
 		    "451 4.3.0 DKIM signing failed", "");
+		return;
+	}
+	if (fields[0] == '\0' && sign_with_parent(j)) {
+		ask_signer(j);
 		return;
 	}
 	buf_set(&j->sig, fields);

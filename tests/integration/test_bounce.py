@@ -240,3 +240,40 @@ def test_bounce_survives_a_crash(tmp_path, dns_server):
             server.stop()
     finally:
         peer.stop()
+
+
+def test_remote_sender_gets_a_signed_bounce(tmp_path, dns_server, postfix):
+    """Mail from a remote sender, forwarded by an alias to a recipient
+    that refuses it: the bounce is relayed to the sender, from
+    MAILER-DAEMON@hostname with the null sender, signed with the key of
+    the host name's parent domain (the host name itself has none)."""
+    import dkim
+    from test_dkim import dkimpy_ok, zone_records
+    _, dns_port = dns_server
+    inst, server = make_server(tmp_path, dns_port, postfix,
+                               hostname="mx.example.test")
+    try:
+        inst.ctl("alias", "add", "fwd@example.test", "bounce@peer.test",
+                 check=0)
+        with server.smtp() as s:
+            s.sendmail("dave@peer.test", ["fwd@example.test"],
+                       "From: <dave@peer.test>\r\nSubject: forward me\r\n"
+                       "\r\nhello\r\n")
+        wait_log(server, "bounce to <dave@peer.test> queued as")
+        [msg] = postfix.messages("dave")
+        parsed = email.message_from_bytes(msg)
+        assert parsed["Return-Path"] == "<>"
+        assert "MAILER-DAEMON@mx.example.test" in parsed["From"]
+        groups, headers = report(parsed)
+        assert groups[1]["Final-Recipient"] == "rfc822; bounce@peer.test"
+        assert groups[1]["Original-Recipient"] == "rfc822; fwd@example.test"
+        assert "Subject: forward me" in headers
+        recs = zone_records(inst.ctl("dkim", "dns", "example.test",
+                                     check=0).out)
+        sigs = [v for k, v in dkim.rfc822_parse(msg)[0]
+                if k.lower() == b"dkim-signature"]
+        assert len(sigs) == 2 and b"d=example.test;" in sigs[0]
+        for idx in range(2):
+            assert dkimpy_ok(msg, idx, recs), idx
+    finally:
+        server.stop()
