@@ -5,8 +5,9 @@
  * reading. flush asks the running mailboxd (SIGUSR1 to the pid in
  * state_dir/mailboxd.pid) to retry every deferred recipient now.
  * delete leaves a request, queue/delete/<id>, for the queue process,
- * which owns the spool, and wakes it (SIGUSR2); with mailboxd stopped it
- * removes the files itself, envelope first as the queue does. */
+ * which owns the spool, and wakes it with flush's SIGUSR1 (SIGUSR2 is the
+ * certificate check); with mailboxd stopped it removes the files itself,
+ * envelope first as the queue does. */
 #include "ctl/ctl.h"
 
 #include <dirent.h>
@@ -170,7 +171,7 @@ static int delete_online(const char *dir, const char *id, long pid)
 	buf_printf(&req, "%s/delete/%s", dir, id);
 	if (!file_write_atomic(req.data, "", 0, 0600, &err))
 		rc = ctl_fail("%s", buf_cstr(&err));
-	else if (kill((pid_t)pid, SIGUSR2) != 0)
+	else if (kill((pid_t)pid, SIGUSR1) != 0)
 		rc = ctl_fail("cannot signal mailboxd (pid %ld): %s", pid,
 		    strerror(errno));
 	for (int i = 0; rc == 0 && i < 100 && file_exists(req.data); i++)

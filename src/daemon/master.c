@@ -289,17 +289,6 @@ static void on_sigusr1(evutil_socket_t sig, short what, void *arg)
 	}
 }
 
-/* SIGUSR2 (`mailboxctl queue delete`): the queue reads queue/delete/. */
-static void on_sigusr2(evutil_socket_t sig, short what, void *arg)
-{
-	(void)sig;
-	(void)what;
-	(void)arg;
-	struct child *k = &m.kids[PROC_QUEUE];
-	if (k->chan != NULL)
-		ipc_send(k->chan, MSG_QUEUE_DELETE, 0, -1, NULL, 0);
-}
-
 static void on_stop_timeout(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd;
@@ -392,7 +381,6 @@ int master_run(const char *conf_path, const char *self, bool foreground)
 		evsignal_new(m.base, SIGTERM, on_sigterm, NULL),
 		evsignal_new(m.base, SIGINT, on_sigterm, NULL),
 		evsignal_new(m.base, SIGUSR1, on_sigusr1, NULL),
-		evsignal_new(m.base, SIGUSR2, on_sigusr2, NULL),
 	};
 	for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
 		evsignal_add(sigs[i], NULL);

@@ -729,10 +729,10 @@ static void flush_all(void)
 
 static void message(enum proc_role from, const struct ipc_msg *m)
 {
-	if (from == PROC_MASTER && m->type == MSG_FLUSH)
-		flush_all();
-	else if (from == PROC_MASTER && m->type == MSG_QUEUE_DELETE)
+	if (from == PROC_MASTER && m->type == MSG_FLUSH) {
 		take_deletions(child_config());
+		flush_all();
+	}
 	else if (from == PROC_SMTP && m->type == MSG_QUEUE_CREATE)
 		on_create(m);
 	else if (from == PROC_SMTP && m->type == MSG_QUEUE_COMMIT)
