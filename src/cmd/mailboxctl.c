@@ -19,7 +19,7 @@ static const struct {
 	                        "  user list [DOMAIN]" },
 	{ "alias",  ctl_alias,  "alias add SRC DST | del SRC [DST] | list" },
 	{ "resolve", ctl_resolve, "resolve ADDRESS" },
-	{ "queue",  ctl_queue,  "queue list | flush" },
+	{ "queue",  ctl_queue,  "queue list | flush | delete ID" },
 	{ "sieve",  ctl_sieve,  "sieve set ADDR FILE [--name N] | get ADDR [NAME] | list ADDR\n"
 	                        "  sieve del ADDR NAME | activate ADDR NAME | deactivate ADDR" },
 	{ "spam",   ctl_spam,   "spam train ADDR --spam|--ham FILE... | status ADDR" },

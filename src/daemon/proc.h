@@ -36,7 +36,8 @@ enum msg_type {
 	MSG_TLS,              /* str cert chain PEM, str key PEM */
 	MSG_READY,            /* child -> master: set up, privileges dropped */
 	MSG_SHUTDOWN,         /* master -> child: finish and exit */
-	MSG_FLUSH = 10,       /* master -> queue: retry every deferred recipient now */
+	MSG_FLUSH = 10,       /* master -> queue: take the requests in
+	                       * queue/delete/, retry every deferred recipient now */
 
 	/* smtp <-> lookup */
 	MSG_RCPT_CHECK = 100, /* str rcpt, str sender, str client, u64 size, u8 authed */

@@ -17,6 +17,7 @@
 #include <event2/event.h>
 
 #include "common/config.h"
+#include "common/fileutil.h"
 #include "common/log.h"
 #include "common/runas.h"
 #include "common/xmalloc.h"
@@ -25,12 +26,21 @@
 
 #define MAX_INFLIGHT 32
 #define MAX_RELAYS   16      /* relay jobs under way */
+#define NOTICE_RETRY 60      /* seconds before a notice that failed is retried */
+
+/* Per recipient: whether its sender still has to hear of its failure. */
+enum notify { NOTIFY_NONE, NOTIFY_OWED, NOTIFY_SENDING };
 
 struct qmsg {
 	struct qmsg *prev, *next;
 	struct envelope env;
 	bool *busy;             /* per recipient: a delivery is under way */
-	unsigned inflight;
+	uint8_t *notify;        /* per recipient: enum notify */
+	unsigned inflight;      /* deliveries, relay jobs and a notice */
+	bool notifying;         /* a notice of notice_kind is under way */
+	enum bounce_kind notice_kind;
+	uint64_t notice_retry;  /* no new notice before this time */
+	bool doomed;            /* `queue delete`: removed when idle */
 	bool recovered;         /* loaded at start, or deliver died under it:
 	                         * it may be in the mailbox already */
 };
@@ -56,7 +66,6 @@ static struct {
 	bool relay_waiting;         /* due recipients found no free slot */
 	uint64_t next_req;
 	struct event *timer;
-	struct queue_policy policy;
 	bool stopping;
 	struct { uint64_t req; enum proc_role from; struct envelope env; } *pending;
 	size_t npending, cpending;
@@ -70,6 +79,7 @@ static struct qmsg *qmsg_add(struct envelope *e)
 	struct qmsg *m = xcalloc(1, sizeof *m);
 	m->env = *e;
 	m->busy = xcalloc(e->nrcpts ? e->nrcpts : 1, sizeof *m->busy);
+	m->notify = xcalloc(e->nrcpts ? e->nrcpts : 1, sizeof *m->notify);
 	m->next = q.head;
 	if (q.head)
 		q.head->prev = m;
@@ -93,13 +103,14 @@ static void qmsg_free(struct qmsg *m)
 	}
 	envelope_free(&m->env);
 	free(m->busy);
+	free(m->notify);
 	free(m);
 }
 
 static bool rcpt_due(const struct qmsg *m, uint32_t i, uint64_t now)
 {
 	const struct rcpt *r = &m->env.rcpts[i];
-	return !m->busy[i] && (r->state == RCPT_PENDING ||
+	return !m->busy[i] && !m->doomed && (r->state == RCPT_PENDING ||
 	    (r->state == RCPT_DEFERRED && r->next_attempt <= now));
 }
 
@@ -128,6 +139,114 @@ static void save_or_remove(struct qmsg *m)
 	buf_free(&err);
 	if (envelope_all_final(&m->env))
 		qmsg_free(m);
+}
+
+/* The retry schedule as configured now (SIGHUP may change it). */
+static struct queue_policy policy(void)
+{
+	const struct config *c = child_config();
+	return (struct queue_policy){
+		(uint64_t)config_int(c, "queue_retry_min"),
+		(uint64_t)config_int(c, "queue_retry_max"),
+		(uint64_t)config_int(c, "delay_notice_after"),
+		(uint64_t)config_int(c, "queue_lifetime"),
+	};
+}
+
+static bool owes_failure(const struct qmsg *m)
+{
+	for (uint32_t i = 0; i < m->env.nrcpts; i++)
+		if (m->notify[i] == NOTIFY_OWED)
+			return true;
+	return false;
+}
+
+static bool delay_due(const struct qmsg *m, uint64_t now)
+{
+	struct queue_policy p = policy();
+	return queue_delay_notice_due(&p, m->env.arrival, m->env.flags, now) &&
+	    bounce_needed(&m->env, BOUNCE_DELAYED);
+}
+
+static void settle(struct qmsg *m);
+
+static void notice_done(void *arg, bool sent)
+{
+	struct qmsg *m = arg;
+	for (uint32_t i = 0; i < m->env.nrcpts; i++)
+		if (m->notify[i] == NOTIFY_SENDING)
+			m->notify[i] = sent ? NOTIFY_NONE : NOTIFY_OWED;
+	if (sent && m->notice_kind == BOUNCE_DELAYED)
+		m->env.flags |= ENV_F_DELAY_SENT;
+	if (!sent)
+		m->notice_retry = (uint64_t)time(NULL) + NOTICE_RETRY;
+	m->notifying = false;
+	if (--m->inflight == 0)
+		settle(m);
+}
+
+static bool start_notice(struct qmsg *m, enum bounce_kind kind)
+{
+	bool *pick = NULL;
+	if (kind == BOUNCE_FAILED) {
+		pick = xcalloc(m->env.nrcpts, sizeof *pick);
+		for (uint32_t i = 0; i < m->env.nrcpts; i++)
+			pick[i] = m->notify[i] == NOTIFY_OWED;
+	}
+	bool ok = queue_notice_start(&m->env, kind, pick, notice_done, m);
+	for (uint32_t i = 0; ok && pick != NULL && i < m->env.nrcpts; i++)
+		if (pick[i])
+			m->notify[i] = NOTIFY_SENDING;
+	free(pick);
+	if (ok) {
+		m->notifying = true;
+		m->notice_kind = kind;
+		m->inflight++;
+	}
+	return ok;
+}
+
+/* Runs when nothing is under way for m: the sender hears of failures
+ * (one bounce for all recipients that failed since the last), then of a
+ * long delay; then m is saved or removed. A bounce is committed before
+ * the envelope that records the failures, so a crash in between makes
+ * the queue try those recipients again (and bounce again), never lose
+ * the bounce: FAILED on disk means the sender was told. */
+static void settle(struct qmsg *m)
+{
+	struct buf err = BUF_INIT;
+	uint64_t now = (uint64_t)time(NULL);
+	if (m->doomed) {
+		log_info("%s: removed by the administrator; no bounce", m->env.id);
+		if (!queue_store_remove(q.qs, m->env.id, &err))
+			log_err("queue %s: %s", m->env.id, buf_cstr(&err));
+		buf_free(&err);
+		qmsg_free(m);
+		return;
+	}
+	bool owed = owes_failure(m);
+	if (owed || delay_due(m, now)) {
+		if (now >= m->notice_retry &&
+		    start_notice(m, owed ? BOUNCE_FAILED : BOUNCE_DELAYED))
+			return;
+		if (now >= m->notice_retry)
+			m->notice_retry = now + NOTICE_RETRY;
+		if (owed)
+			return;     /* the failures are saved with their bounce */
+	}
+	save_or_remove(m);
+}
+
+/* Messages idle with a notice to (re)try. */
+static void settle_idle(uint64_t now)
+{
+	struct qmsg *m = q.head, *next;
+	for (; m != NULL; m = next) {
+		next = m->next;
+		if (m->inflight == 0 && now >= m->notice_retry &&
+		    (owes_failure(m) || delay_due(m, now)))
+			settle(m);
+	}
 }
 
 static void apply_result(struct qmsg *m, uint32_t i, uint8_t outcome,
@@ -261,6 +380,10 @@ static void kick(void)
 		q.rcount--;
 		if (w.msg == NULL)
 			continue;
+		if (w.msg->doomed) {
+			w.msg->busy[w.rcpt] = false;
+			continue;
+		}
 		if (w.msg->env.rcpts[w.rcpt].kind == RCPT_REMOTE) {
 			relay_batch(w.msg, w.rcpt);
 		} else if (!send_delivery(w.msg, w.rcpt)) {
@@ -273,11 +396,20 @@ static void kick(void)
 static void arm_timer(void)
 {
 	uint64_t now = (uint64_t)time(NULL), due = UINT64_MAX;
-	for (struct qmsg *m = q.head; m; m = m->next)
+	uint64_t notice_age = policy().delay_notice;
+	for (struct qmsg *m = q.head; m; m = m->next) {
 		for (uint32_t i = 0; i < m->env.nrcpts; i++)
 			if (!m->busy[i] && m->env.rcpts[i].state == RCPT_DEFERRED &&
 			    m->env.rcpts[i].next_attempt < due)
 				due = m->env.rcpts[i].next_attempt;
+		/* Notices to retry or fall due; those due already are done. */
+		uint64_t notice = m->env.arrival + notice_age;
+		if (notice_age > 0 && !(m->env.flags & ENV_F_DELAY_SENT) &&
+		    notice > now && notice < due)
+			due = notice;
+		if (m->notice_retry > now && m->notice_retry < due)
+			due = m->notice_retry;
+	}
 	uint64_t wait = due == UINT64_MAX ? 300 : due > now ? due - now : 0;
 	struct timeval tv = { (time_t)(wait < 300 ? wait : 300), 0 };
 	evtimer_add(q.timer, &tv);
@@ -289,6 +421,7 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	(void)arg;
 	uint64_t now = (uint64_t)time(NULL);
+	settle_idle(now);
 	for (struct qmsg *m = q.head; m; m = m->next)
 		if (!enqueue_due(m, now))
 			break;
@@ -301,7 +434,11 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
 static void reply_to(enum proc_role from, uint64_t id, uint32_t code,
     const char *enh, const char *text)
 {
-	struct ipc_chan *ch = from == PROC_QUEUE ? NULL : child_peer(from);
+	if (from == PROC_QUEUE) {
+		queue_notice_committed(id, code == 250, text);
+		return;
+	}
+	struct ipc_chan *ch = child_peer(from);
 	if (ch == NULL)
 		return;
 	struct buf p = BUF_INIT;
@@ -432,15 +569,18 @@ static void apply_result(struct qmsg *m, uint32_t i, uint8_t outcome,
 	struct rcpt *rc = &m->env.rcpts[i];
 	uint64_t now = (uint64_t)time(NULL);
 	const char *how = "sent";
+	struct queue_policy p = policy();
 	if (outcome == DELIVER_OK) {
 		queue_rcpt_delivered(rc);
 	} else if (outcome == DELIVER_PERMFAIL) {
 		queue_rcpt_failed(rc, reason);
 		how = "bounced";
 	} else {
-		how = queue_rcpt_deferred(&q.policy, rc, m->env.arrival, now, reason) ?
+		how = queue_rcpt_deferred(&p, rc, m->env.arrival, now, reason) ?
 		    "expired" : "deferred";
 	}
+	if (rc->state == RCPT_FAILED && m->env.sender[0] != '\0')
+		m->notify[i] = NOTIFY_OWED;
 	bool aliased = strcmp(rc->dest, rc->orig) != 0;
 	if (relay != NULL) {
 		log_info("%s: to=<%s>%s%s%s relay=%s status=%s (%s)", m->env.id,
@@ -476,7 +616,7 @@ static void on_result(const struct ipc_msg *m)
 		qm->busy[i] = false;
 		apply_result(qm, i, outcome, reason, NULL);
 		if (qm->inflight == 0)
-			save_or_remove(qm);
+			settle(qm);
 		kick();
 		return;
 	}
@@ -528,7 +668,7 @@ static void on_relay_result(const struct ipc_msg *m)
 		}
 	relay_req_free(rq);
 	if (--qm->inflight == 0)
-		save_or_remove(qm);
+		settle(qm);
 	if (q.relay_waiting) {
 		q.relay_waiting = false;
 		on_timer(-1, 0, NULL);      /* queues what waited, kicks */
@@ -551,6 +691,35 @@ static void relays_forget(void)
 	}
 }
 
+/* `mailboxctl queue delete`: each queue/delete/<id> names a message to
+ * remove, without a bounce, once nothing of it is under way. */
+static void take_deletions(const struct config *cfg)
+{
+	struct buf dir = BUF_INIT;
+	config_state_path(cfg, "queue/delete", &dir);
+	DIR *d = opendir(dir.data);
+	struct dirent *de;
+	while (d != NULL && (de = readdir(d)) != NULL) {
+		if (!queue_id_valid(de->d_name))
+			continue;
+		struct qmsg *m = q.head;
+		while (m != NULL && strcmp(m->env.id, de->d_name) != 0)
+			m = m->next;
+		if (m == NULL)
+			log_warn("queue: delete %s: no such message", de->d_name);
+		else if (!m->doomed) {
+			m->doomed = true;
+			if (m->inflight == 0)
+				settle(m);
+		}
+		if (unlinkat(dirfd(d), de->d_name, 0) != 0)
+			log_err("queue: %s/%s: %s", dir.data, de->d_name, strerror(errno));
+	}
+	if (d != NULL)
+		closedir(d);
+	buf_free(&dir);
+}
+
 /* Every deferred recipient becomes due now. */
 static void flush_all(void)
 {
@@ -563,8 +732,10 @@ static void flush_all(void)
 
 static void message(enum proc_role from, const struct ipc_msg *m)
 {
-	if (from == PROC_MASTER && m->type == MSG_FLUSH)
+	if (from == PROC_MASTER && m->type == MSG_FLUSH) {
+		take_deletions(child_config());
 		flush_all();
+	}
 	else if (from == PROC_SMTP && m->type == MSG_QUEUE_CREATE)
 		on_create(m);
 	else if (from == PROC_SMTP && m->type == MSG_QUEUE_COMMIT)
@@ -577,6 +748,8 @@ static void message(enum proc_role from, const struct ipc_msg *m)
 		queue_on_inject(m);
 	else if (from == PROC_RELAY && m->type == MSG_RELAY_RESULT)
 		on_relay_result(m);
+	else if (from == PROC_LOOKUP && m->type == MSG_RCPT_RESULT)
+		queue_notice_on_rcpt_result(m);
 	else
 		log_warn("queue: unexpected message %u from %s", m->type, proc_name(from));
 	if (m->fd >= 0)
@@ -589,6 +762,8 @@ static void peer_down(enum proc_role peer)
 {
 	if (peer == PROC_RELAY)
 		relays_forget();
+	if (peer == PROC_LOOKUP)
+		queue_notice_lookup_down();
 	if (peer != PROC_DELIVER)
 		return;
 	for (unsigned k = 0; k < MAX_INFLIGHT; k++) {
@@ -605,7 +780,7 @@ static void peer_down(enum proc_role peer)
 
 static void peer_up(enum proc_role peer)
 {
-	if (peer == PROC_DELIVER || peer == PROC_RELAY)
+	if (peer == PROC_DELIVER || peer == PROC_RELAY || peer == PROC_LOOKUP)
 		on_timer(-1, 0, NULL);
 }
 
@@ -637,7 +812,7 @@ static bool give_spool(const char *dir, const char *user, struct buf *err)
 		return false;
 	}
 	static const char *const subdirs[] = { "", "/incoming", "/msg", "/env",
-		"/corrupt" };
+		"/corrupt", "/delete" };
 	for (size_t i = 0; i < sizeof subdirs / sizeof subdirs[0]; i++) {
 		struct buf p = BUF_INIT;
 		buf_printf(&p, "%s%s", dir, subdirs[i]);
@@ -662,20 +837,22 @@ static bool give_spool(const char *dir, const char *user, struct buf *err)
 
 static bool setup(const struct config *cfg, struct buf *err)
 {
-	struct buf dir = BUF_INIT;
+	struct buf dir = BUF_INIT, requests = BUF_INIT;
 	struct queue_ids ids = { NULL, 0 };
 	config_state_path(cfg, "queue", &dir);
+	config_state_path(cfg, "queue/delete", &requests);
 	q.qs = queue_store_open(dir.data, &ids, err);
-	bool ok = q.qs != NULL && (geteuid() != 0 ||
-	    give_spool(dir.data, runas_user(cfg, ROLE_QUEUE), err));
+	bool ok = q.qs != NULL && file_mkdir(requests.data, 0700, err) &&
+	    (geteuid() != 0 || give_spool(dir.data, runas_user(cfg, ROLE_QUEUE), err));
 	buf_free(&dir);
+	buf_free(&requests);
 	if (!ok) {
 		queue_ids_free(&ids);
 		return false;
 	}
-	q.policy = QUEUE_POLICY_DEFAULT;
 	load_committed(&ids);
 	queue_ids_free(&ids);
+	take_deletions(cfg);      /* left while the queue was down */
 	return true;
 }
 
@@ -692,6 +869,7 @@ static void shutdown_queue(void)
 	q.stopping = true;
 	if (q.npending > 0)
 		commit_pending(-1, 0, NULL);   /* smtp waits for these answers */
+	queue_notice_free_all();
 	while (q.head)
 		qmsg_free(q.head);
 	free(q.pending);

@@ -6,6 +6,7 @@
 
 #include "common/ipc.h"
 #include "daemon/proc.h"
+#include "smtp/bounce.h"
 #include "smtp/envelope.h"
 #include "smtp/queue_store.h"
 
@@ -26,5 +27,24 @@ bool queue_inject(const struct envelope *tmpl, int src_fd, const void *msg,
     size_t len, uint64_t req, enum proc_role from, struct buf *err);
 /* MSG_QUEUE_INJECT from deliver. */
 void queue_on_inject(const struct ipc_msg *m);
+
+/* Delivery status notifications (queue_notice.c). done(arg, true) once
+ * the notice is committed, or dropped for good because its recipient
+ * does not resolve; done(arg, false) when it should be tried again. */
+typedef void queue_notice_done_fn(void *arg, bool sent);
+/* Starts a notice of kind about env (for BOUNCE_FAILED the recipients
+ * pick marks; NULL: those bounce.h reports) to env's sender. False, and
+ * done never called, when it cannot start now (no lookup, spool
+ * unreadable). */
+bool queue_notice_start(const struct envelope *env, enum bounce_kind kind,
+    const bool *pick, queue_notice_done_fn *done, void *arg);
+/* MSG_RCPT_RESULT from lookup. */
+void queue_notice_on_rcpt_result(const struct ipc_msg *m);
+/* The group commit's answer to a notice's queue_inject. */
+void queue_notice_committed(uint64_t req, bool ok, const char *text);
+/* Lookup went away: notices waiting for it end with done(arg, false). */
+void queue_notice_lookup_down(void);
+/* At shutdown, without calling back. */
+void queue_notice_free_all(void);
 
 #endif

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <openssl/ssl.h>
+#include <sodium.h>
 
 #include "common/config.h"
 #include "common/dns.h"
@@ -57,6 +58,7 @@ static void job_free(struct rjob *j)
 	free(j->sender);
 	buf_free(&j->sig);
 	buf_free(&j->last_error);
+	free(j->sts);
 	free(j);
 }
 
@@ -131,12 +133,35 @@ static bool parse_job(const struct ipc_msg *m, struct rjob *j)
 	    sizeof j->domain);
 }
 
+/* The domain whose keys sign j: the sender's; for the notices of the null
+ * sender (from MAILER-DAEMON@hostname) the host name's. */
+static bool sign_domain(struct rjob *j)
+{
+	struct buf from = BUF_INIT;
+	buf_printf(&from, "@%s", config_str(child_config(), "hostname"));
+	bool named = domain_of(j->sender[0] ? j->sender : from.data,
+	    j->sign_domain, sizeof j->sign_domain);
+	buf_free(&from);
+	return named;
+}
+
+/* A notice of the null sender whose host name has no keys tries its
+ * parent domains (mx.example.com, then example.com: aligned with the
+ * From for DMARC), down to two labels. */
+static bool sign_with_parent(struct rjob *j)
+{
+	const char *dot = strchr(j->sign_domain, '.');
+	if (j->sender[0] != '\0' || dot == NULL || strchr(dot + 1, '.') == NULL)
+		return false;
+	memmove(j->sign_domain, dot + 1, strlen(dot + 1) + 1);
+	return true;
+}
+
 static void ask_signer(struct rjob *j)
 {
-	char domain[MX_HOST_MAX];
 	struct ipc_chan *ch = child_peer(PROC_SIGNER);
 	int fd = dup(j->fd);
-	if (ch == NULL || fd < 0 || !domain_of(j->sender, domain, sizeof domain)) {
+	if (ch == NULL || fd < 0 || j->sign_domain[0] == '\0') {
 		if (fd >= 0)
 			close(fd);
 		relay_finish_all(j, DELIVER_TEMPFAIL,
@@ -144,7 +169,7 @@ static void ask_signer(struct rjob *j)
 		return;
 	}
 	struct buf p = BUF_INIT;
-	ipc_w_str(&p, domain);
+	ipc_w_str(&p, j->sign_domain);
 	j->sign_req = ++r.next_req;
 	ipc_send_buf(ch, MSG_SIGN, j->sign_req, fd, &p);
 	buf_free(&p);
@@ -161,7 +186,9 @@ static void on_relay(const struct ipc_msg *m)
 		log_err("relay: malformed RELAY request");
 		relay_finish_all(j, DELIVER_TEMPFAIL,
 		    "451 4.3.0 malformed relay request", "");
-	} else if ((j->flags & ENV_F_SUBMISSION) && j->sender[0] != '\0') {
+	} else if (j->flags & ENV_F_SUBMISSION) {
+		if (!sign_domain(j))
+			j->sign_domain[0] = '\0';    /* ask_signer fails the job */
 		ask_signer(j);
 	} else {
 		relay_route_start(j);
@@ -185,6 +212,10 @@ static void on_signed(const struct ipc_msg *m)
 	    !ok) {
 		relay_finish_all(j, DELIVER_TEMPFAIL,
 		    "451 4.3.0 DKIM signing failed", "");
+		return;
+	}
+	if (fields[0] == '\0' && sign_with_parent(j)) {
+		ask_signer(j);
 		return;
 	}
 	buf_set(&j->sig, fields);
@@ -220,6 +251,39 @@ static void peer_down(enum proc_role peer)
 	}
 }
 
+/* The smarthost's credentials, read as root before the chroot: the
+ * password file's first line. */
+static bool read_credentials(const struct config *cfg, struct buf *err)
+{
+	const char *user = config_str(cfg, "relay_auth_user");
+	const char *file = config_str(cfg, "relay_auth_password_file");
+	struct buf pass = BUF_INIT;
+	if (user[0] == '\0')
+		return true;
+	if (file[0] == '\0') {
+		buf_printf(err, "relay_auth_user needs relay_auth_password_file");
+		return false;
+	}
+	bool ok = file_read_all(file, 1024, &pass, err);
+	if (ok) {
+		pass.len = strcspn(buf_cstr(&pass), "\r\n");
+		pass.data[pass.len] = '\0';
+		relay_g.auth_user = xstrdup(user);
+		relay_g.auth_pass = xstrdup(pass.data);
+	}
+	buf_free(&pass);    /* wipes */
+	return ok;
+}
+
+static void free_credentials(void)
+{
+	if (relay_g.auth_pass != NULL)
+		sodium_memzero(relay_g.auth_pass, strlen(relay_g.auth_pass));
+	free(relay_g.auth_pass);
+	free(relay_g.auth_user);
+	relay_g.auth_user = relay_g.auth_pass = NULL;
+}
+
 static const char *chroot_dir(const struct config *cfg)
 {
 	(void)cfg;
@@ -227,7 +291,7 @@ static const char *chroot_dir(const struct config *cfg)
 }
 
 /* Everything that reads files (resolv.conf, the trust anchor, OpenSSL's
- * configuration) happens here, before the chroot. */
+ * configuration, the CA certificates) happens here, before the chroot. */
 static bool setup(const struct config *cfg, struct buf *err)
 {
 	config_state_path(cfg, "empty", &r.chroot);
@@ -249,7 +313,7 @@ static bool setup(const struct config *cfg, struct buf *err)
 		buf_printf(err, "DANE: %s", tls_last_error());
 		return false;
 	}
-	return true;
+	return read_credentials(cfg, err) && relay_sts_setup(cfg, err);
 }
 
 static void start(void) {}
@@ -262,6 +326,8 @@ static void shutdown_relay(void)
 	relay_conn_free_all();
 	while (r.jobs != NULL)
 		job_free(r.jobs);
+	relay_sts_free();
+	free_credentials();
 	SSL_CTX_free(relay_g.tls);
 	buf_free(&r.chroot);
 	child_exit(0);

@@ -18,6 +18,7 @@
 #include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
 #include <openssl/x509_vfy.h>
+#include <openssl/x509v3.h>
 
 #include "common/config.h"
 #include "common/log.h"
@@ -27,6 +28,7 @@
 #include "daemon/child.h"
 #include "smtp/client.h"
 #include "smtp/envelope.h"
+#include "smtp/mtasts.h"
 
 #define CONNECT_TIMEOUT 30
 #define TLS_TIMEOUT     60
@@ -142,8 +144,12 @@ static void done(struct rconn *c, const struct smtp_cevent *ev)
 	for (size_t i = 0; i < j->n; i++) {
 		if (ev->status == SMTP_MSG_NEED_7BIT) {
 			outcome[i] = DELIVER_PERMFAIL;
-			reply[i] = "554 5.6.3 8-bit message and the receiving "
-			    "server lacks 8BITMIME";
+			/* RFC 6152 3 lets us bounce rather than convert to
+			 * 7 bit (which would also break the DKIM signatures
+			 * made over the 8-bit form). */
+			reply[i] = "554 5.6.3 Conversion required but not "
+			    "supported: 8-bit message, and the receiving server "
+			    "lacks 8BITMIME";
 		} else {
 			outcome[i] = outcome_of(ev->rcpts[i].code);
 			reply[i] = ev->rcpts[i].text;
@@ -233,6 +239,40 @@ static bool dane_check(struct rconn *c)
 	return false;
 }
 
+/* MTA-STS: the certificate must be valid for the MX host's name
+ * (RFC 8461 4.2), checked against the CA store with OpenSSL's own
+ * verification; the result is looked at after the handshake. */
+static bool sts_setup(struct rconn *c, SSL *ssl)
+{
+	const struct rjob *j = c->job;
+	if (j == NULL || j->sts == NULL || j->ntlsa > 0 || j->tls_required)
+		return true;      /* no policy, or DANE decides */
+	c->sts = true;
+	SSL_set_hostflags(ssl, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+	return SSL_set1_host(ssl, c->host) == 1;
+}
+
+/* After the handshake: false (and c gone) if an enforced MTA-STS policy
+ * refuses the certificate; with testing it is only logged. */
+static bool sts_check(struct rconn *c)
+{
+	char why[700];
+	SSL *ssl = bufferevent_openssl_get_ssl(c->bev);
+	long res = ssl != NULL ? SSL_get_verify_result(ssl) : X509_V_ERR_UNSPECIFIED;
+	if (!c->sts || res == X509_V_OK)
+		return true;
+	bool enforce = c->job->sts->mode == MTASTS_ENFORCE;
+	snprintf(why, sizeof why, "451 4.7.5 certificate of %s is not valid for "
+	    "it: %s (MTA-STS)", c->relay, X509_verify_cert_error_string(res));
+	if (!enforce) {
+		log_warn("relay %s: %s; sent anyway (mode testing)", c->job->id,
+		    why + 10);
+		return true;
+	}
+	give_up(c, why);
+	return false;
+}
+
 static void start_tls(struct rconn *c)
 {
 	SSL *ssl = SSL_new(relay_g.tls);
@@ -245,6 +285,11 @@ static void start_tls(struct rconn *c)
 		if (c->job != NULL && c->job->ntlsa > 0 && !dane_setup(c, ssl)) {
 			SSL_free(ssl);
 			give_up(c, "451 4.7.5 cannot set up DANE");
+			return;
+		}
+		if (!sts_setup(c, ssl)) {
+			SSL_free(ssl);
+			give_up(c, "451 4.7.5 cannot set up MTA-STS");
 			return;
 		}
 		f = bufferevent_openssl_filter_new(child_base(), c->bev, ssl,
@@ -306,9 +351,14 @@ static bool on_event(struct rconn *c, const struct smtp_cevent *ev)
 static void connected(struct rconn *c)
 {
 	const struct config *cfg = child_config();
+	/* Credentials only for relay_host, and only ever under TLS. */
+	bool auth = relay_g.auth_user != NULL && c->route[0] == '[';
 	struct smtp_client_params p = {
 		.helo_name = config_str(cfg, "hostname"), .peer = c->relay,
-		.flags = c->job->tls_required ? SMTP_CLI_F_TLS_REQUIRED : 0,
+		.auth_user = auth ? relay_g.auth_user : NULL,
+		.auth_pass = auth ? relay_g.auth_pass : NULL,
+		.flags = c->job->tls_required || relay_sts_enforced(c->job) || auth ?
+		    SMTP_CLI_F_TLS_REQUIRED : 0,
 	};
 	c->connected = true;
 	c->cli = smtp_client_new(&p);
@@ -323,7 +373,7 @@ static void on_bev_event(struct bufferevent *bev, short what, void *arg)
 	if (what & BEV_EVENT_CONNECTED) {
 		if (c->tls_pending) {
 			c->tls_pending = false;
-			if (!dane_check(c))
+			if (!dane_check(c) || !sts_check(c))
 				return;
 			smtp_client_tls_started(c->cli);
 		} else {

@@ -20,6 +20,8 @@
 
 struct dns;
 struct rjob;
+struct config;
+struct mtasts_policy;
 struct bufferevent;
 struct smtp_client;
 struct event;
@@ -35,6 +37,7 @@ struct rconn {
 	char route[MX_HOST_MAX + 2];     /* rjob.route it was opened for */
 	bool connected, tls_pending, sent, sig_sent;
 	bool dane;                       /* the certificate must match TLSA */
+	bool sts;                        /* checked as MTA-STS says */
 	bool idle;                       /* READY, waiting for another job */
 	struct rconn *next_all;          /* every session (relay_reuse.c) */
 	struct rjob *waiting;            /* jobs for this route, in order */
@@ -55,6 +58,7 @@ struct rjob {
 	char domain[MX_HOST_MAX];    /* of the recipients, A-labels */
 	char route[MX_HOST_MAX + 2]; /* domain, or "[]" + relay_host */
 	struct buf sig;              /* DKIM-Signature fields to send first */
+	char sign_domain[MX_HOST_MAX];   /* asked of the signer */
 	/* Route: hosts in order, then the addresses of the current one. */
 	struct mx_host hosts[MX_MAX];
 	size_t nhosts, host_i;
@@ -81,12 +85,18 @@ struct rjob {
 	bool routing;                /* looking for its first session */
 	struct rjob *followers;      /* jobs for the same route waiting for */
 	unsigned nfollowers;         /* the session this one will open */
+	/* MTA-STS: the domain's policy (NULL: none, or mode none). */
+	struct mtasts_policy *sts;
+	struct rjob *sts_next;       /* waiting for the same policy fetch */
+	void (*sts_then)(struct rjob *);
 };
 
 /* relay.c */
 struct relay_globals {
 	struct dns *dns;
 	SSL_CTX *tls;                /* client context: opportunistic TLS */
+	X509_STORE *ca;              /* CAs for MTA-STS (relay_sts.c) */
+	char *auth_user, *auth_pass; /* for relay_host, or NULL */
 };
 extern struct relay_globals relay_g;
 struct rjob *relay_jobs(void);   /* every job under way */
@@ -107,6 +117,16 @@ void relay_route_resolve(struct rjob *j);
 /* The connection failed before any result: next address, host, or a
  * temporary failure of the job when all are tried. */
 void relay_route_next(struct rjob *j);
+
+/* relay_sts.c: MTA-STS (RFC 8461). Loads the CA store and starts
+ * libcurl (before the chroot). */
+bool relay_sts_setup(const struct config *cfg, struct buf *err);
+void relay_sts_free(void);
+/* Sets j->sts to j->domain's policy (cached, or fetched now), or leaves
+ * it NULL, then calls next(j). */
+void relay_sts_find(struct rjob *j, void (*next)(struct rjob *));
+/* Whether TLS to j's hosts must be authenticated (enforce, no DANE). */
+bool relay_sts_enforced(const struct rjob *j);
 
 /* relay_conn.c */
 void relay_conn_start(struct rjob *j, const char *host, const char *ip,

@@ -16,6 +16,7 @@
 #include "common/log.h"
 #include "common/str.h"
 #include "daemon/child.h"
+#include "smtp/mtasts.h"
 
 static uint32_t rnd(uint32_t k)
 {
@@ -179,6 +180,41 @@ static size_t parse_mx(struct rjob *j, const struct dns_answer *a)
 	return n;
 }
 
+/* MTA-STS (RFC 8461 4.1): with enforce, only the MX hosts its policy
+ * names; with testing, the others are only logged. False (and the job
+ * finished) when none is left. */
+static bool sts_filter(struct rjob *j)
+{
+	size_t kept = 0;
+	for (size_t i = 0; j->sts != NULL && i < j->nhosts; i++) {
+		if (mtasts_mx_match(j->sts, j->hosts[i].name)) {
+			j->hosts[kept++] = j->hosts[i];
+			continue;
+		}
+		log_warn("relay %s: MX %s of %s is not in its MTA-STS policy%s",
+		    j->id, j->hosts[i].name, j->domain,
+		    j->sts->mode == MTASTS_ENFORCE ? "; skipped" : " (testing)");
+		if (j->sts->mode != MTASTS_ENFORCE)
+			j->hosts[kept++] = j->hosts[i];
+	}
+	if (j->sts == NULL)
+		return true;
+	j->nhosts = kept;
+	if (kept > 0)
+		return true;
+	char text[MX_HOST_MAX + 80];
+	snprintf(text, sizeof text, "451 4.7.5 no MX host of %s matches its "
+	    "MTA-STS policy", j->domain);
+	relay_finish_all(j, DELIVER_TEMPFAIL, text, "");
+	return false;
+}
+
+bool relay_sts_enforced(const struct rjob *j)
+{
+	return j->sts != NULL && j->sts->mode == MTASTS_ENFORCE &&
+	    j->ntlsa == 0 && !j->tls_required;
+}
+
 static void on_mx(void *arg, const struct dns_answer *a)
 {
 	struct rjob *j = arg;
@@ -194,10 +230,14 @@ static void on_mx(void *arg, const struct dns_answer *a)
 		}
 		j->nhosts = mxlist_drop_null(j->hosts, j->nhosts);
 		mxlist_order(j->hosts, j->nhosts, rnd);
+		if (!sts_filter(j))
+			return;
 		break;
 	case DNS_NODATA:     /* the domain is its own mail host */
 		str_copy(j->hosts[0].name, sizeof j->hosts[0].name, j->domain);
 		j->nhosts = 1;
+		if (!sts_filter(j))
+			return;
 		break;
 	case DNS_NXDOMAIN:
 		snprintf(text, sizeof text, "550 5.4.4 domain %s not found",
@@ -224,6 +264,12 @@ void relay_route_start(struct rjob *j)
 		relay_route_resolve(j);
 }
 
+static void resolve_mx(struct rjob *j)
+{
+	if (!dns_query(relay_g.dns, j->domain, DNS_T_MX, on_mx, j))
+		relay_finish_all(j, DELIVER_TEMPFAIL, "451 4.4.3 DNS unavailable", "");
+}
+
 void relay_route_resolve(struct rjob *j)
 {
 	const char *smarthost = config_str(child_config(), "relay_host");
@@ -237,7 +283,7 @@ void relay_route_resolve(struct rjob *j)
 		}
 		j->nhosts = 1;
 		try_host(j);
-	} else if (!dns_query(relay_g.dns, j->domain, DNS_T_MX, on_mx, j)) {
-		relay_finish_all(j, DELIVER_TEMPFAIL, "451 4.4.3 DNS unavailable", "");
+	} else {
+		relay_sts_find(j, resolve_mx);
 	}
 }

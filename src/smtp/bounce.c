@@ -85,6 +85,26 @@ static void human_part(const struct bounce_params *p, struct buf *out)
 	}
 }
 
+/* The remote server's reply in an error text: the whole text when it
+ * starts with a reply code, else what follows the relay's "host H[ip]
+ * said: " (H becoming Remote-MTA), without its "(in reply to ...)". */
+static void diagnostic(const char *error, struct buf *out)
+{
+	const char *said = strstr(error, " said: ");
+	const char *reply = isdigit((unsigned char)error[0]) ? error :
+	    said != NULL && strncmp(error, "host ", 5) == 0 &&
+	    isdigit((unsigned char)said[7]) ? said + 7 : NULL;
+	if (reply == NULL)
+		return;
+	if (reply != error) {
+		size_t host = strcspn(error + 5, "[ ");
+		buf_printf(out, "Remote-MTA: dns; %.*s\r\n", (int)host, error + 5);
+	}
+	const char *tail = strstr(reply, " (in reply to ");
+	size_t n = tail != NULL ? (size_t)(tail - reply) : strlen(reply);
+	buf_printf(out, "Diagnostic-Code: smtp; %.*s\r\n", (int)n, reply);
+}
+
 static void status_part(const struct bounce_params *p, struct buf *out)
 {
 	const struct envelope *e = p->env;
@@ -104,8 +124,7 @@ static void status_part(const struct bounce_params *p, struct buf *out)
 			addr_type(out, "Original-Recipient", r->orig);
 		buf_printf(out, "Action: %s\r\nStatus: %s\r\n",
 		    p->kind == BOUNCE_FAILED ? "failed" : "delayed", status);
-		if (isdigit((unsigned char)r->error[0]))
-			buf_printf(out, "Diagnostic-Code: smtp; %s\r\n", r->error);
+		diagnostic(r->error, out);
 		if (p->kind == BOUNCE_DELAYED && r->next_attempt > 0) {
 			buf_addstr(out, "Will-Retry-Until: ");
 			mail_date_format((time_t)r->next_attempt, out);

@@ -23,7 +23,7 @@ bool queue_expired(const struct queue_policy *p, uint64_t arrival, uint64_t now)
 bool queue_delay_notice_due(const struct queue_policy *p, uint64_t arrival,
     uint32_t flags, uint64_t now)
 {
-	return (flags & ENV_F_DELAY_SENT) == 0 &&
+	return p->delay_notice > 0 && (flags & ENV_F_DELAY_SENT) == 0 &&
 	    age(arrival, now) >= p->delay_notice && !queue_expired(p, arrival, now);
 }
 

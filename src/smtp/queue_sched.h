@@ -12,7 +12,8 @@
 struct queue_policy {
 	uint64_t min_retry;      /* seconds after the first failure */
 	uint64_t max_retry;      /* longest interval */
-	uint64_t delay_notice;   /* age at which the sender is told of a delay */
+	uint64_t delay_notice;   /* age at which the sender is told of a delay;
+	                          * 0: never */
 	uint64_t lifetime;       /* age at which the queue gives up */
 };
 

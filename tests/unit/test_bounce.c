@@ -56,6 +56,28 @@ TEST(bounce_failed_report)
 	envelope_free(&e);
 }
 
+TEST(bounce_quotes_the_remote_reply)
+{
+	struct envelope e;
+	struct buf out = BUF_INIT;
+	sample(&e);
+	rcpt_set_error(&e.rcpts[0], "host mx.example.test[192.0.2.1]:25 said: "
+	    "550 5.7.1 go away (in reply to RCPT TO command)");
+	struct bounce_params p = { &e, BOUNCE_FAILED, "mx.sender.test",
+		1795400100, headers, sizeof headers - 1 };
+	bounce_build(&p, &out);
+	CHECK(strstr(out.data, "Status: 5.7.1\r\nRemote-MTA: dns; mx.example.test"
+	    "\r\nDiagnostic-Code: smtp; 550 5.7.1 go away\r\n") != NULL);
+	/* Not a reply at all: no Diagnostic-Code, a generic status. */
+	buf_reset(&out);
+	rcpt_set_error(&e.rcpts[0], "host said: nothing");
+	bounce_build(&p, &out);
+	CHECK(strstr(out.data, "Diagnostic-Code") == NULL);
+	CHECK(strstr(out.data, "Status: 5.0.0\r\n") != NULL);
+	buf_free(&out);
+	envelope_free(&e);
+}
+
 TEST(bounce_delay_notice_and_when_not_to_send)
 {
 	struct envelope e;

@@ -326,6 +326,9 @@ TEST(queue_sched_intervals_and_lifetime)
 	CHECK(queue_delay_notice_due(&p, t0, 0, t0 + 4 * 3600));
 	CHECK(!queue_delay_notice_due(&p, t0, ENV_F_DELAY_SENT, t0 + 4 * 3600));
 	CHECK(!queue_delay_notice_due(&p, t0, 0, t0 + 6 * 86400));
+	p.delay_notice = 0;      /* delay_notice_after = 0: never */
+	CHECK(!queue_delay_notice_due(&p, t0, 0, t0 + 4 * 3600));
+	p = QUEUE_POLICY_DEFAULT;
 	CHECK(queue_next_attempt(&p, 1, t0, t0 + 10) == t0 + 310);
 	/* Near the end of the lifetime the last try is at the end. */
 	uint64_t late = t0 + 5 * 86400 - 60;
