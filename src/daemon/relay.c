@@ -133,14 +133,26 @@ static bool parse_job(const struct ipc_msg *m, struct rjob *j)
 	    sizeof j->domain);
 }
 
-/* The domain whose keys sign j: the sender's; for the notices of the null
- * sender (from MAILER-DAEMON@hostname) the host name's. */
+/* The domain whose keys sign j: the sender's. The notices of the null
+ * sender (bounces from MAILER-DAEMON@hostname, vacation replies from a
+ * user) are first signed for their From header's domain (the signer
+ * reads it: asked with ""), then, if it has no keys, for the host
+ * name's. */
 static bool sign_domain(struct rjob *j)
+{
+	if (j->sender[0] == '\0') {
+		j->sign_domain[0] = '\0';
+		j->sign_by_from = true;
+		return true;
+	}
+	return domain_of(j->sender, j->sign_domain, sizeof j->sign_domain);
+}
+
+static bool sign_with_hostname(struct rjob *j)
 {
 	struct buf from = BUF_INIT;
 	buf_printf(&from, "@%s", config_str(child_config(), "hostname"));
-	bool named = domain_of(j->sender[0] ? j->sender : from.data,
-	    j->sign_domain, sizeof j->sign_domain);
+	bool named = domain_of(from.data, j->sign_domain, sizeof j->sign_domain);
 	buf_free(&from);
 	return named;
 }
@@ -161,7 +173,7 @@ static void ask_signer(struct rjob *j)
 {
 	struct ipc_chan *ch = child_peer(PROC_SIGNER);
 	int fd = dup(j->fd);
-	if (ch == NULL || fd < 0 || j->sign_domain[0] == '\0') {
+	if (ch == NULL || fd < 0 || (j->sign_domain[0] == '\0' && !j->sign_by_from)) {
 		if (fd >= 0)
 			close(fd);
 		relay_finish_all(j, DELIVER_TEMPFAIL,
@@ -214,7 +226,13 @@ static void on_signed(const struct ipc_msg *m)
 		    "451 4.3.0 DKIM signing failed", "");
 		return;
 	}
-	if (fields[0] == '\0' && sign_with_parent(j)) {
+	if (fields[0] == '\0' && j->sign_by_from) {
+		j->sign_by_from = false;
+		if (sign_with_hostname(j)) {
+			ask_signer(j);
+			return;
+		}
+	} else if (fields[0] == '\0' && sign_with_parent(j)) {
 		ask_signer(j);
 		return;
 	}

@@ -59,6 +59,7 @@ struct rjob {
 	char route[MX_HOST_MAX + 2]; /* domain, or "[]" + relay_host */
 	struct buf sig;              /* DKIM-Signature fields to send first */
 	char sign_domain[MX_HOST_MAX];   /* asked of the signer */
+	bool sign_by_from;               /* "" asked: the From header's domain */
 	/* Route: hosts in order, then the addresses of the current one. */
 	struct mx_host hosts[MX_MAX];
 	size_t nhosts, host_i;

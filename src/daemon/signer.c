@@ -13,6 +13,8 @@
 #include "common/config.h"
 #include "common/log.h"
 #include "mail/address.h"
+#include "mail/addrlist.h"
+#include "mail/header.h"
 #include "mailauth/dkim_sign.h"
 #include "store/dkimkeys.h"
 
@@ -112,9 +114,39 @@ static bool sign_with(int fd, const struct dkimkeys_active *ks,
 	return ok;
 }
 
-/* Signs with the domain's active keys; *out stays empty if it has none. */
+/* The domain of the message's one From address ("" if there is not
+ * exactly one valid address): what DMARC aligns with. */
+static bool from_domain(int fd, struct buf *out, struct buf *err)
+{
+	struct buf hdr = BUF_INIT, from = BUF_INIT;
+	struct addrlist l = { .n = 0 };
+	off_t off = 0;
+	bool ok = read_header(fd, &hdr, &off, err);
+	if (ok && hdr_count(hdr.data, hdr.len, "From") == 1 &&
+	    hdr_get(hdr.data, hdr.len, "From", &from)) {
+		addrlist_parse(from.data, from.len, 2, &l);
+		if (l.n == 1 && !l.v[0].invalid && l.v[0].host != NULL)
+			buf_addstr(out, l.v[0].host);
+	}
+	addrlist_free(&l);
+	buf_free(&from);
+	buf_free(&hdr);
+	return ok;
+}
+
+/* Signs with the domain's active keys; *out stays empty if it has none.
+ * An empty domain means the From header's (a notice of the null sender,
+ * such as a vacation reply). */
 static bool sign(int fd, const char *domain, struct buf *out, struct buf *err)
 {
+	struct buf named = BUF_INIT;
+	if (domain[0] == '\0') {
+		bool ok = from_domain(fd, &named, err);
+		if (ok && named.len > 0)
+			ok = sign(fd, named.data, out, err);
+		buf_free(&named);
+		return ok;
+	}
 	struct buf ascii = BUF_INIT;
 	struct dkimkeys list = { .n = 0 };
 	struct dkimkeys_active ks = { .n = 0 };

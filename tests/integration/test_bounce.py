@@ -277,3 +277,48 @@ def test_remote_sender_gets_a_signed_bounce(tmp_path, dns_server, postfix):
             assert dkimpy_ok(msg, idx, recs), idx
     finally:
         server.stop()
+
+
+def test_vacation_reply_is_signed_for_the_users_domain(tmp_path, dns_server,
+                                                       postfix):
+    """A vacation reply goes out with the null sender; it is signed for
+    its From header's domain (the user's), although neither the host
+    name nor its parent domain has keys."""
+    import dkim
+    from test_dkim import dkimpy_ok, zone_records
+    _, dns_port = dns_server
+    inst, server = make_server(tmp_path, dns_port, postfix,
+                               hostname="mx.elsewhere.test")
+    try:
+        script = tmp_path / "away.sieve"
+        script.write_text('require ["vacation"];\n'
+                          'vacation :days 1 "I am away.";\n')
+        inst.ctl("sieve", "set", USER, str(script), check=0)
+        with server.smtp() as s:
+            s.sendmail("dave@peer.test", [USER],
+                       f"From: <dave@peer.test>\r\nTo: <{USER}>\r\n"
+                       "Subject: are you there\r\nMessage-ID: <q1@peer.test>"
+                       "\r\n\r\nhello\r\n")
+        # dave's mailbox is shared with the other tests of this module
+        # (whose bounces are auto-replied too): the reply is the one from
+        # the user.
+        deadline = time.time() + 30
+        replies = []
+        while not replies and time.time() < deadline:
+            time.sleep(0.2)
+            replies = [m for m in postfix.messages("dave", 0)
+                       if b"Auto-Submitted: auto-replied" in m and
+                       f"From: <{USER}>".encode() in m]
+        [msg] = replies
+        parsed = email.message_from_bytes(msg)
+        assert parsed["Return-Path"] == "<>"
+        assert USER in parsed["From"]
+        recs = zone_records(inst.ctl("dkim", "dns", "example.test",
+                                     check=0).out)
+        sigs = [v for k, v in dkim.rfc822_parse(msg)[0]
+                if k.lower() == b"dkim-signature"]
+        assert len(sigs) == 2 and b"d=example.test;" in sigs[0], sigs
+        for idx in range(2):
+            assert dkimpy_ok(msg, idx, recs), idx
+    finally:
+        server.stop()
