@@ -26,7 +26,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    (r.status < 100 || r.status > 599 ||
 	    (r.body_len > 0 && r.body != tmp.data && (r.body < p || r.body + r.body_len > p + size))))
 		abort();
-	char *s = strndup(p, size);
+	/* A copy with a NUL: strndup may look past size for one. */
+	char *s = malloc(size + 1);
+	if (s != NULL) {
+		if (size > 0)
+			memcpy(s, p, size);
+		s[size] = '\0';
+	}
 	char host[HTTP_HOST_MAX + 1];
 	unsigned port;
 	if (s != NULL && http_url_parse(s, host, &port, &path) &&
