@@ -22,7 +22,7 @@ from dnslib import QTYPE, RCODE, RR, A, MX, TXT
 from dnslib.server import BaseResolver, DNSLogger, DNSServer
 
 from conftest import Instance, Server, free_port
-from test_dkim import TxtServer, dkimpy_ok, zone_records
+from test_dkim import TxtServer, dkimpy_ok, opendkim_testmsg, zone_records
 from test_inbound import PASSWORD, add_user
 from test_submission import tls_context
 
@@ -239,6 +239,33 @@ def wait_log(server, text, timeout=20):
     raise AssertionError(f"no {text!r} in the log:\n" + server.read_log())
 
 
+def opendkim_verifies_each(msg, recs, tmp_path):
+    """opendkim-testmsg (OpenDKIM's library) passes each of the message's
+    DKIM signatures alone, with the records served on 127.0.0.1:53."""
+    import re
+    if os.geteuid() != 0 or not os.path.exists("/usr/sbin/opendkim-testmsg"):
+        pytest.skip("needs root and opendkim-tools")
+    zone = {n: [[r[i:i + 255] for i in range(0, len(r), 255)]]
+            for n, r in recs.items()}
+    try:
+        srv = TxtServer(zone, port=53)
+    except OSError:
+        pytest.skip("port 53 is taken")
+    resolv = tmp_path / "resolv.conf"
+    resolv.write_text("nameserver 127.0.0.1\n")
+    fields = re.findall(rb"^DKIM-Signature:.*?\r?\n(?=\S)", msg, re.S | re.M)
+    try:
+        assert len(fields) == 2
+        for keep in fields:
+            one = msg
+            for f in fields:
+                if f is not keep:
+                    one = one.replace(f, b"")
+            assert opendkim_testmsg(one, resolv) == (0, ""), keep[:60]
+    finally:
+        srv.close()
+
+
 def test_relay_signs_and_maps_results(tmp_path, dns_server, postfix):
     _, dns_port = dns_server
     inst, server = make_server(tmp_path, dns_port, postfix)
@@ -271,6 +298,7 @@ def test_relay_signs_and_maps_results(tmp_path, dns_server, postfix):
         # Postfix's own Received and Return-Path lie above the signatures.
         for idx in range(2):
             assert dkimpy_ok(msg, idx, recs), idx
+        opendkim_verifies_each(msg, recs, tmp_path)
         # The message stays in the spool for the deferred recipient.
         spool = [f for _, _, fs in os.walk(inst.path("queue")) for f in fs]
         assert spool, "queue is empty"
