@@ -90,7 +90,7 @@ static void on_reap(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	struct login *l = arg;
 	if (!l->drop && net_pending_output(l->bev) > 0 && time(NULL) < l->close_by) {
-		struct timeval tv = { 0, 20000 };
+		struct timeval tv = net_reap_delay(&l->reap_tries);
 		evtimer_add(l->reaper, &tv);
 		return;
 	}
@@ -99,6 +99,15 @@ static void on_reap(evutil_socket_t fd, short what, void *arg)
 
 /* Ends the connection from the event loop, after the last reply is out
  * unless the client is gone. */
+static void on_bev_event(struct bufferevent *bev, short what, void *arg);
+
+static void on_drained(struct bufferevent *bev, void *arg)
+{
+	(void)bev;
+	struct login *l = arg;
+	event_active(l->reaper, EV_TIMEOUT, 0);
+}
+
 void login_end(struct login *l, bool flush)
 {
 	l->closing = true;
@@ -107,6 +116,8 @@ void login_end(struct login *l, bool flush)
 	bufferevent_disable(l->bev, EV_READ);
 	if (l->peer)
 		bufferevent_disable(l->peer, EV_READ);
+	/* Woken when the reply is out, so the client sees our close at once. */
+	bufferevent_setcb(l->bev, NULL, on_drained, on_bev_event, l);
 	event_active(l->reaper, EV_TIMEOUT, 0);
 }
 

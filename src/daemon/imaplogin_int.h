@@ -25,6 +25,7 @@ struct login {
 	char client[64];
 	bool tls, closing, drop, waiting, sasl;
 	time_t close_by;
+	unsigned reap_tries;     /* net_reap_delay */
 	char *tag;                        /* of LOGIN/AUTHENTICATE under way */
 	int proxy_fd;                     /* our end of the session socket */
 	uint64_t req;

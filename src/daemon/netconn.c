@@ -128,6 +128,13 @@ size_t net_pending_output(struct bufferevent *bev)
 	    (under ? evbuffer_get_length(bufferevent_get_output(under)) : 0);
 }
 
+struct timeval net_reap_delay(unsigned *tries)
+{
+	unsigned shift = *tries < 6 ? *tries : 6;
+	(*tries)++;
+	return (struct timeval){ 0, 1000L << shift };
+}
+
 void net_tls_describe(struct bufferevent *bev, char *out, size_t len)
 {
 	struct buf d = BUF_INIT;

@@ -37,6 +37,11 @@ struct bufferevent *net_tls_wrap(SSL_CTX *ctx, struct bufferevent *bev);
 /* Bytes queued for the client, counting what a TLS filter has passed on
  * to the socket's own bufferevent. */
 size_t net_pending_output(struct bufferevent *bev);
+/* When a closing connection looks again whether its last reply is out:
+ * 1 ms, then doubling up to 64 ms (*tries counts the looks). The reply
+ * usually leaves in the next turn of the loop, and a client waits for
+ * our close after QUIT or LOGOUT. */
+struct timeval net_reap_delay(unsigned *tries);
 /* "TLSv1.3 with cipher ..." of a TLS bufferevent. */
 void net_tls_describe(struct bufferevent *bev, char *out, size_t len);
 

@@ -91,7 +91,7 @@ static void on_reap(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	struct session *s = arg;
 	if (!s->drop && net_pending_output(s->bev) > 0 && time(NULL) < s->close_by) {
-		struct timeval tv = { 0, 20000 };
+		struct timeval tv = net_reap_delay(&s->reap_tries);
 		evtimer_add(s->reaper, &tv);
 		return;
 	}
@@ -101,12 +101,23 @@ static void on_reap(evutil_socket_t fd, short what, void *arg)
 /* Ends the session from the event loop, so no caller up the stack is
  * left holding a freed session; with flush, once the last reply is out
  * (or the write timeout has passed). */
+static void on_bev_event(struct bufferevent *bev, short what, void *arg);
+
+static void on_drained(struct bufferevent *bev, void *arg)
+{
+	(void)bev;
+	struct session *s = arg;
+	event_active(s->reaper, EV_TIMEOUT, 0);
+}
+
 static void end_session(struct session *s, bool flush)
 {
 	s->closing = true;
 	s->drop = !flush;
 	s->close_by = time(NULL) + config_int(child_config(), "smtp_timeout");
 	bufferevent_disable(s->bev, EV_READ);
+	/* Woken when the reply is out, so the client sees our close at once. */
+	bufferevent_setcb(s->bev, NULL, on_drained, on_bev_event, s);
 	event_active(s->reaper, EV_TIMEOUT, 0);
 }
 

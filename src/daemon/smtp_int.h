@@ -42,6 +42,7 @@ struct session {
 	bool closing;            /* output is flushed, then the session ends */
 	bool drop;               /* ... or without flushing: the client is gone */
 	time_t close_by;
+	unsigned reap_tries;     /* net_reap_delay */
 	bool starting_tls;
 	bool in_pump;            /* inside session_pump: no re-entry */
 
