@@ -1,7 +1,9 @@
 /* queue process: owns the spool. Gives smtp a file to write each message
- * into, makes it durable on commit (only then may smtp say 250), hands
- * every recipient to delivery and records the outcome, retrying later
- * when it was temporary. */
+ * into, makes it durable on commit (only then may smtp say 250:
+ * queue_commit.c), hands every recipient to delivery or, in batches per
+ * domain, to the relay (queue_relay.c), records the outcome, retries
+ * later when it was temporary and tells the sender when it failed
+ * (queue_notice.c). */
 #include "daemon/roles.h"
 
 #include <dirent.h>
@@ -21,60 +23,13 @@
 #include "common/log.h"
 #include "common/runas.h"
 #include "common/xmalloc.h"
-#include "daemon/queue_int.h"
+#include "daemon/queue_state.h"
 #include "smtp/queue_sched.h"
 
-#define MAX_INFLIGHT 32
-#define MAX_RELAYS   16      /* relay jobs under way */
-#define NOTICE_RETRY 60      /* seconds before a notice that failed is retried */
+struct queue_state q;
 
-/* Per recipient: whether its sender still has to hear of its failure. */
-enum notify { NOTIFY_NONE, NOTIFY_OWED, NOTIFY_SENDING };
 
-struct qmsg {
-	struct qmsg *prev, *next;
-	struct envelope env;
-	bool *busy;             /* per recipient: a delivery is under way */
-	uint8_t *notify;        /* per recipient: enum notify */
-	unsigned inflight;      /* deliveries, relay jobs and a notice */
-	bool notifying;         /* a notice of notice_kind is under way */
-	enum bounce_kind notice_kind;
-	uint64_t notice_retry;  /* no new notice before this time */
-	bool doomed;            /* `queue delete`: removed when idle */
-	bool recovered;         /* loaded at start, or deliver died under it:
-	                         * it may be in the mailbox already */
-};
-
-struct work {
-	struct qmsg *msg;
-	uint32_t rcpt;
-};
-
-static struct {
-	struct queue_store *qs;
-	struct qmsg *head;
-	struct work ready[4096];    /* ring of recipients due now */
-	unsigned rhead, rcount;
-	struct { uint64_t id; struct qmsg *msg; uint32_t rcpt; } req[MAX_INFLIGHT];
-	unsigned inflight;
-	struct relay_req {
-		uint64_t id;
-		struct qmsg *msg;   /* NULL: free slot */
-		uint32_t *rcpts;
-		uint32_t n;
-	} relays[MAX_RELAYS];
-	bool relay_waiting;         /* due recipients found no free slot */
-	uint64_t next_req;
-	struct event *timer;
-	bool stopping;
-	struct { uint64_t req; enum proc_role from; struct envelope env; } *pending;
-	size_t npending, cpending;
-	struct event *committer;
-} q;
-
-static void kick(void);
-
-static struct qmsg *qmsg_add(struct envelope *e)
+struct qmsg *queue_msg_add(struct envelope *e)
 {
 	struct qmsg *m = xcalloc(1, sizeof *m);
 	m->env = *e;
@@ -115,7 +70,7 @@ static bool rcpt_due(const struct qmsg *m, uint32_t i, uint64_t now)
 }
 
 /* Queues every due recipient of m; false if the ring is full. */
-static bool enqueue_due(struct qmsg *m, uint64_t now)
+bool queue_enqueue_due(struct qmsg *m, uint64_t now)
 {
 	for (uint32_t i = 0; i < m->env.nrcpts; i++) {
 		if (!rcpt_due(m, i, now))
@@ -168,7 +123,6 @@ static bool delay_due(const struct qmsg *m, uint64_t now)
 	    bounce_needed(&m->env, BOUNCE_DELAYED);
 }
 
-static void settle(struct qmsg *m);
 
 static void notice_done(void *arg, bool sent)
 {
@@ -182,7 +136,7 @@ static void notice_done(void *arg, bool sent)
 		m->notice_retry = (uint64_t)time(NULL) + NOTICE_RETRY;
 	m->notifying = false;
 	if (--m->inflight == 0)
-		settle(m);
+		queue_settle(m);
 }
 
 static bool start_notice(struct qmsg *m, enum bounce_kind kind)
@@ -212,7 +166,7 @@ static bool start_notice(struct qmsg *m, enum bounce_kind kind)
  * the envelope that records the failures, so a crash in between makes
  * the queue try those recipients again (and bounce again), never lose
  * the bounce: FAILED on disk means the sender was told. */
-static void settle(struct qmsg *m)
+void queue_settle(struct qmsg *m)
 {
 	struct buf err = BUF_INIT;
 	uint64_t now = (uint64_t)time(NULL);
@@ -245,11 +199,11 @@ static void settle_idle(uint64_t now)
 		next = m->next;
 		if (m->inflight == 0 && now >= m->notice_retry &&
 		    (owes_failure(m) || delay_due(m, now)))
-			settle(m);
+			queue_settle(m);
 	}
 }
 
-static void apply_result(struct qmsg *m, uint32_t i, uint8_t outcome,
+void queue_apply_result(struct qmsg *m, uint32_t i, uint8_t outcome,
     const char *reason, const char *relay);
 
 static bool send_delivery(struct qmsg *m, uint32_t i)
@@ -287,91 +241,7 @@ static bool send_delivery(struct qmsg *m, uint32_t i)
 	return ok;
 }
 
-/* The domain of a recipient address (after its last '@'). */
-static const char *rcpt_domain(const struct rcpt *r)
-{
-	const char *at = strrchr(r->dest, '@');
-	return at ? at + 1 : "";
-}
-
-/* Takes the other recipients of m in i's domain out of the ready ring,
- * so one relay job (one connection) carries them all. */
-static uint32_t gather_domain(struct qmsg *m, uint32_t i, uint32_t *out)
-{
-	const char *domain = rcpt_domain(&m->env.rcpts[i]);
-	uint32_t n = 0;
-	out[n++] = i;
-	for (unsigned k = 0; k < q.rcount && n < RELAY_MAX_RCPTS; k++) {
-		struct work *w = &q.ready[(q.rhead + k) % 4096];
-		const struct rcpt *r = w->msg == m ? &m->env.rcpts[w->rcpt] : NULL;
-		if (r != NULL && r->kind == RCPT_REMOTE &&
-		    strcasecmp(rcpt_domain(r), domain) == 0) {
-			out[n++] = w->rcpt;
-			w->msg = NULL;
-		}
-	}
-	return n;
-}
-
-static struct relay_req *relay_slot(void)
-{
-	for (unsigned k = 0; k < MAX_RELAYS; k++)
-		if (q.relays[k].msg == NULL)
-			return &q.relays[k];
-	return NULL;
-}
-
-/* MSG_RELAY: fd; str id, str sender, u32 flags, u32 n,
- * n * (u32 index, str address). */
-static bool send_relay(struct qmsg *m, struct relay_req *rq)
-{
-	struct ipc_chan *ch = child_peer(PROC_RELAY);
-	struct buf err = BUF_INIT, p = BUF_INIT;
-	int fd = queue_store_open_msg(q.qs, m->env.id, &err);
-	if (fd < 0) {
-		log_err("queue %s: %s", m->env.id, buf_cstr(&err));
-		buf_free(&err);
-		return false;
-	}
-	ipc_w_str(&p, m->env.id);
-	ipc_w_str(&p, m->env.sender);
-	ipc_w_u32(&p, m->env.flags);
-	ipc_w_u32(&p, rq->n);
-	for (uint32_t k = 0; k < rq->n; k++) {
-		ipc_w_u32(&p, rq->rcpts[k]);
-		ipc_w_str(&p, m->env.rcpts[rq->rcpts[k]].dest);
-	}
-	rq->id = ++q.next_req;
-	bool ok = ipc_send_buf(ch, MSG_RELAY, rq->id, fd, &p);
-	buf_free(&p);
-	buf_free(&err);
-	return ok;
-}
-
-/* Hands recipient i of m, with the others of its domain, to the relay;
- * without a relay or a free slot they wait for the next round. */
-static void relay_batch(struct qmsg *m, uint32_t i)
-{
-	struct relay_req *rq = child_peer(PROC_RELAY) ? relay_slot() : NULL;
-	if (rq == NULL) {
-		m->busy[i] = false;
-		q.relay_waiting = true;     /* picked up when a slot frees */
-		return;
-	}
-	rq->rcpts = xcalloc(RELAY_MAX_RCPTS, sizeof *rq->rcpts);
-	rq->n = gather_domain(m, i, rq->rcpts);
-	if (!send_relay(m, rq)) {
-		for (uint32_t k = 0; k < rq->n; k++)
-			m->busy[rq->rcpts[k]] = false;
-		free(rq->rcpts);
-		rq->rcpts = NULL;
-		return;
-	}
-	rq->msg = m;
-	m->inflight++;
-}
-
-static void kick(void)
+void queue_kick(void)
 {
 	while (q.rcount > 0 && q.inflight < MAX_INFLIGHT &&
 	    child_peer(PROC_DELIVER) != NULL) {
@@ -385,7 +255,7 @@ static void kick(void)
 			continue;
 		}
 		if (w.msg->env.rcpts[w.rcpt].kind == RCPT_REMOTE) {
-			relay_batch(w.msg, w.rcpt);
+			queue_relay_batch(w.msg, w.rcpt);
 		} else if (!send_delivery(w.msg, w.rcpt)) {
 			w.msg->busy[w.rcpt] = false;
 			break;
@@ -415,7 +285,7 @@ static void arm_timer(void)
 	evtimer_add(q.timer, &tv);
 }
 
-static void on_timer(evutil_socket_t fd, short what, void *arg)
+void queue_on_timer(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd;
 	(void)what;
@@ -423,147 +293,13 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
 	uint64_t now = (uint64_t)time(NULL);
 	settle_idle(now);
 	for (struct qmsg *m = q.head; m; m = m->next)
-		if (!enqueue_due(m, now))
+		if (!queue_enqueue_due(m, now))
 			break;
-	kick();
+	queue_kick();
 	arm_timer();
 }
 
-/* Answers whoever asked for a commit: smtp (QUEUE_RESULT), deliver
- * (QUEUE_INJECT_RESULT) or the queue itself (a log line on failure). */
-static void reply_to(enum proc_role from, uint64_t id, uint32_t code,
-    const char *enh, const char *text)
-{
-	if (from == PROC_QUEUE) {
-		queue_notice_committed(id, code == 250, text);
-		return;
-	}
-	struct ipc_chan *ch = child_peer(from);
-	if (ch == NULL)
-		return;
-	struct buf p = BUF_INIT;
-	ipc_w_u32(&p, code);
-	ipc_w_str(&p, enh);
-	ipc_w_str(&p, text);
-	ipc_send_buf(ch, from == PROC_SMTP ? MSG_QUEUE_RESULT :
-	    MSG_QUEUE_INJECT_RESULT, id, -1, &p);
-	buf_free(&p);
-}
-
-static void reply_smtp(uint64_t id, uint32_t code, const char *enh, const char *text)
-{
-	reply_to(PROC_SMTP, id, code, enh, text);
-}
-
-struct queue_store *queue_spool(void)
-{
-	return q.stopping ? NULL : q.qs;
-}
-
-void queue_pending_add(uint64_t req, enum proc_role from, struct envelope *e)
-{
-	if (q.npending == q.cpending) {
-		q.cpending = q.cpending ? 2 * q.cpending : 16;
-		q.pending = xreallocarray(q.pending, q.cpending, sizeof *q.pending);
-	}
-	q.pending[q.npending].req = req;
-	q.pending[q.npending].from = from;
-	q.pending[q.npending++].env = *e;    /* owns the strings now */
-	memset(e, 0, sizeof *e);
-	event_active(q.committer, EV_TIMEOUT, 0);
-}
-
-static void on_create(const struct ipc_msg *m)
-{
-	char id[QUEUE_ID_SIZE];
-	int fd;
-	struct buf err = BUF_INIT;
-	if (q.stopping || !queue_store_create(q.qs, id, &fd, &err)) {
-		if (!q.stopping)
-			log_err("queue: %s", buf_cstr(&err));
-		reply_smtp(m->id, 452, "4.3.1", "Insufficient system storage");
-	} else {
-		struct buf p = BUF_INIT;
-		ipc_w_str(&p, id);
-		struct ipc_chan *ch = child_peer(PROC_SMTP);
-		if (ch)
-			ipc_send_buf(ch, MSG_QUEUE_CREATED, m->id, fd, &p);
-		else
-			close(fd);
-		buf_free(&p);
-	}
-	buf_free(&err);
-}
-
-/* Commits that arrived in one turn of the event loop are made durable
- * together, with one sync of each queue directory (queue_store.h). */
-static void commit_pending(evutil_socket_t fd, short what, void *arg)
-{
-	(void)fd;
-	(void)what;
-	(void)arg;
-	size_t n = q.npending;
-	const struct envelope **es = xcalloc(n, sizeof *es);
-	bool *ok = xcalloc(n, sizeof *ok);
-	struct buf *errs = xcalloc(n, sizeof *errs);
-	uint64_t now = (uint64_t)time(NULL);
-	for (size_t i = 0; i < n; i++) {
-		q.pending[i].env.arrival = now;
-		es[i] = &q.pending[i].env;
-	}
-	queue_store_commit_many(q.qs, es, n, ok, errs);
-	for (size_t i = 0; i < n; i++) {
-		struct envelope *e = &q.pending[i].env;
-		if (!ok[i]) {
-			log_err("queue %s: commit failed: %s", e->id, buf_cstr(&errs[i]));
-			reply_to(q.pending[i].from, q.pending[i].req, 452, "4.3.1",
-			    "Insufficient system storage");
-			envelope_free(e);
-		} else {
-			reply_to(q.pending[i].from, q.pending[i].req, 250, "2.0.0",
-			    e->id);
-			struct qmsg *qm = qmsg_add(e);
-			enqueue_due(qm, now);
-		}
-		buf_free(&errs[i]);
-	}
-	q.npending = 0;
-	free(es);
-	free(ok);
-	free(errs);
-	kick();
-}
-
-static void on_commit(const struct ipc_msg *m)
-{
-	struct ipc_reader r;
-	const unsigned char *p;
-	size_t len;
-	struct envelope e = { .nrcpts = 0 };   /* envelope_decode fills it */
-	struct buf err = BUF_INIT;
-	ipc_reader_init(&r, m);
-	bool ok = ipc_r_bytes(&r, &p, &len) && ipc_r_done(&r) &&
-	    envelope_decode(p, len, &e, &err);
-	if (!ok) {
-		log_err("queue: refused envelope from smtp: %s", buf_cstr(&err));
-		reply_smtp(m->id, 451, "4.3.0", "Error: bad envelope");
-		envelope_free(&e);
-	} else {
-		queue_pending_add(m->id, PROC_SMTP, &e);
-	}
-	buf_free(&err);
-}
-
-static void on_abort(const struct ipc_msg *m)
-{
-	struct ipc_reader r;
-	const char *id;
-	ipc_reader_init(&r, m);
-	if (ipc_r_str(&r, &id) && ipc_r_done(&r) && queue_id_valid(id))
-		queue_store_abort(q.qs, id);
-}
-
-static void apply_result(struct qmsg *m, uint32_t i, uint8_t outcome,
+void queue_apply_result(struct qmsg *m, uint32_t i, uint8_t outcome,
     const char *reason, const char *relay)
 {
 	struct rcpt *rc = &m->env.rcpts[i];
@@ -614,81 +350,13 @@ static void on_result(const struct ipc_msg *m)
 		q.inflight--;
 		qm->inflight--;
 		qm->busy[i] = false;
-		apply_result(qm, i, outcome, reason, NULL);
+		queue_apply_result(qm, i, outcome, reason, NULL);
 		if (qm->inflight == 0)
-			settle(qm);
-		kick();
+			queue_settle(qm);
+		queue_kick();
 		return;
 	}
 	log_warn("queue: result for unknown delivery %llu", (unsigned long long)m->id);
-}
-
-static void relay_req_free(struct relay_req *rq)
-{
-	free(rq->rcpts);
-	*rq = (struct relay_req){ .msg = NULL };
-}
-
-/* MSG_RELAY_RESULT: str relay, u32 n, n * (u32 index, u8 outcome,
- * str reply). Recipients it does not mention are deferred. */
-static void on_relay_result(const struct ipc_msg *m)
-{
-	struct relay_req *rq = NULL;
-	for (unsigned k = 0; k < MAX_RELAYS && rq == NULL; k++)
-		if (q.relays[k].msg != NULL && q.relays[k].id == m->id)
-			rq = &q.relays[k];
-	if (rq == NULL) {
-		log_warn("queue: result for unknown relay job %llu",
-		    (unsigned long long)m->id);
-		return;
-	}
-	struct qmsg *qm = rq->msg;
-	struct ipc_reader r;
-	const char *relay, *reply;
-	uint32_t n, idx;
-	uint8_t outcome;
-	ipc_reader_init(&r, m);
-	bool ok = ipc_r_str(&r, &relay) && ipc_r_u32(&r, &n);
-	for (uint32_t k = 0; ok && k < n; k++) {
-		ok = ipc_r_u32(&r, &idx) && ipc_r_u8(&r, &outcome) &&
-		    ipc_r_str(&r, &reply) && outcome <= DELIVER_PERMFAIL;
-		for (uint32_t x = 0; ok && x < rq->n; x++)
-			if (rq->rcpts[x] == idx && qm->busy[idx]) {
-				qm->busy[idx] = false;
-				apply_result(qm, idx, outcome, reply, relay);
-			}
-	}
-	if (!ok)
-		log_err("queue: malformed RELAY_RESULT");
-	for (uint32_t x = 0; x < rq->n; x++)
-		if (qm->busy[rq->rcpts[x]]) {
-			qm->busy[rq->rcpts[x]] = false;
-			apply_result(qm, rq->rcpts[x], DELIVER_TEMPFAIL,
-			    "451 4.3.0 no result from the relay", "");
-		}
-	relay_req_free(rq);
-	if (--qm->inflight == 0)
-		settle(qm);
-	if (q.relay_waiting) {
-		q.relay_waiting = false;
-		on_timer(-1, 0, NULL);      /* queues what waited, kicks */
-	} else {
-		kick();
-	}
-}
-
-/* Relay jobs lost with the relay process: their recipients are due again. */
-static void relays_forget(void)
-{
-	for (unsigned k = 0; k < MAX_RELAYS; k++) {
-		struct relay_req *rq = &q.relays[k];
-		if (rq->msg == NULL)
-			continue;
-		for (uint32_t x = 0; x < rq->n; x++)
-			rq->msg->busy[rq->rcpts[x]] = false;
-		rq->msg->inflight--;
-		relay_req_free(rq);
-	}
 }
 
 /* `mailboxctl queue delete`: each queue/delete/<id> names a message to
@@ -710,7 +378,7 @@ static void take_deletions(const struct config *cfg)
 		else if (!m->doomed) {
 			m->doomed = true;
 			if (m->inflight == 0)
-				settle(m);
+				queue_settle(m);
 		}
 		if (unlinkat(dirfd(d), de->d_name, 0) != 0)
 			log_err("queue: %s/%s: %s", dir.data, de->d_name, strerror(errno));
@@ -727,7 +395,7 @@ static void flush_all(void)
 		for (uint32_t i = 0; i < m->env.nrcpts; i++)
 			if (m->env.rcpts[i].state == RCPT_DEFERRED)
 				m->env.rcpts[i].next_attempt = 0;
-	on_timer(-1, 0, NULL);
+	queue_on_timer(-1, 0, NULL);
 }
 
 static void message(enum proc_role from, const struct ipc_msg *m)
@@ -737,17 +405,17 @@ static void message(enum proc_role from, const struct ipc_msg *m)
 		flush_all();
 	}
 	else if (from == PROC_SMTP && m->type == MSG_QUEUE_CREATE)
-		on_create(m);
+		queue_on_create(m);
 	else if (from == PROC_SMTP && m->type == MSG_QUEUE_COMMIT)
-		on_commit(m);
+		queue_on_commit(m);
 	else if (from == PROC_SMTP && m->type == MSG_QUEUE_ABORT)
-		on_abort(m);
+		queue_on_abort(m);
 	else if (from == PROC_DELIVER && m->type == MSG_DELIVER_RESULT)
 		on_result(m);
 	else if (from == PROC_DELIVER && m->type == MSG_QUEUE_INJECT)
 		queue_on_inject(m);
 	else if (from == PROC_RELAY && m->type == MSG_RELAY_RESULT)
-		on_relay_result(m);
+		queue_on_relay_result(m);
 	else if (from == PROC_LOOKUP && m->type == MSG_RCPT_RESULT)
 		queue_notice_on_rcpt_result(m);
 	else
@@ -761,7 +429,7 @@ static void message(enum proc_role from, const struct ipc_msg *m)
 static void peer_down(enum proc_role peer)
 {
 	if (peer == PROC_RELAY)
-		relays_forget();
+		queue_relays_forget();
 	if (peer == PROC_LOOKUP)
 		queue_notice_lookup_down();
 	if (peer != PROC_DELIVER)
@@ -781,7 +449,7 @@ static void peer_down(enum proc_role peer)
 static void peer_up(enum proc_role peer)
 {
 	if (peer == PROC_DELIVER || peer == PROC_RELAY || peer == PROC_LOOKUP)
-		on_timer(-1, 0, NULL);
+		queue_on_timer(-1, 0, NULL);
 }
 
 static void load_committed(struct queue_ids *ids)
@@ -790,7 +458,7 @@ static void load_committed(struct queue_ids *ids)
 		struct envelope e = { .nrcpts = 0 };   /* filled by the load */
 		struct buf err = BUF_INIT;
 		if (queue_store_load(q.qs, ids->ids[i], &e, &err)) {
-			qmsg_add(&e)->recovered = true;
+			queue_msg_add(&e)->recovered = true;
 			memset(&e, 0, sizeof e);    /* owned by the queue now */
 		} else {
 			log_err("queue %s: %s", ids->ids[i], buf_cstr(&err));
@@ -858,8 +526,8 @@ static bool setup(const struct config *cfg, struct buf *err)
 
 static void start(void)
 {
-	q.committer = evtimer_new(child_base(), commit_pending, NULL);
-	q.timer = evtimer_new(child_base(), on_timer, NULL);
+	q.committer = evtimer_new(child_base(), queue_commit_pending, NULL);
+	q.timer = evtimer_new(child_base(), queue_on_timer, NULL);
 	arm_timer();
 }
 
@@ -868,7 +536,7 @@ static void shutdown_queue(void)
 	/* Everything committed is on disk; what is under way is redone. */
 	q.stopping = true;
 	if (q.npending > 0)
-		commit_pending(-1, 0, NULL);   /* smtp waits for these answers */
+		queue_commit_pending(-1, 0, NULL);   /* smtp waits for these answers */
 	queue_notice_free_all();
 	while (q.head)
 		qmsg_free(q.head);
