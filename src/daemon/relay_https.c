@@ -235,6 +235,20 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
+SSL_CTX *https_ctx_new(X509_STORE *cas, struct buf *err)
+{
+	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+	if (ctx == NULL ||
+	    SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1) {
+		buf_printf(err, "TLS for HTTPS: %s", tls_last_error());
+		SSL_CTX_free(ctx);
+		return NULL;
+	}
+	SSL_CTX_set1_cert_store(ctx, cas);
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+	return ctx;
+}
+
 static bool host_ok(const char *h)
 {
 	size_t n = strlen(h);

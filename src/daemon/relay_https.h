@@ -11,6 +11,8 @@
 
 #include <openssl/ssl.h>
 
+#include "common/buf.h"
+
 struct event_base;
 struct https_get;
 
@@ -39,6 +41,10 @@ struct https_reply {
 };
 
 typedef void https_done_fn(void *arg, const struct https_reply *r);
+
+/* A client context for these fetches: TLS 1.2 or later, the peer
+ * verified against cas (shared, not copied). NULL with err set. */
+SSL_CTX *https_ctx_new(X509_STORE *cas, struct buf *err);
 
 /* Starts the fetch; done is called exactly once, later, from the event
  * loop (never from here), and the fetch is then gone. */

@@ -4,8 +4,7 @@
  * https://mta-sts.DOMAIN/.well-known/mta-sts.txt on the event loop
  * (relay_https.c), at addresses resolved through our own libunbound
  * context, the certificate verified against the CA store loaded before
- * the chroot. Policies stay cached in memory for
- * their max_age; a domain whose record vanishes or whose fetch fails
+ * the chroot. Policies stay cached in memory for their max_age; a domain whose record vanishes or whose fetch fails
  * keeps its unexpired cached policy (RFC 8461 5.1). */
 #include "daemon/relay_int.h"
 
@@ -29,7 +28,6 @@
 #include "smtp/mtasts.h"
 
 #define STS_CACHE_MAX   1024     /* domains remembered */
-#define STS_ADDRS       HTTPS_MAX_ADDRS   /* of mta-sts.DOMAIN, used */
 #define FETCH_TIMEOUT   30       /* seconds for the whole HTTPS fetch */
 
 struct sts_entry {
@@ -44,7 +42,7 @@ struct sts_entry {
 	char fetch_id[MTASTS_ID_MAX + 1];
 	struct rjob *waiters;
 	int dns_pending;
-	char addrs[STS_ADDRS][64];
+	char addrs[HTTPS_MAX_ADDRS][64];  /* of mta-sts.DOMAIN */
 	size_t naddrs;
 	struct https_get *get;       /* the fetch itself, once addressed */
 };
@@ -170,7 +168,7 @@ static void fetch_start(struct sts_entry *e)
 		.max_body = MTASTS_POLICY_MAX, .timeout = FETCH_TIMEOUT,
 	};
 	snprintf(host, sizeof host, "mta-sts.%s", e->domain);
-	for (size_t i = 0; i < e->naddrs && i < HTTPS_MAX_ADDRS; i++)
+	for (size_t i = 0; i < e->naddrs; i++)
 		p.addrs[p.naddrs++] = e->addrs[i];
 	e->get = https_get_start(&p, on_fetched, e);
 }
@@ -178,7 +176,7 @@ static void fetch_start(struct sts_entry *e)
 static void on_policy_addr(struct sts_entry *e, int type,
     const struct dns_answer *a)
 {
-	for (size_t i = 0; i < a->n && e->naddrs < STS_ADDRS; i++)
+	for (size_t i = 0; i < a->n && e->naddrs < HTTPS_MAX_ADDRS; i++)
 		if (dns_parse_addr(type, a->rdata[i], a->len[i],
 		    e->addrs[e->naddrs], sizeof e->addrs[0]))
 			e->naddrs++;
@@ -293,15 +291,8 @@ bool relay_sts_setup(const struct config *cfg, struct buf *err)
 	if (relay_g.ca == NULL)
 		return false;
 	SSL_CTX_set1_cert_store(relay_g.tls, relay_g.ca);
-	s.https = SSL_CTX_new(TLS_client_method());
-	if (s.https == NULL ||
-	    SSL_CTX_set_min_proto_version(s.https, TLS1_2_VERSION) != 1) {
-		buf_printf(err, "TLS for MTA-STS: %s", tls_last_error());
-		return false;
-	}
-	SSL_CTX_set1_cert_store(s.https, relay_g.ca);
-	SSL_CTX_set_verify(s.https, SSL_VERIFY_PEER, NULL);
-	return true;
+	s.https = https_ctx_new(relay_g.ca, err);
+	return s.https != NULL;
 }
 
 void relay_sts_free(void)

@@ -50,7 +50,10 @@ static struct outcome fetch(const char *host, const char *const *addrs,
 {
 	struct event_base *base = event_base_new();
 	struct outcome o = { base, 0, "" };
-	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+	X509_STORE *cas = X509_STORE_new();
+	struct buf err = BUF_INIT;
+	SSL_CTX *ctx = https_ctx_new(cas, &err);
+	CHECK(ctx != NULL && err.len == 0);
 	struct https_get_params p = { .base = base, .ctx = ctx, .host = host,
 		.port = port, .path = "/.well-known/mta-sts.txt",
 		.max_body = 65536, .timeout = 1 };
@@ -64,6 +67,8 @@ static struct outcome fetch(const char *host, const char *const *addrs,
 	event_base_loopexit(base, &limit);
 	event_base_dispatch(base);
 	SSL_CTX_free(ctx);
+	X509_STORE_free(cas);
+	buf_free(&err);
 	event_base_free(base);
 	return o;
 }
