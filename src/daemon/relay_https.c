@@ -43,8 +43,10 @@ struct https_get {
 	void *arg;
 };
 
-static void free_get(struct https_get *g)
+void https_get_cancel(struct https_get *g)
 {
+	if (g == NULL)
+		return;
 	if (g->bev != NULL)
 		bufferevent_free(g->bev);
 	event_free(g->timer);
@@ -54,16 +56,10 @@ static void free_get(struct https_get *g)
 	free(g);
 }
 
-void https_get_cancel(struct https_get *g)
-{
-	if (g != NULL)
-		free_get(g);
-}
-
 static void finish(struct https_get *g, const struct https_reply *r)
 {
 	g->done(g->arg, r);
-	free_get(g);
+	https_get_cancel(g);         /* frees it */
 }
 
 static void fail(struct https_get *g, const char *fmt, ...)
@@ -105,19 +101,27 @@ static bool try_finish(struct https_get *g, bool closed)
 	return true;
 }
 
-static void on_read(struct bufferevent *bev, void *arg)
+/* Moves what has arrived into g->in; false (and g gone) past the limit. */
+static bool take_input(struct https_get *g)
 {
-	struct https_get *g = arg;
-	struct evbuffer *in = bufferevent_get_input(bev);
+	struct evbuffer *in = bufferevent_get_input(g->bev);
 	size_t n = evbuffer_get_length(in);
 	if (g->in.len + n > g->max_body + HEAD_MAX) {
 		fail(g, "response from %s too long", g->host);
-		return;
+		return false;
 	}
 	buf_reserve(&g->in, n);
 	evbuffer_remove(in, g->in.data + g->in.len, n);
 	g->in.len += n;
-	try_finish(g, false);
+	return true;
+}
+
+static void on_read(struct bufferevent *bev, void *arg)
+{
+	(void)bev;
+	struct https_get *g = arg;
+	if (take_input(g))
+		try_finish(g, false);
 }
 
 /* Why the handshake failed: the certificate's fault, or another. */
@@ -179,7 +183,7 @@ static void on_event(struct bufferevent *bev, short what, void *arg)
 		connect_next(g);
 	} else if (!g->up) {
 		tls_failed(g);
-	} else if (!try_finish(g, (what & BEV_EVENT_EOF) != 0)) {
+	} else if (take_input(g) && !try_finish(g, (what & BEV_EVENT_EOF) != 0)) {
 		/* Only a TLS close_notify (EOF here) proves an undelimited
 		 * body whole; a bare close may be a cut. */
 		fail(g, "response of %s cut short%s", g->host,
