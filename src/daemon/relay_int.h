@@ -119,8 +119,8 @@ void relay_route_resolve(struct rjob *j);
  * temporary failure of the job when all are tried. */
 void relay_route_next(struct rjob *j);
 
-/* relay_sts.c: MTA-STS (RFC 8461). Loads the CA store and starts
- * libcurl (before the chroot). */
+/* relay_sts.c: MTA-STS (RFC 8461). Loads the CA store (before the
+ * chroot); policies are fetched with relay_https.h. */
 bool relay_sts_setup(const struct config *cfg, struct buf *err);
 void relay_sts_free(void);
 /* Sets j->sts to j->domain's policy (cached, or fetched now), or leaves

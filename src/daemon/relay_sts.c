@@ -1,27 +1,19 @@
 /* MTA-STS (RFC 8461) in the relay: before a domain's MX lookup, its
  * `_mta-sts` TXT record says whether it has a policy and which (id);
  * a policy not in the cache is fetched from
- * https://mta-sts.DOMAIN/.well-known/mta-sts.txt with libcurl, on a
- * thread of its own (the event loop never waits), at addresses resolved
- * through our own libunbound context (CURLOPT_RESOLVE: libcurl here has
- * no c-ares to point at the configured resolver), verified against the
- * CA store loaded before the chroot. Policies stay cached in memory for
- * their max_age; a domain whose record vanishes or whose fetch fails
+ * https://mta-sts.DOMAIN/.well-known/mta-sts.txt on the event loop
+ * (relay_https.c), at addresses resolved through our own libunbound
+ * context, the certificate verified against the CA store loaded before
+ * the chroot. Policies stay cached in memory for their max_age; a domain whose record vanishes or whose fetch fails
  * keeps its unexpired cached policy (RFC 8461 5.1). */
 #include "daemon/relay_int.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
-#include <unistd.h>
 
-#include <curl/curl.h>
-#include <event2/event.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
@@ -32,10 +24,10 @@
 #include "common/tls.h"
 #include "common/xmalloc.h"
 #include "daemon/child.h"
+#include "daemon/relay_https.h"
 #include "smtp/mtasts.h"
 
 #define STS_CACHE_MAX   1024     /* domains remembered */
-#define STS_ADDRS       8        /* addresses of mta-sts.DOMAIN used */
 #define FETCH_TIMEOUT   30       /* seconds for the whole HTTPS fetch */
 
 struct sts_entry {
@@ -50,29 +42,16 @@ struct sts_entry {
 	char fetch_id[MTASTS_ID_MAX + 1];
 	struct rjob *waiters;
 	int dns_pending;
-	char addrs[STS_ADDRS][64];
+	char addrs[HTTPS_MAX_ADDRS][64];  /* of mta-sts.DOMAIN */
 	size_t naddrs;
-};
-
-/* What the fetching thread gets and gives back (through the pipe). */
-struct fetch {
-	struct sts_entry *e;         /* touched on the main thread only */
-	char *url, *resolve;
-	struct buf body;
-	bool too_long;
-	long status;
-	char ctype[64];
-	char error[CURL_ERROR_SIZE];
-	CURLcode rc;
+	struct https_get *get;       /* the fetch itself, once addressed */
 };
 
 static struct {
 	struct sts_entry *cache;
 	size_t ncache;
-	int pipe[2];
-	struct event *ev;
-	bool ready;
-} s = { .pipe = { -1, -1 } };
+	SSL_CTX *https;              /* verifies: peer, against relay_g.ca */
+} s;
 
 static struct sts_entry *entry_find(const char *domain)
 {
@@ -148,140 +127,56 @@ static void fetch_finish(struct sts_entry *e, const struct mtasts_policy *pol)
 	}
 }
 
-static size_t on_body(char *p, size_t size, size_t n, void *arg)
-{
-	struct fetch *f = arg;
-	if (f->body.len + n > MTASTS_POLICY_MAX) {
-		f->too_long = true;
-		return 0;       /* ends the transfer */
-	}
-	buf_add(&f->body, p, n);
-	(void)size;         /* always 1 */
-	return n;
-}
-
-static CURLcode on_ssl_ctx(CURL *curl, void *ctx, void *arg)
-{
-	(void)curl;
-	(void)arg;
-	SSL_CTX_set1_cert_store(ctx, relay_g.ca);
-	return CURLE_OK;
-}
-
-static void *fetch_thread(void *arg)
-{
-	struct fetch *f = arg;
-	CURL *c = curl_easy_init();
-	struct curl_slist *res = curl_slist_append(NULL, f->resolve);
-	f->rc = CURLE_FAILED_INIT;
-	if (c != NULL && res != NULL) {
-		char *ct = NULL;
-		curl_easy_setopt(c, CURLOPT_URL, f->url);
-		curl_easy_setopt(c, CURLOPT_RESOLVE, res);
-		curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https");
-		curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);   /* 3.3 */
-		curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-		curl_easy_setopt(c, CURLOPT_TIMEOUT, (long)FETCH_TIMEOUT);
-		curl_easy_setopt(c, CURLOPT_CAINFO, NULL);
-		curl_easy_setopt(c, CURLOPT_CAPATH, NULL);
-		curl_easy_setopt(c, CURLOPT_SSL_CTX_FUNCTION, on_ssl_ctx);
-		curl_easy_setopt(c, CURLOPT_USERAGENT, "archmailbox");
-		curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-		curl_easy_setopt(c, CURLOPT_WRITEDATA, f);
-		curl_easy_setopt(c, CURLOPT_ERRORBUFFER, f->error);
-		f->rc = curl_easy_perform(c);
-		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &f->status);
-		if (curl_easy_getinfo(c, CURLINFO_CONTENT_TYPE, &ct) == CURLE_OK &&
-		    ct != NULL)
-			str_copy(f->ctype, sizeof f->ctype, ct);
-	}
-	curl_slist_free_all(res);
-	if (c != NULL)
-		curl_easy_cleanup(c);
-	/* One pointer is far below PIPE_BUF: the write is whole. */
-	while (write(s.pipe[1], &f, sizeof f) < 0 && errno == EINTR)
-		;
-	return NULL;
-}
-
-static void fetch_free(struct fetch *f)
-{
-	free(f->url);
-	free(f->resolve);
-	buf_free(&f->body);
-	free(f);
-}
-
 /* The policy in a fetch's answer, if it is one (RFC 8461 3.3: 200,
- * text/plain, no redirects). */
-static bool fetch_policy(struct fetch *f, struct mtasts_policy *pol)
+ * text/plain; a redirect is not followed, so its 3xx fails too). */
+static bool fetch_policy(const struct sts_entry *e, const struct https_reply *r,
+    struct mtasts_policy *pol)
 {
 	struct buf err = BUF_INIT;
 	bool ok = false;
-	if (f->rc != CURLE_OK)
-		buf_printf(&err, "%s", f->too_long ? "policy too long" :
-		    f->error[0] ? f->error : curl_easy_strerror(f->rc));
-	else if (f->status != 200)
-		buf_printf(&err, "HTTP status %ld", f->status);
-	else if (strncasecmp(f->ctype, "text/plain", 10) != 0)
-		buf_printf(&err, "content type \"%s\"", f->ctype);
+	if (r->error != NULL)
+		buf_addstr(&err, r->error);
+	else if (r->status != 200)
+		buf_printf(&err, "HTTP status %u", r->status);
+	else if (r->ctype_len < 10 || strncasecmp(r->ctype, "text/plain", 10) != 0)
+		buf_printf(&err, "content type \"%.*s\"",
+		    (int)(r->ctype_len < 64 ? r->ctype_len : 64), r->ctype);
 	else
-		ok = mtasts_policy_parse(f->body.data ? f->body.data : "",
-		    f->body.len, pol, &err);
+		ok = mtasts_policy_parse(r->body, r->body_len, pol, &err);
 	if (!ok)
 		log_warn("relay: MTA-STS policy of %s not fetched: %s",
-		    f->e->domain, buf_cstr(&err));
+		    e->domain, buf_cstr(&err));
 	buf_free(&err);
 	return ok;
 }
 
-static void on_fetched(evutil_socket_t fd, short what, void *arg)
+static void on_fetched(void *arg, const struct https_reply *r)
 {
-	(void)what;
-	(void)arg;
-	struct fetch *f;
-	while (read(fd, &f, sizeof f) == (ssize_t)sizeof f) {
-		struct mtasts_policy pol;
-		bool ok = fetch_policy(f, &pol);
-		fetch_finish(f->e, ok ? &pol : NULL);
-		fetch_free(f);
-	}
+	struct sts_entry *e = arg;
+	struct mtasts_policy pol;
+	e->get = NULL;
+	fetch_finish(e, fetch_policy(e, r, &pol) ? &pol : NULL);
 }
 
 static void fetch_start(struct sts_entry *e)
 {
-	const unsigned port = (unsigned)config_int(child_config(), "mta_sts_port");
-	struct fetch *f = xcalloc(1, sizeof *f);
-	struct buf url = BUF_INIT, res = BUF_INIT;
-	pthread_t t;
-	pthread_attr_t attr;
-	f->e = e;
-	buf_printf(&url, "https://mta-sts.%s", e->domain);
-	if (port != 443)
-		buf_printf(&url, ":%u", port);
-	buf_addstr(&url, "/.well-known/mta-sts.txt");
-	buf_printf(&res, "mta-sts.%s:%u:", e->domain, port);
+	char host[MX_HOST_MAX + 16];
+	struct https_get_params p = {
+		.base = child_base(), .ctx = s.https, .host = host,
+		.port = (unsigned)config_int(child_config(), "mta_sts_port"),
+		.path = "/.well-known/mta-sts.txt",
+		.max_body = MTASTS_POLICY_MAX, .timeout = FETCH_TIMEOUT,
+	};
+	snprintf(host, sizeof host, "mta-sts.%s", e->domain);
 	for (size_t i = 0; i < e->naddrs; i++)
-		buf_printf(&res, strchr(e->addrs[i], ':') ? "%s[%s]" : "%s%s",
-		    i ? "," : "", e->addrs[i]);
-	f->url = buf_detach(&url);
-	f->resolve = buf_detach(&res);
-	bool ok = pthread_attr_init(&attr) == 0;
-	ok = ok && pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED) == 0 &&
-	    pthread_create(&t, &attr, fetch_thread, f) == 0;
-	pthread_attr_destroy(&attr);
-	if (!ok) {
-		log_err("relay: MTA-STS fetch for %s: cannot start a thread",
-		    e->domain);
-		fetch_free(f);
-		fetch_finish(e, NULL);
-	}
+		p.addrs[p.naddrs++] = e->addrs[i];
+	e->get = https_get_start(&p, on_fetched, e);
 }
 
 static void on_policy_addr(struct sts_entry *e, int type,
     const struct dns_answer *a)
 {
-	for (size_t i = 0; i < a->n && e->naddrs < STS_ADDRS; i++)
+	for (size_t i = 0; i < a->n && e->naddrs < HTTPS_MAX_ADDRS; i++)
 		if (dns_parse_addr(type, a->rdata[i], a->len[i],
 		    e->addrs[e->naddrs], sizeof e->addrs[0]))
 			e->naddrs++;
@@ -354,7 +249,7 @@ static void on_txt(void *arg, const struct dns_answer *a)
 	char id[MTASTS_ID_MAX + 1] = "";
 	record_id(a, id);
 	struct sts_entry *e = entry_find(j->domain);
-	if (id[0] == '\0' || !s.ready) {
+	if (id[0] == '\0') {
 		job_continue(j, e);    /* the cached policy while it lasts */
 		return;
 	}
@@ -396,19 +291,8 @@ bool relay_sts_setup(const struct config *cfg, struct buf *err)
 	if (relay_g.ca == NULL)
 		return false;
 	SSL_CTX_set1_cert_store(relay_g.tls, relay_g.ca);
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-		buf_printf(err, "libcurl would not start");
-		return false;
-	}
-	if (pipe2(s.pipe, O_CLOEXEC) != 0 ||
-	    fcntl(s.pipe[0], F_SETFL, O_NONBLOCK) != 0) {
-		buf_printf(err, "pipe: %s", strerror(errno));
-		return false;
-	}
-	s.ev = event_new(child_base(), s.pipe[0], EV_READ | EV_PERSIST,
-	    on_fetched, NULL);
-	s.ready = s.ev != NULL && event_add(s.ev, NULL) == 0;
-	return true;
+	s.https = https_ctx_new(relay_g.ca, err);
+	return s.https != NULL;
 }
 
 void relay_sts_free(void)
@@ -416,9 +300,9 @@ void relay_sts_free(void)
 	while (s.cache != NULL) {
 		struct sts_entry *e = s.cache;
 		s.cache = e->next;
+		https_get_cancel(e->get);
 		free(e);
 	}
-	if (s.ev != NULL)
-		event_free(s.ev);
+	SSL_CTX_free(s.https);
 	X509_STORE_free(relay_g.ca);
 }

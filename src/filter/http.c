@@ -1,5 +1,6 @@
 /* A strict-enough HTTP/1.x response reader for talking to one local
- * filter; nothing here follows redirects or keeps connections. */
+ * filter or fetching an MTA-STS policy; nothing here follows redirects
+ * or keeps connections. */
 #include "filter/http.h"
 
 #include <ctype.h>
@@ -151,8 +152,10 @@ bool http_response_parse(const char *p, size_t n, struct http_response *r,
 	    line[8] != ' ' || !parse_uint(line + 9, 3, 999, &status) ||
 	    status < 100 || status > 599 || (len > 12 && line[12] != ' '))
 		return false;
-	bool chunked = false, have_cl = false;
+	bool chunked = false, have_cl = false, have_ct = false;
 	uint64_t cl = 0;
+	r->ctype = "";
+	r->ctype_len = 0;
 	for (;;) {
 		if (!next_line(p, n, &off, &line, &len))
 			return false;
@@ -171,9 +174,17 @@ bool http_response_parse(const char *p, size_t n, struct http_response *r,
 			chunked = vlen == 7 && strncasecmp(v, "chunked", 7) == 0;
 			if (!chunked)
 				return false;
+		} else if (field_is(line, len, "Content-Type", &v, &vlen)) {
+			if (have_ct && (vlen != r->ctype_len ||
+			    memcmp(v, r->ctype, vlen) != 0))
+				return false;
+			have_ct = true;
+			r->ctype = v;
+			r->ctype_len = vlen;
 		}
 	}
 	r->status = (unsigned)status;
+	r->delimited = chunked || have_cl;
 	buf_reset(tmp);
 	if (chunked) {
 		if (!decode_chunked(p, n, off, tmp))

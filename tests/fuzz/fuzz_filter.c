@@ -24,7 +24,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct http_response r;
 	if (http_response_parse(p, size, &r, &tmp) &&
 	    (r.status < 100 || r.status > 599 ||
-	    (r.body_len > 0 && r.body != tmp.data && (r.body < p || r.body + r.body_len > p + size))))
+	    (r.body_len > 0 && r.body != tmp.data && (r.body < p || r.body + r.body_len > p + size)) ||
+	    (r.ctype_len > 0 && (r.ctype < p || r.ctype + r.ctype_len > p + size))))
 		abort();
 	/* A copy with a NUL: strndup may look past size for one. */
 	char *s = malloc(size + 1);

@@ -25,6 +25,16 @@ POLICIES = {
     "badcert.sts.test": ("enforce", ["*.badcert.sts.test"]),
     "try.sts.test": ("testing", ["mx.elsewhere.test"]),
 }
+# Policy servers that misbehave (RFC 8461 3.3), and one that sends a
+# good policy chunked. The fetch of a bad one fails: no policy.
+ODD = {
+    "redir.sts.test": "redirect",       # 3xx is not followed
+    "html.sts.test": "html",            # not text/plain
+    "big.sts.test": "big",              # longer than 64 KiB
+    "cut.sts.test": "cut",              # no length, no TLS close
+    "nocert.sts.test": "nocert",        # the certificate is not for it
+    "chunked.sts.test": "chunked",      # fine
+}
 
 
 def openssl(*args):
@@ -56,9 +66,39 @@ class PolicyServer:
 
     def __init__(self, cert, key):
         class Handler(http.server.BaseHTTPRequestHandler):
+            def odd(self, how):
+                body = (b"version: STSv1\r\nmode: testing\r\n"
+                        b"mx: mx.chunked.sts.test\r\nmax_age: 86400\r\n")
+                if how == "redirect":
+                    self.send_response(302)
+                    self.send_header("Location", "https://127.0.0.1/")
+                    self.send_header("Content-Length", "0")
+                elif how == "chunked":
+                    self.protocol_version = "HTTP/1.1"
+                    self.send_response(200)
+                    self.send_header("Content-Type", "text/plain")
+                    self.send_header("Transfer-Encoding", "chunked")
+                    body = b"".join(b"%x\r\n%s\r\n" % (len(c), c)
+                                    for c in (body[:10], body[10:], b""))
+                else:
+                    self.send_response(200)
+                    self.send_header("Content-Type", "text/html"
+                                     if how == "html" else "text/plain")
+                    if how == "big":
+                        body += b"x" * 100000
+                    if how != "cut":
+                        self.send_header("Content-Length", str(len(body)))
+                    else:
+                        self.close_connection = True
+                self.end_headers()
+                self.wfile.write(body)
+
             def do_GET(self):
                 host = self.headers.get("Host", "").split(":")[0]
                 domain = host.removeprefix("mta-sts.")
+                if domain in ODD:
+                    self.odd(ODD[domain])
+                    return
                 if (self.path != "/.well-known/mta-sts.txt"
                         or domain not in POLICIES):
                     self.send_error(404)
@@ -98,9 +138,10 @@ def sts_world(tmp_path_factory):
         pytest.skip("postfix is not installed")
     d = str(tmp_path_factory.mktemp("sts"))
     leaf = make_ca(d)
-    web = PolicyServer(*leaf("web", [f"mta-sts.{dom}" for dom in POLICIES]))
+    web = PolicyServer(*leaf("web", [f"mta-sts.{dom}" for dom in
+                                     [*POLICIES, *ODD] if dom != "nocert.sts.test"]))
     records = {}
-    for dom in POLICIES:
+    for dom in [*POLICIES, *ODD]:
         records[f"_mta-sts.{dom}."] = [("TXT", TXT("v=STSv1; id=1;"))]
         records[f"mta-sts.{dom}."] = [("A", A("127.0.0.1"))]
         records[f"{dom}."] = [("MX", MX(f"mx.{dom}.", 10))]
@@ -118,6 +159,7 @@ def sts_world(tmp_path_factory):
     with open(key, "rb") as src, open(f"{peer.dir}/key.pem", "wb") as dst:
         dst.write(src.read())
     users = {"a": "good", "b": "badmx", "c": "badcert", "d": "try"}
+    users.update({dom.split(".")[0]: dom.split(".")[0] for dom in ODD})
     conf = os.path.join(peer.dir, "etc")
     subprocess.run(["postconf", "-c", conf, "-e",
                     "virtual_mailbox_domains=" +
@@ -162,5 +204,37 @@ def test_enforce_and_testing(tmp_path, sts_world):
         assert wait_listed(inst, "deferred  <c@badcert.sts.test>")
         # One fetch per domain: the policies are cached.
         assert log.count("MTA-STS policy of good.sts.test") == 1
+    finally:
+        server.stop()
+
+
+def test_policy_fetch_failures(tmp_path, sts_world):
+    """Each bad answer is refused, with the reason logged, and the mail
+    goes as if there were no policy; a chunked one is read."""
+    d, dns_port, web, peer = sts_world
+    inst, server = make_server(tmp_path, dns_port, peer,
+                               mta_sts_ca_file=f"{d}/ca.pem",
+                               mta_sts_port=str(web.port))
+    try:
+        rcpts = [f"{dom.split('.')[0]}@{dom}" for dom in ODD]
+        submit(server, rcpts, "odd")
+        for rcpt in rcpts:
+            wait_log(server, f"to=<{rcpt}> relay=")
+        log = server.read_log()
+        why = {
+            "redir": "HTTP status 302",
+            "html": 'content type "text/html"',
+            "big": "response from mta-sts.big.sts.test too long",
+            "cut": "response of mta-sts.cut.sts.test cut short (no TLS close)",
+            "nocert": "TLS with mta-sts.nocert.sts.test: hostname mismatch",
+        }
+        for name, text in why.items():
+            assert (f"MTA-STS policy of {name}.sts.test not fetched: {text}"
+                    in log), log
+        assert "MTA-STS policy of chunked.sts.test (id 1): mode testing" in log
+        for rcpt in rcpts:
+            line = [ln for ln in log.splitlines()
+                    if f"to=<{rcpt}> relay=" in ln][0]
+            assert "status=sent" in line, line
     finally:
         server.stop()

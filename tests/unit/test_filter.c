@@ -117,6 +117,42 @@ TEST(http_responses)
 	buf_free(&tmp);
 }
 
+TEST(http_response_type_and_delimiting)
+{
+	struct http_response r;
+	struct buf tmp = BUF_INIT;
+	CHECK(resp("HTTP/1.1 200 OK\r\ncontent-type:  text/plain; charset=utf-8 "
+	    "\r\nContent-Length: 1\r\n\r\nx", &r, &tmp));
+	CHECK_MEM(r.ctype, r.ctype_len, "text/plain; charset=utf-8", 25);
+	CHECK(r.delimited);
+	CHECK(resp("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+	    &r, &tmp) && r.delimited && r.ctype_len == 0 && r.ctype[0] == '\0');
+	/* Read to the end: a cut could not be seen. */
+	CHECK(resp("HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\nab", &r, &tmp));
+	CHECK(!r.delimited && r.body_len == 2);
+	/* The same type twice is one; two different ones, or an empty one
+	 * and another, are not to be trusted. */
+	CHECK(resp("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
+	    "Content-Type: text/plain\r\n\r\n", &r, &tmp));
+	CHECK(!resp("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
+	    "Content-Type: text/html\r\n\r\n", &r, &tmp));
+	CHECK(!resp("HTTP/1.1 200 OK\r\nContent-Type:\r\n"
+	    "Content-Type: text/html\r\n\r\n", &r, &tmp));
+	/* An overlong type is taken whole, pointing into the input. */
+	struct buf big = BUF_INIT;
+	buf_addstr(&big, "HTTP/1.1 200 OK\r\nContent-Type: ");
+	for (int i = 0; i < 10000; i++)
+		buf_addch(&big, 'a');
+	buf_addstr(&big, "\r\nContent-Length: 0\r\n\r\n");
+	CHECK(http_response_parse(big.data, big.len, &r, &tmp));
+	CHECK(r.ctype_len == 10000 && r.ctype > big.data &&
+	    r.ctype + r.ctype_len < big.data + big.len);
+	/* A head cut short is no response at all. */
+	CHECK(!http_response_parse(big.data, big.len - 3, &r, &tmp));
+	buf_free(&big);
+	buf_free(&tmp);
+}
+
 TEST(rspamd_request_and_reply)
 {
 	const char *rcpts[] = { "a@example.test", "b\r\nInjected: 1" };
