@@ -160,11 +160,14 @@ static void on_rcpt_check(enum proc_role from, const struct ipc_msg *m)
 	struct rcpt_reply rr = { 0, NULL, NULL, BUF_INIT };
 	rcpt_check(rcpt, authed != 0, &rr);
 	/* Mail for us from the outside: the client's reputation next. */
-	if (rr.code == 250 && !authed && from == PROC_SMTP)
+	if (rr.code == 250 && !authed && from == PROC_SMTP) {
 		lookup_policy_rcpt(m->id, client, sender, rcpt, &rr);
-	else
-		reply_verdict(from, MSG_RCPT_RESULT, m->id, rr.code, rr.enh,
-		    rr.text, rr.code == 250 ? &rr.extra : NULL);
+		return;
+	}
+	if (rr.code == 250 && from == PROC_SMTP)
+		ipc_w_str(&rr.extra, "");       /* no block lists asked */
+	reply_verdict(from, MSG_RCPT_RESULT, m->id, rr.code, rr.enh, rr.text,
+	    rr.code == 250 ? &rr.extra : NULL);
 	buf_free(&rr.extra);
 }
 

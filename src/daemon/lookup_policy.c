@@ -1,8 +1,10 @@
 /* Client reputation at RCPT time, for mail from the outside to a valid
- * local recipient: DNS block lists (dnsbl_zones; a listed client gets
- * 554 5.7.1, each answer kept DNSBL_TTL seconds) and greylisting (451
- * 4.7.1 for a new client/sender/recipient triplet). The RCPT_RESULT goes
- * out when both have spoken. */
+ * local recipient: DNS block lists (dnsbl_zones, each answer kept
+ * DNSBL_TTL seconds; with dnsbl_action = reject a listed client gets 554
+ * 5.7.1, else the lists naming it go back to smtp with the RCPT_RESULT,
+ * for the end-of-DATA score) and greylisting (451 4.7.1 for a new
+ * client/sender/recipient triplet). The RCPT_RESULT goes out when both
+ * have spoken. */
 #include "daemon/roles.h"
 
 #include <arpa/inet.h>
@@ -29,12 +31,11 @@
 #define DNSBL_TTL       600
 #define DNSBL_SECONDS   10     /* then unanswered lists count as clean */
 #define DNSBL_CACHE     256
-#define DNSBL_MAX_ZONES 8
 
 struct bl_seen {
 	char ip[INET6_ADDRSTRLEN];
 	time_t at;
-	char zone[DNSBL_NAME_MAX + 1];   /* the list naming it, or "" */
+	char *listed;              /* the lists naming it, "a, b", or "" */
 };
 
 static struct bl_seen seen[DNSBL_CACHE];
@@ -50,7 +51,7 @@ struct pjob {
 	unsigned dns_out;
 	bool done;                 /* answered; waits for DNS to drain */
 	struct event *timer;
-	char listed[DNSBL_NAME_MAX + 1];
+	struct buf listed;         /* the lists naming the client, "a, b" */
 };
 
 struct blq {
@@ -85,6 +86,7 @@ static void pjob_free(struct pjob *j)
 	if (j->timer)
 		event_free(j->timer);
 	buf_free(&j->r.extra);
+	buf_free(&j->listed);
 	free(j->client);
 	free(j->sender);
 	free(j->rcpt);
@@ -97,6 +99,10 @@ void lookup_policy_shutdown(void)
 		pjob_free(pjobs);
 	greylist_close(greylist);
 	greylist = NULL;
+	for (size_t i = 0; i < DNSBL_CACHE; i++) {
+		free(seen[i].listed);
+		seen[i] = (struct bl_seen){ 0 };
+	}
 }
 
 static const struct bl_seen *seen_lookup(const char *ip)
@@ -108,17 +114,21 @@ static const struct bl_seen *seen_lookup(const char *ip)
 	return NULL;
 }
 
-static void seen_add(const char *ip, const char *zone)
+static void seen_add(const char *ip, const char *listed)
 {
 	struct bl_seen *s = &seen[seen_next++ % DNSBL_CACHE];
 	str_copy(s->ip, sizeof s->ip, ip);
-	str_copy(s->zone, sizeof s->zone, zone);
+	free(s->listed);
+	s->listed = xstrdup(listed);
 	s->at = time(NULL);
 }
 
+/* An accepted RCPT carries the lists naming the client (proc.h). */
 static void answer(struct pjob *j, uint32_t code, const char *enh,
     const char *text)
 {
+	if (code == 250)
+		ipc_w_str(&j->r.extra, buf_cstr(&j->listed));
 	reply_verdict(PROC_SMTP, MSG_RCPT_RESULT, j->id, code, enh, text,
 	    code == 250 ? &j->r.extra : NULL);
 	j->done = true;
@@ -156,11 +166,15 @@ static void lists_done(struct pjob *j)
 		return;
 	if (j->timer)
 		event_del(j->timer);
-	if (j->listed[0] != '\0') {
-		char text[DNSBL_NAME_MAX + INET6_ADDRSTRLEN + 64];
+	bool reject = strcmp(config_str(child_config(), "dnsbl_action"),
+	    "reject") == 0;
+	if (j->listed.len > 0)
+		log_info("lookup: client %s listed at %s%s", j->client,
+		    j->listed.data, reject ? "" : " (scored)");
+	if (j->listed.len > 0 && reject) {
+		char text[300];
 		snprintf(text, sizeof text, "Client host [%s] blocked using %s",
-		    j->client, j->listed);
-		log_info("lookup: client %s listed at %s", j->client, j->listed);
+		    j->client, j->listed.data);
 		answer(j, 554, "5.7.1", text);
 	} else if (greylisted(j)) {
 		log_info("lookup: greylisted %s from <%s> to <%s>", j->client,
@@ -176,9 +190,11 @@ static void on_list(void *arg, const struct dns_answer *a)
 	struct blq *q = arg;
 	struct pjob *j = q->j;
 	j->dns_out--;
+	bool hit = false;
 	for (size_t i = 0; a->status == DNS_OK && i < a->n; i++)
-		if (a->len[i] == 4 && dnsbl_listed(a->rdata[i]) && j->listed[0] == '\0')
-			str_copy(j->listed, sizeof j->listed, q->zone);
+		hit = hit || (a->len[i] == 4 && dnsbl_listed(a->rdata[i]));
+	if (hit && !j->done)
+		buf_printf(&j->listed, "%s%s", j->listed.len ? ", " : "", q->zone);
 	free(q);
 	if (j->done) {
 		if (j->dns_out == 0)
@@ -186,7 +202,7 @@ static void on_list(void *arg, const struct dns_answer *a)
 		return;
 	}
 	if (j->dns_out == 0) {
-		seen_add(j->client, j->listed);
+		seen_add(j->client, buf_cstr(&j->listed));
 		lists_done(j);
 	}
 }
@@ -240,7 +256,7 @@ void lookup_policy_rcpt(uint64_t id, const char *client, const char *sender,
 	const char *zones = config_str(child_config(), "dnsbl_zones");
 	const struct bl_seen *s = *zones ? seen_lookup(client) : NULL;
 	if (s != NULL)
-		str_copy(j->listed, sizeof j->listed, s->zone);
+		buf_addstr(&j->listed, s->listed);
 	if (*zones == '\0' || s != NULL || !ask_lists(j, zones)) {
 		lists_done(j);
 		return;

@@ -21,6 +21,7 @@
 #include "common/dns.h"
 #include "common/log.h"
 #include "common/xmalloc.h"
+#include "filter/dnsbl.h"
 #include "mail/header.h"
 #include "daemon/lookup_int.h"
 #include "daemon/lookup_verdict.h"
@@ -77,8 +78,10 @@ void vjob_free(struct vjob *j)
 	free(j->client);
 	free(j->helo);
 	free(j->sender);
+	free(j->dnsbl);
 	buf_free(&j->headers);
 	buf_free(&j->filter_headers);
+	buf_free(&j->dnsbl_hits);
 	buf_free(&j->hdr);
 	lookup_filter_free(j);
 	free(j);
@@ -107,24 +110,40 @@ static void reply(struct vjob *j, uint32_t code, const char *enh,
 	ipc_w_u32(&extra, (uint32_t)j->score);
 	ipc_w_u8(&extra, j->junk);
 	reply_verdict(PROC_SMTP, MSG_VERDICT_RESULT, j->id, code, enh, text, &extra);
-	log_info("%s: verdict client=%s spf=%s dkim=%s dmarc=%s score=%.1f%s -> %u",
+	log_info("%s: verdict client=%s spf=%s dkim=%s dmarc=%s%s%s score=%.1f%s -> %u",
 	    j->qid, j->client, spf_result_name(j->auth.spf),
 	    j->auth.dkim_pass ? "pass" : j->auth.ndkim ? "fail" : "none",
-	    dmarc_result_name(j->auth.dmarc.result), j->score / 1000.0,
-	    j->junk ? " junk" : "", code);
+	    dmarc_result_name(j->auth.dmarc.result),
+	    j->dnsbl_hits.len ? " dnsbl=" : "", buf_cstr(&j->dnsbl_hits),
+	    j->score / 1000.0, j->junk ? " junk" : "", code);
 	buf_free(&hdrs);
 	buf_free(&extra);
 	retire(j);
+}
+
+/* The lists that named the client at RCPT and that we still ask (smtp
+ * only passes on what lookup told it): their points, and a header. */
+static int dnsbl_points(struct vjob *j, const struct config *cfg)
+{
+	size_t n = dnsbl_hits(config_str(cfg, "dnsbl_zones"), j->dnsbl,
+	    &j->dnsbl_hits);
+	if (n > 0)
+		hdr_append_folded(&j->filter_headers, "X-Archmailbox-DNSBL",
+		    j->dnsbl_hits.data);
+	return (int)n * (int)config_score(cfg, "dnsbl_score");
 }
 
 /* The policy, once every check has spoken. */
 void vjob_decide(struct vjob *j)
 {
 	const struct config *cfg = child_config();
-	struct verdict_in in = { &j->auth, j->gtube.found, j->filter_scored,
-		j->filter_score, j->filter_junk, j->filter_code, j->filter_enh,
-		j->filter_text, (int)config_score(cfg, "spam_junk_score"),
-		(int)config_score(cfg, "spam_reject_score") };
+	struct verdict_in in = { .auth = &j->auth, .gtube = j->gtube.found,
+		.filter_scored = j->filter_scored, .filter_score = j->filter_score,
+		.filter_junk = j->filter_junk, .filter_code = j->filter_code,
+		.filter_enh = j->filter_enh, .filter_text = j->filter_text,
+		.dnsbl_points = dnsbl_points(j, cfg),
+		.junk_at = (int)config_score(cfg, "spam_junk_score"),
+		.reject_at = (int)config_score(cfg, "spam_reject_score") };
 	struct verdict_out out;
 	verdict_policy(&in, &out);
 	j->score = out.score;
@@ -245,17 +264,19 @@ static void read_header(struct vjob *j)
 static bool read_request(struct vjob *j, const struct ipc_msg *m)
 {
 	struct ipc_reader r;
-	const char *qid, *client, *helo, *sender;
+	const char *qid, *client, *helo, *sender, *dnsbl;
 	uint32_t n;
 	ipc_reader_init(&r, m);
 	if (!ipc_r_str(&r, &qid) || !ipc_r_str(&r, &client) ||
 	    !ipc_r_str(&r, &helo) || !ipc_r_str(&r, &sender) ||
-	    !ipc_r_u32(&r, &n) || n > VERDICT_MAX_RCPTS)
+	    !ipc_r_str(&r, &dnsbl) || !ipc_r_u32(&r, &n) ||
+	    n > VERDICT_MAX_RCPTS)
 		return false;
 	j->qid = xstrdup(qid);
 	j->client = xstrdup(client);
 	j->helo = xstrdup(helo);
 	j->sender = xstrdup(sender);
+	j->dnsbl = xstrdup(dnsbl);
 	j->rcpts = xcalloc(n ? n : 1, sizeof *j->rcpts);
 	for (uint32_t i = 0; i < n; i++) {
 		const char *rc;

@@ -22,6 +22,7 @@ struct vjob {
 	int fd;                     /* the queue file, read with pread */
 	uint64_t size, off;         /* file size; next body byte to read */
 	char *qid, *client, *helo, *sender;
+	char *dnsbl;                /* lists naming the client at RCPT */
 	char **rcpts;
 	size_t nrcpts;
 	struct buf hdr;             /* the header section */
@@ -41,7 +42,8 @@ struct vjob {
 	int filter_score;           /* rspamd's, thousandths */
 	bool filter_scored;         /* rspamd answered */
 	bool filter_junk;
-	struct buf filter_headers;  /* "X-Archmailbox-Filter: ..." */
+	struct buf filter_headers;  /* "X-Archmailbox-Filter: ...", DNSBL */
+	struct buf dnsbl_hits;      /* the lists that count, "a, b" */
 
 	struct buf headers;         /* Authentication-Results */
 	int score;

@@ -42,14 +42,17 @@ enum msg_type {
 	/* smtp <-> lookup */
 	MSG_RCPT_CHECK = 100, /* str rcpt, str sender, str client, u64 size, u8 authed */
 	MSG_RCPT_RESULT,      /* u32 code, str enhanced, str text,
-	                       * u32 n, n * (str dest, str folder, u8 kind, u64 quota) */
+	                       * u32 n, n * (str dest, str folder, u8 kind, u64 quota);
+	                       * to smtp then str block lists naming the
+	                       * client ("a, b"; "" none) */
 	MSG_AUTH,             /* str user, str password, str client */
 	MSG_AUTH_RESULT,      /* u8 auth_result, str canonical user */
 	MSG_SENDER_CHECK,     /* str authenticated user, str sender */
 	MSG_SENDER_RESULT,    /* u32 code, str enhanced, str text */
 	MSG_VERDICT = 110,    /* fd message (read with pread only); str queue
-	                       * id, str client,
-	                       * str helo, str sender, u32 n, n * str rcpt */
+	                       * id, str client, str helo, str sender, str
+	                       * block lists naming the client (from the
+	                       * RCPT_RESULT), u32 n, n * str rcpt */
 	MSG_VERDICT_RESULT,   /* u32 code, str enhanced, str text, str header
 	                       * lines to add, u32 spam score (int32, in
 	                       * thousandths), u8 junk */

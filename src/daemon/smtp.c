@@ -68,6 +68,7 @@ static void session_free(struct session *s)
 	free(s->quota);
 	free(s->auth_user);
 	buf_free(&s->rcpt_orig);
+	buf_free(&s->dnsbl);
 	buf_free(&s->wbuf);
 	envelope_free(&s->env);
 	if (s->bev)

@@ -53,6 +53,7 @@ struct session {
 	uint64_t *quota;         /* per env recipient; 0: none */
 	size_t rcpt_mark;        /* env.nrcpts before the pending RCPT */
 	struct buf rcpt_orig;    /* the pending RCPT's address */
+	struct buf dnsbl;        /* block lists naming the client, "a, b" */
 	int qfd;                 /* the queue file being written, or -1 */
 	struct buf wbuf;         /* body bytes not yet written */
 	struct head_scan {       /* the message's header section */

@@ -16,6 +16,7 @@
 #include "common/str.h"
 #include "common/xmalloc.h"
 #include "common/config.h"
+#include "mail/header.h"
 #include "mail/msgid.h"
 #include "mailauth/authres.h"
 #include "daemon/smtp_int.h"
@@ -53,6 +54,7 @@ void tx_reset(struct session *s)
 	free(helo);
 	free(s->quota);
 	s->quota = NULL;
+	buf_reset(&s->dnsbl);
 	s->qfd = -1;
 	s->wait = TX_IDLE;
 	s->written = 0;
@@ -252,32 +254,45 @@ static void insert_missing(struct session *s, size_t off)
 	buf_free(&add);
 }
 
-/* Inbound: drops the Authentication-Results fields claiming our host
- * name from the header section, wbuf[start, end). */
-static void strip_authres(struct session *s, size_t end)
+/* Fields only we write: the filters' notes and block-list hits (lookup)
+ * and the spam verdict (deliver). A sender's own copy could pass for
+ * ours, in a user's Sieve rule or mail program. */
+static const char *const our_fields[] = { "X-Archmailbox-Filter",
+	"X-Archmailbox-DNSBL", "X-Spam", "X-Spam-Score" };
+
+/* Inbound: drops from the header section, wbuf[start, end), the
+ * Authentication-Results fields claiming our host name and the fields
+ * only we write. */
+static void strip_forged(struct session *s, size_t end)
 {
-	struct buf out = BUF_INIT;
+	struct buf ar = BUF_INIT, out = BUF_INIT;
 	size_t start = s->head.start;
-	buf_add(&out, s->wbuf.data, start);
 	size_t n = authres_strip_ours(s->wbuf.data + start, end - start,
-	    smtp_hostname(), &out);
+	    smtp_hostname(), &ar);
+	buf_add(&out, s->wbuf.data, start);
+	size_t m = hdr_strip(buf_cstr(&ar), ar.len, our_fields,
+	    sizeof our_fields / sizeof *our_fields, &out);
 	buf_add(&out, s->wbuf.data + end, s->wbuf.len - end);
 	buf_free(&s->wbuf);
+	buf_free(&ar);
 	s->wbuf = out;
 	if (n > 0)
 		log_info("%s: dropped %zu Authentication-Results field%s claiming "
 		    "to be ours", s->env.id, n, n == 1 ? "" : "s");
+	if (m > 0)
+		log_info("%s: dropped %zu X-Spam or X-Archmailbox field%s only we "
+		    "may write", s->env.id, m, m == 1 ? "" : "s");
 }
 
 /* The header section is complete at end: for submission add Date and
- * Message-ID if missing, for inbound mail drop forged results. */
+ * Message-ID if missing, for inbound mail drop forged fields. */
 static void head_complete(struct session *s, size_t end)
 {
 	s->head.active = false;
 	if (s->head.submission)
 		insert_missing(s, end);
 	else
-		strip_authres(s, end);
+		strip_forged(s, end);
 }
 
 /* Follows the message's header section as it arrives (held in wbuf
@@ -396,6 +411,7 @@ static void ask_verdict(struct session *s)
 	ipc_w_str(&p, s->client);
 	ipc_w_str(&p, s->env.helo);
 	ipc_w_str(&p, s->env.sender);
+	ipc_w_str(&p, buf_cstr(&s->dnsbl));
 	uint32_t n = s->env.nrcpts < VERDICT_MAX_RCPTS ?
 	    (uint32_t)s->env.nrcpts : VERDICT_MAX_RCPTS;
 	ipc_w_u32(&p, n);
@@ -515,7 +531,8 @@ static void on_created(struct session *s, const struct ipc_msg *m)
 }
 
 /* Adds the destinations of an accepted RCPT (RCPT_RESULT tail):
- * u32 n, n * (str dest, str folder, u8 kind, u64 quota). */
+ * u32 n, n * (str dest, str folder, u8 kind, u64 quota), then notes the
+ * block lists naming the client (str), for the end-of-DATA verdict. */
 static bool add_dests(struct session *s, struct ipc_reader *r)
 {
 	uint32_t n;
@@ -540,7 +557,12 @@ static bool add_dests(struct session *s, struct ipc_reader *r)
 		s->quota = xreallocarray(s->quota, s->env.nrcpts, sizeof *s->quota);
 		s->quota[s->env.nrcpts - 1] = kind == RCPT_LOCAL ? quota : 0;
 	}
-	return ipc_r_done(r);
+	const char *listed;
+	if (!ipc_r_str(r, &listed) || !ipc_r_done(r))
+		return false;
+	if (*listed != '\0')
+		buf_set(&s->dnsbl, listed);
+	return true;
 }
 
 /* Takes back the recipients the pending RCPT added. */

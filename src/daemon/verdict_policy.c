@@ -19,6 +19,9 @@ void verdict_policy(const struct verdict_in *in, struct verdict_out *o)
 	/* rspamd checks SPF, DKIM and DMARC itself: its score replaces ours
 	 * rather than counting them twice. */
 	o->score = in->filter_scored ? in->filter_score : authcheck_score(in->auth);
+	/* The lists are the admin's own choice, asked by us whether rspamd
+	 * answers or not (rspamd's RBL module has lists of its own). */
+	o->score += in->dnsbl_points;
 	if (in->gtube)
 		o->score += in->junk_at + 1000;    /* always over the Junk mark */
 	o->junk = o->score >= in->junk_at || in->filter_junk ||

@@ -16,6 +16,8 @@ struct verdict_in {
 	bool filter_junk;           /* rspamd: add header, rewrite subject */
 	uint32_t filter_code;       /* a filter's refusal, or 0 */
 	const char *filter_enh, *filter_text;
+	int dnsbl_points;           /* thousandths, for the lists naming the
+	                             * client; added to rspamd's score too */
 	int junk_at, reject_at;     /* thresholds, thousandths */
 };
 

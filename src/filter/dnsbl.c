@@ -3,6 +3,9 @@
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
+
+#define ZONE_SEP " ,\t"
 
 /* Letters, digits, '-' and '_' in labels of 1..63 octets (list zones
  * are plain host names). */
@@ -57,4 +60,40 @@ bool dnsbl_query_name(const char *ip, const char *zone, char *out,
 bool dnsbl_listed(const unsigned char a[4])
 {
 	return a[0] == 127 && !(a[1] == 255 && a[2] == 255);
+}
+
+/* The next zone of a list separated by spaces, commas or tabs: its start
+ * (NULL at the end) and length in *n; *p moves past it. */
+static const char *next_zone(const char **p, size_t *n)
+{
+	const char *s = *p + strspn(*p, ZONE_SEP);
+	*n = strcspn(s, ZONE_SEP);
+	*p = s + *n;
+	return *n > 0 ? s : NULL;
+}
+
+static bool has_zone(const char *list, const char *z, size_t n)
+{
+	const char *t;
+	size_t tn;
+	while ((t = next_zone(&list, &tn)) != NULL)
+		if (tn == n && strncasecmp(t, z, n) == 0)
+			return true;
+	return false;
+}
+
+size_t dnsbl_hits(const char *zones, const char *listed, struct buf *out)
+{
+	const char *z;
+	size_t n, hits = 0, start = out->len;
+	for (unsigned i = 0; i < DNSBL_MAX_ZONES &&
+	    (z = next_zone(&zones, &n)) != NULL; i++) {
+		if (!has_zone(listed, z, n) ||
+		    has_zone(buf_cstr(out) + start, z, n))
+			continue;
+		if (hits++ > 0)
+			buf_addstr(out, ", ");
+		buf_add(out, z, n);
+	}
+	return hits;
 }

@@ -1,6 +1,7 @@
 /* Header output: field filtering for IMAP and folded header writing. */
 #include "mail/header.h"
 
+#include <stdint.h>
 #include <string.h>
 
 #define FOLD_AT 78
@@ -28,6 +29,27 @@ void hdr_filter(const char *hdr, size_t len, const char *const *names,
 			buf_addstr(out, "\r\n");
 	}
 	buf_addstr(out, "\r\n");
+}
+
+size_t hdr_strip(const char *hdr, size_t len, const char *const *names,
+    size_t nnames, struct buf *out)
+{
+	struct hdr_iter it;
+	struct hdr_field f;
+	size_t copied = 0, dropped = 0;
+	hdr_iter_init(&it, hdr, len);
+	it.max_fields = SIZE_MAX;
+	it.max_field_len = SIZE_MAX;
+	while (hdr_next(&it, &f)) {
+		if (!name_listed(&f, names, nnames))
+			continue;
+		size_t off = (size_t)(f.line - hdr);
+		buf_add(out, hdr + copied, off - copied);
+		copied = off + f.line_len;
+		dropped++;
+	}
+	buf_add(out, hdr + copied, len - copied);
+	return dropped;
 }
 
 /* Length of the next word of v including the white space before it. */

@@ -56,6 +56,12 @@ size_t hdr_count(const char *hdr, size_t len, const char *name);
  * as written, then the empty line RFC 3501 6.4.5 asks for. */
 void hdr_filter(const char *hdr, size_t len, const char *const *names,
     size_t nnames, bool exclude, struct buf *out);
+/* Appends hdr to out, byte for byte, without the fields whose name is in
+ * names (case-insensitive); returns how many it dropped. No field is too
+ * long or too many to look at: a forged one must not slip through by
+ * being big. */
+size_t hdr_strip(const char *hdr, size_t len, const char *const *names,
+    size_t nnames, struct buf *out);
 
 /* Appends "Name: value\r\n", folding before white space so that lines
  * stay within 78 octets where the value allows (for added headers such

@@ -1,11 +1,12 @@
 /* The filter protocol readers: clamd replies, HTTP URLs and responses,
- * rspamd JSON verdicts. Checks what callers rely on. */
+ * rspamd JSON verdicts, DNSBL hit lists. Checks what callers rely on. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/buf.h"
 #include "filter/clamd.h"
+#include "filter/dnsbl.h"
 #include "filter/gtube.h"
 #include "filter/http.h"
 #include "filter/rspamd.h"
@@ -39,6 +40,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (s != NULL && http_url_parse(s, host, &port, &path) &&
 	    (port == 0 || port > 65535 || path.len == 0 || path.data[0] != '/'))
 		abort();
+	/* the block lists reported back: at most the ones asked, by name */
+	if (s != NULL) {
+		size_t half = strlen(s) / 2;
+		char *zones = strndup(s, half);
+		struct buf hits = BUF_INIT;
+		size_t n = zones ? dnsbl_hits(zones, s + half, &hits) : 0;
+		if (n > DNSBL_MAX_ZONES || (n == 0) != (hits.len == 0) ||
+		    hits.len > half + 2 * DNSBL_MAX_ZONES)
+			abort();
+		buf_free(&hits);
+		free(zones);
+	}
 	free(s);
 	struct rspamd_result rr;
 	if (rspamd_parse(p, size, &rr) && rr.action > RSPAMD_REJECT)

@@ -247,6 +247,35 @@ def test_forged_results_are_dropped(mx, zone, tmp_path):
     assert "dropped 1 Authentication-Results field" in mx.read_log()
 
 
+def head_fields(plain, name):
+    """The values of the header fields so named, unfolded."""
+    head = re.sub(rb"\r\n[ \t]+", b" ", plain.partition(b"\r\n\r\n")[0])
+    prefix = name.lower().encode() + b":"
+    return [line[len(prefix):].strip().decode() for line in head.split(b"\r\n")
+            if line.lower().startswith(prefix)]
+
+
+def test_forged_spam_headers_are_dropped(mx, zone, tmp_path):
+    """A spammer's X-Spam: No (above or below ours, folded, with space
+    before the colon) and filter notes do not reach the mailbox."""
+    forged = ("X-Spam: No\r\nX-Spam-Score:\r\n -50.0\r\n"
+              "X-Archmailbox-Filter: clamd clean\r\n"
+              "X-Archmailbox-DNSBL: none\r\nx-spam : no\r\n"
+              "X-Spam-Status: No\r\n")
+    code, _ = send(mx, "x@pass.test", message(
+        "x@pass.test", "forged spam", body=GTUBE.decode() + "\r\n",
+        extra=forged))
+    assert code == 250
+    _, plain = auth_results(mx, "forged spam", tmp_path)
+    assert head_fields(plain, "X-Spam") == ["Yes"], plain
+    assert len(head_fields(plain, "X-Spam-Score")) == 1
+    assert not head_fields(plain, "X-Spam-Score")[0].startswith("-")
+    assert b"X-Archmailbox" not in plain and b"x-spam :" not in plain
+    assert head_fields(plain, "X-Spam-Status") == ["No"]   # not ours
+    assert stored(mx.inst, USER, "Junk")
+    assert "dropped 5 X-Spam or X-Archmailbox fields" in mx.read_log()
+
+
 # ---- the optional filters: clamd and rspamd ----
 
 EICAR = (b"X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!"
@@ -429,14 +458,44 @@ def rcpt_reply(server, mailfrom="x@pass.test"):
         return code, text.decode()
 
 
-def test_dnsbl_and_greylisting(tmp_path, zone):
-    mx = filtered_mx(tmp_path, zone, dnsbl_zones="clean.test bl.test")
+def test_dnsbl_scores_or_refuses(tmp_path, zone):
+    """127.0.0.1 is on bl.test: by default its mail gets dnsbl_score
+    points and a header saying so (Junk once over spam_junk_score, with
+    SPF fail's 1.5); with dnsbl_action = reject, 554 at RCPT."""
+    mx = filtered_mx(tmp_path, zone, dnsbl_zones="clean.test bl.test",
+                     dnsbl_score="4.0")
+    try:
+        assert rcpt_reply(mx)[0] == 250
+        forged = "X-Archmailbox-DNSBL: none\r\n"
+        assert send(mx, "x@pass.test", message("x@pass.test", "listed",
+                                                extra=forged))[0] == 250
+        _, plain = auth_results(mx, "listed", tmp_path)
+        assert head_fields(plain, "X-Archmailbox-DNSBL") == ["bl.test"], plain
+        assert head_fields(plain, "X-Spam-Score") == ["4.0"]
+        assert head_fields(plain, "X-Spam") == ["No"]
+        assert send(mx, "x@fail.test", message("x@fail.test", "listed fail")
+                    )[0] == 250
+        _, plain = auth_results(mx, "listed fail", tmp_path)
+        assert head_fields(plain, "X-Spam-Score") == ["5.5"]
+        assert head_fields(plain, "X-Spam") == ["Yes"]
+        assert len(stored(mx.inst, USER, "Junk")) == 1
+        log = mx.read_log()
+        assert "client 127.0.0.1 listed at bl.test (scored)" in log
+        assert re.search(r"verdict .*dnsbl=bl\.test score=5\.5 junk -> 250",
+                         log), log
+    finally:
+        mx.stop()
+    mx = filtered_mx(tmp_path, zone, name="inst1",
+                     dnsbl_zones="clean.test bl.test", dnsbl_action="reject")
     try:
         code, text = rcpt_reply(mx)
         assert code == 554 and text.startswith("5.7.1"), text
         assert "blocked using bl.test" in text
     finally:
         mx.stop()
+
+
+def test_greylisting(tmp_path, zone):
     mx = filtered_mx(tmp_path, zone, name="inst2", dnsbl_zones="clean.test",
                      greylisting="on", greylist_delay="1")
     try:

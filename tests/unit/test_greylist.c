@@ -78,3 +78,35 @@ TEST(dnsbl_names)
 	CHECK(!dnsbl_listed((const unsigned char *)"\x7f\xff\xff\xfe"));
 	CHECK(!dnsbl_listed((const unsigned char *)"\x0a\0\0\x02"));
 }
+
+static size_t hits(const char *zones, const char *listed, const char *want)
+{
+	struct buf b = BUF_INIT;
+	buf_addstr(&b, "X: ");
+	size_t n = dnsbl_hits(zones, listed, &b);
+	CHECK_STR(buf_cstr(&b), want);
+	buf_free(&b);
+	return n;
+}
+
+/* What smtp reports back counts only for lists we ask, each once. */
+TEST(dnsbl_hit_list)
+{
+	CHECK(hits("zen.spamhaus.org bl.spamcop.net", "bl.spamcop.net",
+	    "X: bl.spamcop.net") == 1);
+	CHECK(hits("a.test,b.test\tc.test", "c.test, A.TEST", "X: a.test, c.test") == 2);
+	CHECK(hits("a.test", "", "X: ") == 0);
+	CHECK(hits("", "a.test", "X: ") == 0);
+	/* a list reported but not configured, or a prefix of one */
+	CHECK(hits("a.test", "evil.test\r\nBcc: x, a.tes, a.test.x", "X: ") == 0);
+	/* a zone configured twice counts once */
+	CHECK(hits("a.test a.test", "a.test", "X: a.test") == 1);
+	/* only the first DNSBL_MAX_ZONES lists are asked */
+	CHECK(hits("1.t 2.t 3.t 4.t 5.t 6.t 7.t 8.t 9.t", "9.t, 8.t", "X: 8.t") == 1);
+	/* separators only, and a long run without any */
+	CHECK(hits(" ,\t, ", " , ", "X: ") == 0);
+	char big[5000];
+	memset(big, 'z', sizeof big - 1);
+	big[sizeof big - 1] = '\0';
+	CHECK(hits("zz", big, "X: ") == 0);
+}

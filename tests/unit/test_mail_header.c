@@ -130,6 +130,47 @@ TEST(hdr_filter_fields)
 	buf_free(&b);
 }
 
+static void strip(const char *h, size_t len, const char *want,
+    size_t wantlen, size_t n)
+{
+	static const char *const names[] = { "X-Spam", "X-Spam-Score" };
+	struct buf b = BUF_INIT;
+	buf_addstr(&b, "<");
+	CHECK(hdr_strip(h, len, names, 2, &b) == n);
+	buf_addstr(&b, ">");
+	CHECK_MEM(b.data, b.len, want, wantlen);
+	buf_free(&b);
+}
+/* literals, so NUL bytes count */
+#define STRIP(h, want, n) strip(h, sizeof(h) - 1, want, sizeof(want) - 1, n)
+
+TEST(hdr_strip_fields)
+{
+	STRIP("X-Spam: No\r\nFrom: a\r\nx-spam-score:\r\n -100\r\n"
+	    "X-Spam-Status: No\r\nX-Spam : no\r\nSubject: X-Spam: no\r\n"
+	    "X-Spam: last", "<From: a\r\nX-Spam-Status: No\r\n"
+	    "Subject: X-Spam: no\r\n>", 4);
+	STRIP("", "<>", 0);
+	/* bare LF ends a field too; a line that is no field stays */
+	STRIP("x-SPAM: a\nno colon\r\nTo: b\r\n", "<no colon\r\nTo: b\r\n>", 1);
+	/* stops at the body */
+	STRIP("A: 1\r\n\r\nX-Spam: body\r\n", "<A: 1\r\n\r\nX-Spam: body\r\n>", 0);
+	/* NUL bytes are copied through */
+	STRIP("A: \0\r\nX-Spam: \0\r\n", "<A: \0\r\n>", 1);
+	/* a field over the usual limits is dropped all the same */
+	struct buf big = BUF_INIT;
+	buf_addstr(&big, "X-Spam: ");
+	for (int i = 0; i < 2 * 1024 * 1024 / 8; i++)
+		buf_addstr(&big, "no\r\n no");
+	buf_addstr(&big, "\r\nTo: b\r\n");
+	strip(big.data, big.len, "<To: b\r\n>", 9, 1);
+	buf_reset(&big);
+	for (int i = 0; i < 20000; i++)
+		buf_addstr(&big, "X-Spam: n\r\n");
+	strip(big.data, big.len, "<>", 2, 20000);
+	buf_free(&big);
+}
+
 TEST(hdr_folded_writing)
 {
 	struct buf b = BUF_INIT;

@@ -87,3 +87,30 @@ TEST(verdict_filter_refusals)
 	CHECK_STR(o.enh, "4.7.0");
 	CHECK_STR(o.text, "Message filter unavailable");
 }
+
+/* Block-list points join our own score and rspamd's alike. */
+TEST(verdict_dnsbl_points)
+{
+	struct authcheck_verdict a = auth(SPF_RESULT_PASS, DMARC_RESULT_PASS,
+	    DMARC_POLICY_NONE);
+	struct verdict_out o = decide(&a, (struct verdict_in){
+		.dnsbl_points = 3000 });
+	CHECK(o.code == 250 && !o.junk && o.score == 3000);
+	/* two lists at 3 points: over the Junk mark */
+	o = decide(&a, (struct verdict_in){ .dnsbl_points = 6000 });
+	CHECK(o.code == 250 && o.junk && o.score == 6000);
+	/* with SPF softfail (0.7) and DKIM failed (1) */
+	a = auth(SPF_RESULT_SOFTFAIL, DMARC_RESULT_NONE, DMARC_POLICY_NONE);
+	a.dkim_fail = true;
+	o = decide(&a, (struct verdict_in){ .dnsbl_points = 3000 });
+	CHECK(o.score == 4700 && !o.junk);
+	/* on top of rspamd's score, which replaces ours */
+	o = decide(&a, (struct verdict_in){ .filter_scored = true,
+		.filter_score = 1000, .dnsbl_points = 3000 });
+	CHECK(o.score == 4000 && !o.junk);
+	/* enough lists reach the refusal mark */
+	o = decide(&a, (struct verdict_in){ .dnsbl_points = 8 * 3000 });
+	CHECK(o.code == 550 && o.junk);
+	CHECK_STR(o.enh, "5.7.1");
+	CHECK(strstr(o.text, "25.7") != NULL);
+}
