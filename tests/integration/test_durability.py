@@ -56,16 +56,33 @@ def message_ids(inst):
     return ids
 
 
+def gone(pid):
+    """True once pid has exited (reaped, or a zombie holding nothing)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except FileNotFoundError:
+        return True
+
+
 def kill_all(server):
-    pids = subprocess.run(["pgrep", "-P", str(server.proc.pid)],
-                          capture_output=True, text=True).stdout.split()
+    """SIGKILL to mailboxd and every child, as a crash would; returns once
+    all are dead, so their sockets are closed. The master is stopped
+    first, so it cannot start a child that the kill would miss."""
+    os.kill(server.proc.pid, signal.SIGSTOP)
+    pids = [int(p) for p in subprocess.run(
+        ["pgrep", "-P", str(server.proc.pid)],
+        capture_output=True, text=True).stdout.split()]
     os.kill(server.proc.pid, signal.SIGKILL)
     for p in pids:
         try:
-            os.kill(int(p), signal.SIGKILL)
+            os.kill(p, signal.SIGKILL)
         except ProcessLookupError:
             pass
     server.proc.wait()
+    deadline = time.time() + 10
+    while time.time() < deadline and not all(gone(p) for p in pids):
+        time.sleep(0.02)
     server.proc = None
     server.log.close()
 

@@ -250,7 +250,9 @@ def opendkim_verifies_each(msg, recs, tmp_path):
     try:
         srv = TxtServer(zone, port=53)
     except OSError:
-        pytest.skip("port 53 is taken")
+        who = subprocess.run(["ss", "-lunpH", "sport = :53"],
+                             capture_output=True, text=True).stdout
+        pytest.skip(f"port 53 is taken: {who.strip()}")
     resolv = tmp_path / "resolv.conf"
     resolv.write_text("nameserver 127.0.0.1\n")
     fields = re.findall(rb"^DKIM-Signature:.*?\r?\n(?=\S)", msg, re.S | re.M)
