@@ -341,6 +341,8 @@ class TxtServer:
                 data, peer = self.sock.recvfrom(4096)
             except OSError:
                 return
+            if not data:        # shut down by close()
+                return
             q = dns.message.from_wire(data)
             r = dns.message.make_response(q)
             self.answer(q, r)
@@ -364,7 +366,15 @@ class TxtServer:
             r.set_rcode(dns.rcode.NXDOMAIN)
 
     def close(self):
+        # close() alone leaves the port bound while the thread sits in
+        # recvfrom holding the socket; shutdown wakes it.
+        import socket
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
         self.sock.close()
+        self.thread.join(5)
 
 
 def test_verify_looks_keys_up_in_dns(inst, recs):
