@@ -69,6 +69,26 @@ bool file_write_full(int fd, const void *data, size_t len)
 	return true;
 }
 
+bool file_pread_prefix(int fd, size_t max, struct buf *out)
+{
+	buf_reserve(out, max + 1);
+	size_t got = 0;
+	while (got < max) {
+		ssize_t r = pread(fd, out->data + out->len + got, max - got,
+		    (off_t)got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return false;
+		if (r == 0)
+			break;
+		got += (size_t)r;
+	}
+	out->len += got;
+	out->data[out->len] = '\0';
+	return true;
+}
+
 bool file_write_atomic(const char *path, const void *data, size_t len,
     int mode, struct buf *err)
 {

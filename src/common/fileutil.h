@@ -20,5 +20,9 @@ bool file_mkdir(const char *path, mode_t mode, struct buf *err);
 bool file_exists(const char *path);
 /* write() until all of data is out (EINTR retried); false with errno. */
 bool file_write_full(int fd, const void *data, size_t len);
+/* Appends up to max bytes of fd, from offset 0, to out (pread: the
+ * descriptor's offset may be shared); fewer at end of file. False on a
+ * read error. */
+bool file_pread_prefix(int fd, size_t max, struct buf *out);
 
 #endif

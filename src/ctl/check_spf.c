@@ -9,18 +9,8 @@
 
 #include "common/config.h"
 #include "common/dns.h"
+#include "mailauth/authcheck.h"
 #include "mailauth/spf.h"
-
-static int query_type(enum spf_qtype t)
-{
-	switch (t) {
-	case SPF_QTYPE_A:    return DNS_T_A;
-	case SPF_QTYPE_AAAA: return DNS_T_AAAA;
-	case SPF_QTYPE_MX:   return DNS_T_MX;
-	case SPF_QTYPE_PTR:  return DNS_T_PTR;
-	default:             return DNS_T_TXT;
-	}
-}
 
 /* Presentation form back to what the engine takes: addresses in network
  * order, MX without its preference. */
@@ -61,7 +51,7 @@ enum spf_result check_spf_for(const struct ctl_zone *z, const char *addr,
 		struct spf_query q;
 		while (spf_step(s, &q) == SPF_QUERY) {
 			struct dnsrecs got = { 0 };
-			int type = query_type(q.type);
+			int type = authcheck_dns_type(q.type);
 			answer(s, dnsq_lookup(z->ub, q.name, type, &got), type, &got);
 			dnsrecs_free(&got);
 		}

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/fileutil.h"
 #include "common/log.h"
 #include "common/xmalloc.h"
 #include "imap/msgcache.h"
@@ -27,20 +28,9 @@
 static bool read_message(const struct deliver_index_msg *m, struct buf *out)
 {
 	buf_add(out, m->headers, m->headers_len);
-	buf_reserve(out, (size_t)m->size + 1);
-	uint64_t off = 0;
-	while (off < m->size) {
-		ssize_t n = pread(m->fd, out->data + out->len, (size_t)(m->size - off),
-		    (off_t)off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return false;
-		off += (uint64_t)n;
-		out->len += (size_t)n;
-	}
-	out->data[out->len] = '\0';
-	return true;
+	size_t before = out->len;
+	return file_pread_prefix(m->fd, (size_t)m->size, out) &&
+	    out->len - before == m->size;
 }
 
 /* The cache blob, built before taking the index (it is the costly part:

@@ -130,20 +130,8 @@ static bool read_message(const struct msgstore_delivery *md, struct buf *msg)
 {
 	size_t want = md->size < SIEVE_READ_MAX ? (size_t)md->size : SIEVE_READ_MAX;
 	buf_add(msg, md->headers, md->headers_len);
-	buf_reserve(msg, want + 1);
-	size_t got = 0;
-	while (got < want) {
-		ssize_t n = pread(md->fd, msg->data + msg->len + got, want - got,
-		    (off_t)got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return false;
-		got += (size_t)n;
-	}
-	msg->len += got;
-	msg->data[msg->len] = '\0';
-	return true;
+	size_t before = msg->len;
+	return file_pread_prefix(md->fd, want, msg) && msg->len - before == want;
 }
 
 /* imap4flags' list as the index takes it: system flags as bits, the

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/fileutil.h"
 #include "common/xmalloc.h"
 
 static int32_t add_points(int32_t a, int64_t b)
@@ -76,23 +77,8 @@ void spam_verdict_headers(const struct spam_verdict *v, struct buf *out)
 
 bool spam_read_head(int fd, uint64_t size, struct buf *out)
 {
-	size_t want = size < SPAM_HEAD_MAX ? (size_t)size : SPAM_HEAD_MAX;
-	buf_reserve(out, want + 1);
-	size_t got = 0;
-	while (got < want) {
-		ssize_t r = pread(fd, out->data + out->len + got, want - got,
-		    (off_t)got);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return false;
-		if (r == 0)
-			break;
-		got += (size_t)r;
-	}
-	out->len += got;
-	out->data[out->len] = '\0';
-	return true;
+	return file_pread_prefix(fd, size < SPAM_HEAD_MAX ? (size_t)size :
+	    SPAM_HEAD_MAX, out);
 }
 
 void spam_db_path(const char *maildir, struct buf *out)

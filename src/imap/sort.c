@@ -298,28 +298,41 @@ static int cmp_msg(const void *pa, const void *pb, void *arg)
 	return cmp_num((int64_t)a->i, (int64_t)b->i);     /* RFC 5256: seq order */
 }
 
+enum imap_view_rc msginfo_search(struct imap_view *v, const char *charset,
+    const struct imap_search_key *key, bool uid, bool thread,
+    struct msginfo **mi, size_t *n, struct buf *text)
+{
+	struct view_cx cx;
+	size_t *idx = NULL;
+	*mi = NULL;
+	*n = 0;
+	view_cx_init(&cx, v);
+	enum imap_view_rc rc = view_search_run(&cx, charset, key, uid, &idx, n,
+	    text);
+	if (rc == IMAP_VIEW_OK) {
+		*mi = xcalloc(*n + 1, sizeof(**mi));
+		for (size_t k = 0; k < *n; k++)
+			msginfo_load(&cx, idx[k], thread, &(*mi)[k]);
+	}
+	view_cx_done(&cx);
+	free(idx);
+	return rc;
+}
+
 enum imap_view_rc imap_view_sort(struct imap_view *v,
     const struct imap_sort_args *a, bool uid, struct imap_writer *w,
     struct buf *text)
 {
-	struct view_cx cx;
-	size_t *idx = NULL, n = 0;
+	struct msginfo *mi;
+	size_t n;
 	if (a->has_return) {
 		buf_set(text, "ESORT is not supported");
 		return IMAP_VIEW_BAD;
 	}
-	view_cx_init(&cx, v);
-	enum imap_view_rc rc = view_search_run(&cx, a->charset, a->key, uid,
-	    &idx, &n, text);
-	if (rc != IMAP_VIEW_OK) {
-		view_cx_done(&cx);
-		free(idx);
+	enum imap_view_rc rc = msginfo_search(v, a->charset, a->key, uid, false,
+	    &mi, &n, text);
+	if (rc != IMAP_VIEW_OK)
 		return rc;
-	}
-	struct msginfo *mi = xcalloc(n + 1, sizeof(*mi));
-	for (size_t k = 0; k < n; k++)
-		msginfo_load(&cx, idx[k], false, &mi[k]);
-	view_cx_done(&cx);
 	struct sort_ctx sc = { v, a->crit, a->ncrit };
 	qsort_r(mi, n, sizeof(*mi), cmp_msg, &sc);
 	imap_w_untagged(w);
@@ -330,6 +343,5 @@ enum imap_view_rc imap_view_sort(struct imap_view *v,
 	}
 	imap_w_end(w);
 	free(mi);
-	free(idx);
 	return IMAP_VIEW_OK;
 }

@@ -345,23 +345,15 @@ enum imap_view_rc imap_view_thread(struct imap_view *v,
     const struct imap_thread_args *a, bool uid, struct imap_writer *w,
     struct buf *text)
 {
-	struct view_cx cx;
-	size_t *idx = NULL, n = 0, nrefs = 0;
+	struct msginfo *mi;
+	size_t n, nrefs = 0;
 	bool refs = a->alg == IMAP_THREAD_REFERENCES;
-	view_cx_init(&cx, v);
-	enum imap_view_rc rc = view_search_run(&cx, a->charset, a->key, uid,
-	    &idx, &n, text);
-	if (rc != IMAP_VIEW_OK) {
-		view_cx_done(&cx);
-		free(idx);
+	enum imap_view_rc rc = msginfo_search(v, a->charset, a->key, uid, refs,
+	    &mi, &n, text);
+	if (rc != IMAP_VIEW_OK)
 		return rc;
-	}
-	struct msginfo *mi = xcalloc(n + 1, sizeof(*mi));
-	for (size_t k = 0; k < n; k++) {
-		msginfo_load(&cx, idx[k], refs, &mi[k]);
+	for (size_t k = 0; k < n; k++)
 		nrefs += mi[k].nrefs + 1;
-	}
-	view_cx_done(&cx);
 	struct forest f = { 0 };
 	f.cap = n + nrefs + n + 1;      /* messages, ids, subject dummies */
 	f.pool = xcalloc(f.cap, sizeof(*f.pool));
@@ -396,6 +388,5 @@ enum imap_view_rc imap_view_thread(struct imap_view *v,
 	free(mi);
 	free(f.pool);
 	free(f.tab);
-	free(idx);
 	return IMAP_VIEW_OK;
 }

@@ -94,6 +94,12 @@ struct msginfo {
 void msginfo_load(struct view_cx *cx, size_t i, bool thread,
     struct msginfo *mi);
 void msginfo_free(struct msginfo *mi);
+/* SORT's and THREAD's start: the messages the key matches, each loaded
+ * (with the thread fields when thread), in *mi (caller frees each with
+ * msginfo_free, then the array). */
+enum imap_view_rc msginfo_search(struct imap_view *v, const char *charset,
+    const struct imap_search_key *key, bool uid, bool thread,
+    struct msginfo **mi, size_t *n, struct buf *text);
 /* Base subject of an unfolded Subject value; *reply as above. */
 void sort_base_subject(const char *subj, size_t n, struct buf *out,
     bool *reply);
